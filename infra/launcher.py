@@ -1,0 +1,126 @@
+"""`paperfeed up`: migrate, load the demo catalogue, start API + worker + beat, print where they are."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+import psutil
+
+from infra.runtime import Runtime
+from infra.supervisor import Supervisor
+from services import keys as service_keys
+from services.catalog.importer import import_lines, open_text
+from services.db import Database
+from services.store import api_keys
+from services.store import papers as papers_store
+
+CHILDREN_FILE = "children.json"
+STARTUP_TIMEOUT_SECONDS = 90
+
+
+_OUR_COMMANDS = ("infra.cli", "services.api:create_app")
+
+
+def _group_members(pgid: int) -> list[psutil.Process]:
+    members = []
+    for proc in psutil.process_iter():
+        with contextlib.suppress(psutil.Error, ProcessLookupError):
+            if os.getpgid(proc.pid) == pgid and proc.status() != psutil.STATUS_ZOMBIE:
+                members.append(proc)
+    return members
+
+
+def reap_stale_children(data_dir: Path, grace_seconds: float = 20) -> None:
+    """Stop the process groups a previous `up` on this data directory left behind when it died uncleanly.
+
+    Each child was started as its own process group, so the whole group (gunicorn's workers, Celery's
+    pool) goes with it. Pids are only trusted if they still run one of our commands.
+    """
+    path = data_dir / CHILDREN_FILE
+    try:
+        pids = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return
+    groups = []
+    for pid in pids:
+        with contextlib.suppress(psutil.Error, ProcessLookupError):
+            if any(marker in " ".join(psutil.Process(pid).cmdline()) for marker in _OUR_COMMANDS):
+                click.echo(f"paperfeed: stopping process {pid} left by an earlier unclean stop", err=True)
+                os.killpg(pid, signal.SIGTERM)
+                groups.append(pid)
+    for pgid in groups:
+        _gone, alive = psutil.wait_procs(_group_members(pgid), timeout=grace_seconds)
+        for proc in alive:
+            with contextlib.suppress(psutil.Error):
+                proc.kill()
+    path.unlink(missing_ok=True)
+
+
+def _load_demo(db: Database, catalogue: Path) -> None:
+    with db.connection() as conn:
+        if papers_store.count(conn, include_deleted=True) > 0:
+            return
+    click.echo(f"loading the demo catalogue ({catalogue.name}) ...")
+    with open_text(catalogue) as lines:
+        report = import_lines(db, lines, batch_size=1000)
+    click.echo(f"demo catalogue: {report.counts.created} papers")
+
+
+def _demo_key(db: Database, name: str) -> str:
+    """A fresh admin key for this session; earlier demo keys are revoked so they do not pile up."""
+    with db.connection() as conn:
+        api_keys.revoke_by_name(conn, name)
+        return service_keys.create(conn, name=name, scopes=service_keys.SCOPES)
+
+
+def run(runtime: Runtime, *, demo: bool, migrate: Callable[[str], None], demo_catalogue: Path,
+        demo_key_name: str) -> None:
+    settings = runtime.settings
+    url = settings.require("database_url")
+    migrate(url)
+    db = Database(url, min_size=0, max_size=2, timeout=settings.db_timeout_seconds)
+    try:
+        if demo:
+            _load_demo(db, demo_catalogue)
+        key = _demo_key(db, demo_key_name)
+    finally:
+        db.close()
+
+    cli = [sys.executable, "-m", "infra.cli"]
+    supervisor = Supervisor({**os.environ, **settings.as_environ()})
+    supervisor.install_signal_handlers()
+    supervisor.spawn("api", [*cli, "api"])
+    supervisor.spawn("worker", [*cli, "worker"])
+    supervisor.spawn("beat", [*cli, "beat"])
+    (settings.data_dir / CHILDREN_FILE).write_text(json.dumps([c.process.pid for c in supervisor.children]))
+    try:
+        base = f"http://{settings.host}:{settings.port}"
+        if not supervisor.wait_http(f"{base}/healthz", STARTUP_TIMEOUT_SECONDS):
+            dead = supervisor.dead_child()
+            if dead is not None:
+                raise click.ClickException(f"{dead.name} exited with code {dead.process.returncode} during start-up")
+            return  # stop requested during start-up
+        click.echo(
+            "\nPaperfeed is up.\n"
+            f"  API        {base}/v1/\n"
+            f"  API docs   {base}/docs/\n"
+            f"  health     {base}/healthz   {base}/readyz\n"
+            f"  metrics    {base}/metrics\n"
+            f"  demo key   {key}\n"
+            f"  try:       curl -H 'Authorization: Bearer {key}' {base}/readyz\n"
+            "Press Ctrl-C to stop.\n"
+        )
+        dead = supervisor.wait()
+        if dead is not None:
+            raise click.ClickException(f"{dead.name} exited with code {dead.process.returncode}; stopping")
+    finally:
+        click.echo("paperfeed: stopping ...", err=True)
+        supervisor.stop()
+        (settings.data_dir / CHILDREN_FILE).unlink(missing_ok=True)

@@ -1,0 +1,1 @@
+"""Paperfeed's own logic (store, recommender, alerts) and its HTTP faces (api, dashboard)."""

@@ -1,0 +1,56 @@
+"""The Flask application factory. Nothing is created at import; gunicorn calls ``create_app()``."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+from flask_swagger_ui import get_swaggerui_blueprint
+
+from services.api import errors, health
+from services.api.metrics import ApiMetrics
+from services.config import Settings
+from services.db import Database
+from services.store.meta import SCHEMA_REVISION
+
+API_TITLE = "Paperfeed"
+API_VERSION = "1"
+
+
+def create_app(settings: Settings | None = None, *, db: Database | None = None) -> Flask:
+    """Build the API + dashboard app.
+
+    ``settings`` defaults to ``Settings.from_env()``; ``db`` defaults to a lazily opened pool on
+    ``settings.database_url`` (each process opens its own on first use, so forking servers are safe).
+    """
+    settings = settings or Settings.from_env()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    database_url = settings.require("database_url")
+    db = db or Database(database_url, min_size=settings.db_pool_min, max_size=settings.db_pool_max,
+                        timeout=settings.db_timeout_seconds)
+
+    app = Flask("paperfeed")
+    app.config.update(
+        SECRET_KEY=settings.require("secret_key"),
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        JSON_SORT_KEYS=False,
+        API_TITLE=API_TITLE,
+        API_VERSION=API_VERSION,
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+    )
+    app.extensions["paperfeed.settings"] = settings
+    app.extensions["paperfeed.db"] = db
+    app.extensions["paperfeed.readiness"] = health.ReadinessChecks(db, SCHEMA_REVISION)
+
+    api = errors.ProblemApi(app, spec_kwargs={
+        "info": {"description": "Personal research-paper feeds and alerts. Errors are application/problem+json."},
+    })
+    app.extensions["paperfeed.api"] = api
+    errors.register_error_handlers(app)
+    api.register_blueprint(health.blp)
+    ApiMetrics().init_app(app)
+    # Swagger UI's files come from the flask-swagger-ui package: served locally, nothing vendored.
+    app.register_blueprint(get_swaggerui_blueprint("/docs", "/openapi.json", config={"app_name": API_TITLE}))
+    return app

@@ -1,0 +1,93 @@
+"""Every error leaves the API as application/problem+json: {"type", "title", "status", "detail", "errors"}."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, json
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from schemas.problem import Problem
+from services.db import DatabaseUnavailable
+
+log = logging.getLogger(__name__)
+PROBLEM_MIMETYPE = "application/problem+json"
+RETRY_AFTER_SECONDS = 5
+
+
+def problem_response(status: int, title: str, detail: str | None = None, *,
+                     errors: dict[str, list[str]] | None = None,
+                     headers: dict[str, str] | None = None) -> Response:
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    if errors:
+        body["errors"] = errors
+    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_MIMETYPE)
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """marshmallow/webargs nested messages → {"events.3.paper_id": ["..."]}.
+
+    webargs nests by location first ({"json": {...}, "query": {...}}); the location is dropped so that
+    clients see the field names they sent.
+    """
+    out: dict[str, list[str]] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            if not prefix and key in {"json", "query", "path", "form", "headers", "view_args"}:
+                for k, v in flatten_messages(value, prefix).items():
+                    out.setdefault(k, []).extend(v)
+                continue
+            path = f"{prefix}.{key}" if prefix else str(key)
+            out.update(flatten_messages(value, path))
+    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        out[prefix or "_schema"] = list(messages)
+    elif isinstance(messages, list):
+        for i, value in enumerate(messages):
+            out.update(flatten_messages(value, f"{prefix}.{i}" if prefix else str(i)))
+    else:
+        out[prefix or "_schema"] = [str(messages)]
+    return out
+
+
+class ProblemApi(Api):
+    """flask-smorest Api whose error handler and documented error schema speak problem+json."""
+
+    ERROR_SCHEMA = Problem
+
+    def handle_http_exception(self, error: HTTPException) -> Response:
+        data = getattr(error, "data", None) or {}
+        errors = data.get("errors") or data.get("messages")
+        detail = data.get("message") or error.description
+        if isinstance(error, InternalServerError):
+            detail = "an unexpected error occurred; it has been logged"
+        headers = dict(data.get("headers") or {})
+        if error.code == 405 and getattr(error, "valid_methods", None):
+            headers["Allow"] = ", ".join(error.valid_methods)
+        return problem_response(
+            error.code or 500, error.name, detail,
+            errors=flatten_messages(errors) if errors else None, headers=headers,
+        )
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Handlers for what is not an HTTPException: an unreachable database, and anything unexpected."""
+
+    @app.errorhandler(DatabaseUnavailable)
+    def database_unavailable(error: DatabaseUnavailable) -> Response:
+        log.warning("database unavailable: %s", error)
+        return problem_response(503, "Service Unavailable", "the database is unreachable; retry shortly",
+                                headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Response:
+        if isinstance(error, HTTPException):  # routed here only when no HTTPException handler matched
+            return app.extensions["paperfeed.api"].handle_http_exception(error)
+        log.exception("unhandled error")
+        return problem_response(500, "Internal Server Error", "an unexpected error occurred; it has been logged")

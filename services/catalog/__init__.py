@@ -1,0 +1,1 @@
+"""The paper catalogue: imports and (later) search."""

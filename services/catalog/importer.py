@@ -1,0 +1,148 @@
+"""Stream a JSONL file of papers into the catalogue.
+
+Accepted line formats (detected per line):
+
+- Paperfeed's own: ``{"id", "title", "abstract", "authors", "categories", "published_at", "url", "code_urls"}``;
+- the arXiv listing format: ``first_listed`` (a date) and ``abs_url`` instead of ``published_at`` / ``url``;
+- the Daily Papers seed format: no id at all. Such a paper gets a stable id derived from its title, so a
+  re-import updates it rather than adding a copy.
+
+Lines are validated with the API's own schema; a bad line is reported by number and skipped, the good
+ones are upserted in batches, each batch in its own transaction, so memory stays flat for any file size.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from marshmallow import ValidationError
+
+from schemas.papers import PaperIn
+from services.db import Database
+from services.store import papers as papers_store
+from services.store.papers import UpsertCounts
+
+MAX_LINE_BYTES = 1024 * 1024
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_schema = PaperIn()
+
+
+@dataclass(frozen=True)
+class LineError:
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
+@dataclass
+class ImportReport:
+    lines: int = 0
+    counts: UpsertCounts = field(default_factory=UpsertCounts)
+    rejected: list[LineError] = field(default_factory=list)
+
+    @property
+    def stored(self) -> int:
+        return self.counts.created + self.counts.updated + self.counts.unchanged
+
+
+def stable_id_for_title(title: str) -> str:
+    """An id for a paper that has none: the same (case- and space-insensitive) title gives the same id."""
+    normal = " ".join(title.lower().split())
+    return "title-" + hashlib.sha256(normal.encode()).hexdigest()[:16]
+
+
+def normalise(record: Any) -> dict[str, Any]:
+    """Map any accepted line format onto the PaperIn input shape (validation happens after)."""
+    if not isinstance(record, dict):
+        raise ValidationError("expected a JSON object")
+    out = dict(record)
+    if "published_at" not in out and isinstance(out.get("first_listed"), str):
+        first = out["first_listed"]
+        out["published_at"] = f"{first}T00:00:00+00:00" if _DATE_ONLY.match(first) else first
+    if "url" not in out and "abs_url" in out:
+        out["url"] = out["abs_url"]
+    if "id" not in out and isinstance(out.get("title"), str) and out["title"].strip():
+        out["id"] = stable_id_for_title(out["title"])
+    if isinstance(out.get("title"), str):
+        out["title"] = " ".join(out["title"].split())
+    return out
+
+
+def parse_line(text: str) -> dict[str, Any]:
+    """One JSONL line → a validated paper dict; raises ValidationError with a readable message."""
+    try:
+        record = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValidationError(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+    return _schema.load(normalise(record))
+
+
+def describe(error: ValidationError) -> str:
+    messages = error.messages
+    if isinstance(messages, dict):
+        return "; ".join(f"{key}: {' '.join(map(str, val)) if isinstance(val, list) else val}"
+                         for key, val in messages.items())
+    return " ".join(map(str, messages)) if isinstance(messages, list) else str(messages)
+
+
+def iter_parsed(lines: Iterable[str], report: ImportReport) -> Iterator[dict[str, Any]]:
+    """Yield valid papers; record every bad line (1-based number) in ``report``."""
+    for number, text in enumerate(lines, start=1):
+        report.lines = number
+        if not text.strip():
+            continue
+        if len(text) > MAX_LINE_BYTES:
+            report.rejected.append(LineError(number, f"line longer than {MAX_LINE_BYTES} bytes"))
+            continue
+        try:
+            yield parse_line(text)
+        except ValidationError as exc:
+            report.rejected.append(LineError(number, describe(exc)))
+
+
+def open_text(path: Path) -> IO[str]:
+    """Open a .jsonl or .jsonl.gz file as UTF-8 text."""
+    if path.suffix == ".gz":
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", errors="replace")
+    return path.open("r", encoding="utf-8", errors="replace")
+
+
+def import_lines(
+    db: Database,
+    lines: Iterable[str],
+    *,
+    batch_size: int = 500,
+    on_batch: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Upsert every valid line; each batch of ``batch_size`` is one transaction and one round trip.
+
+    ``on_batch(n)`` is called after each committed batch with its size (for progress bars).
+    """
+    report = ImportReport()
+    batch: list[dict[str, Any]] = []
+
+    def flush() -> None:
+        if not batch:
+            return
+        with db.connection() as conn:
+            report.counts = report.counts + papers_store.upsert_many(conn, batch)
+        if on_batch:
+            on_batch(len(batch))
+        batch.clear()
+
+    for paper in iter_parsed(lines, report):
+        batch.append(paper)
+        if len(batch) >= batch_size:
+            flush()
+    flush()
+    return report

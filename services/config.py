@@ -1,0 +1,190 @@
+"""One typed Settings object, read from the environment when asked for.
+
+Nothing here runs at import. Callers build a Settings with ``Settings.from_env()`` (or construct one
+directly in tests) and inject it into the Flask and Celery factories; no module keeps a global copy.
+Every bad value raises ``SettingsError`` whose message names the variable and what was expected, so the
+CLI can print it as a one-line error.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+T = TypeVar("T")
+
+
+class SettingsError(ValueError):
+    """A variable in the environment has a value Paperfeed cannot use."""
+
+
+def _parse_int(lo: int, hi: int) -> Callable[[str], int]:
+    def parse(raw: str) -> int:
+        try:
+            value = int(raw.strip())
+        except ValueError:
+            raise ValueError(f"expected an integer from {lo} to {hi}") from None
+        if not lo <= value <= hi:
+            raise ValueError(f"expected an integer from {lo} to {hi}")
+        return value
+
+    return parse
+
+
+def _parse_float(lo: float, hi: float) -> Callable[[str], float]:
+    def parse(raw: str) -> float:
+        try:
+            value = float(raw.strip())
+        except ValueError:
+            raise ValueError(f"expected a number from {lo} to {hi}") from None
+        if not lo <= value <= hi:
+            raise ValueError(f"expected a number from {lo} to {hi}")
+        return value
+
+    return parse
+
+
+def _parse_bool(raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError("expected true/false")
+
+
+def _parse_url(*schemes: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        value = raw.strip()
+        parts = urlsplit(value)
+        if parts.scheme not in schemes:
+            raise ValueError(f"expected a URL starting with {' or '.join(s + '://' for s in schemes)}")
+        if not parts.netloc and not parts.query:
+            raise ValueError("expected a URL with a host")
+        return value
+
+    return parse
+
+
+def _parse_path(raw: str) -> Path:
+    if not raw.strip():
+        raise ValueError("expected a path")
+    return Path(raw.strip()).expanduser()
+
+
+def _parse_secret(raw: str) -> str:
+    if len(raw) < 16:
+        raise ValueError("expected at least 16 characters")
+    return raw
+
+
+def _parse_log_level(raw: str) -> str:
+    level = raw.strip().upper()
+    if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise ValueError("expected one of DEBUG, INFO, WARNING, ERROR")
+    return level
+
+
+def _env(name: str, parse: Callable[[str], Any], *, default: Any = None) -> Any:
+    """Declare a settings field read from environment variable ``name``."""
+    return field(default=default, metadata={"env": name, "parse": parse})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable about one Paperfeed deployment.
+
+    ``database_url`` and ``redis_url`` may be None: the CLI then starts the embedded PostgreSQL and
+    Redis and fills them in (see ``infra.embedded``). Factories that need them call ``require``.
+    """
+
+    database_url: str | None = _env("DATABASE_URL", _parse_url("postgresql", "postgres"))
+    redis_url: str | None = _env("REDIS_URL", _parse_url("redis", "rediss", "unix"))
+    secret_key: str | None = _env("SECRET_KEY", _parse_secret)
+    data_dir: Path = _env("PAPERFEED_DATA_DIR", _parse_path, default=Path(".paperfeed"))
+    artifact_dir: Path | None = _env("ARTIFACT_DIR", _parse_path)
+    smtp_url: str | None = _env("SMTP_URL", _parse_url("smtp", "smtps"))
+    public_base_url: str | None = _env("PUBLIC_BASE_URL", _parse_url("http", "https"))
+    host: str = _env("HOST", str, default="127.0.0.1")
+    port: int = _env("PORT", _parse_int(1, 65535), default=8000)
+    log_level: str = _env("LOG_LEVEL", _parse_log_level, default="INFO")
+
+    # PostgreSQL pool, per process (gunicorn worker or Celery worker process).
+    db_pool_min: int = _env("DB_POOL_MIN", _parse_int(0, 100), default=1)
+    db_pool_max: int = _env("DB_POOL_MAX", _parse_int(1, 200), default=8)
+    db_timeout_seconds: float = _env("DB_TIMEOUT_SECONDS", _parse_float(0.1, 120), default=5.0)
+
+    # Processes.
+    api_workers: int = _env("API_WORKERS", _parse_int(1, 64), default=2)
+    api_threads: int = _env("API_THREADS", _parse_int(1, 64), default=4)
+    worker_concurrency: int = _env("WORKER_CONCURRENCY", _parse_int(1, 64), default=2)
+
+    # Input bounds.
+    max_body_bytes: int = _env("MAX_BODY_BYTES", _parse_int(1024, 64 * 1024 * 1024), default=2 * 1024 * 1024)
+    import_batch_size: int = _env("IMPORT_BATCH_SIZE", _parse_int(1, 10_000), default=500)
+
+    # Beat schedule (seconds between runs; 0 disables the entry).
+    catalogue_stats_every_seconds: int = _env(
+        "CATALOGUE_STATS_EVERY_SECONDS", _parse_int(0, 7 * 86400), default=300
+    )
+
+    load_demo_data: bool = _env("PAPERFEED_DEMO_DATA", _parse_bool, default=True)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Read every field from ``environ`` (default ``os.environ``); unset or empty means default.
+
+        Raises SettingsError naming the first bad variable.
+        """
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            name = f.metadata["env"]
+            raw = env.get(name)
+            if raw is None or raw == "":
+                continue
+            try:
+                values[f.name] = f.metadata["parse"](raw)
+            except ValueError as exc:
+                shown = "<hidden>" if name == "SECRET_KEY" else repr(raw)
+                raise SettingsError(f"{name}={shown}: {exc}") from None
+        values.update(overrides)
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+    def require(self, name: str) -> Any:
+        """Return a field that must be set for this process, or raise SettingsError naming its variable."""
+        value = getattr(self, name)
+        if value is None:
+            env_name = next(f.metadata["env"] for f in dataclasses.fields(self) if f.name == name)
+            raise SettingsError(f"{env_name} is not set (run through `paperfeed up` to use the embedded default)")
+        return value
+
+    @property
+    def artifacts(self) -> Path:
+        """Where versioned model and index files live."""
+        return self.artifact_dir if self.artifact_dir is not None else self.data_dir / "artifacts"
+
+    @property
+    def base_url(self) -> str:
+        """The public address links in emails and docs point at."""
+        return self.public_base_url or f"http://{self.host}:{self.port}"
+
+    def as_environ(self) -> dict[str, str]:
+        """The environment variables that reproduce this Settings in a child process."""
+        out: dict[str, str] = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if value is None:
+                continue
+            if isinstance(value, bool):
+                value = "true" if value else "false"
+            out[f.metadata["env"]] = str(value)
+        return out

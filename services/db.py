@@ -1,0 +1,96 @@
+"""PostgreSQL connection pool lifecycle.
+
+A ``Database`` is created by a factory but opens no connection until ``open()`` is called; gunicorn
+workers and Celery worker processes call it after fork (a pool shared across a fork hands the same socket
+to two processes). ``connection()`` yields one connection inside one transaction: committed when the
+block ends normally, rolled back when it raises. Store functions take that connection as their first
+argument and never commit themselves.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+log = logging.getLogger(__name__)
+
+
+class DatabaseUnavailable(RuntimeError):
+    """PostgreSQL could not be reached in time; the API answers 503 with Retry-After."""
+
+
+class Database:
+    """A lazily opened psycopg 3 pool, one per process."""
+
+    def __init__(self, url: str, *, min_size: int = 1, max_size: int = 8, timeout: float = 5.0) -> None:
+        self.url = url
+        self.min_size = min_size
+        self.max_size = max_size
+        self.timeout = timeout
+        self._pool: ConnectionPool | None = None
+        self._pid: int | None = None
+
+    def open(self) -> None:
+        """Open the pool in this process. Safe to call again; reopens after a fork."""
+        if self._pool is not None and self._pid == os.getpid():
+            return
+        self._pool = ConnectionPool(
+            self.url,
+            min_size=self.min_size,
+            max_size=self.max_size,
+            timeout=self.timeout,
+            kwargs={"row_factory": dict_row, "connect_timeout": max(1, int(self.timeout))},
+            # Connections die when PostgreSQL restarts; check before handing one out.
+            check=ConnectionPool.check_connection,
+            open=False,
+            name="paperfeed",
+        )
+        # wait=False: a process must start even while the database is down; requests then get 503.
+        self._pool.open(wait=False)
+        self._pid = os.getpid()
+
+    def close(self) -> None:
+        if self._pool is not None and self._pid == os.getpid():
+            self._pool.close()
+        self._pool = None
+        self._pid = None
+
+    @contextmanager
+    def connection(self) -> Iterator[psycopg.Connection]:
+        """One connection, one transaction. Raises DatabaseUnavailable if none can be had in time."""
+        self.open()
+        assert self._pool is not None
+        try:
+            with self._pool.connection() as conn:
+                yield conn
+        except PoolTimeout as exc:
+            raise DatabaseUnavailable(f"no database connection within {self.timeout:g}s") from exc
+        except psycopg.OperationalError as exc:
+            if conn_is_broken(exc):
+                raise DatabaseUnavailable(str(exc).strip().splitlines()[0]) from exc
+            raise
+
+    def ping(self) -> None:
+        """Raise DatabaseUnavailable unless a trivial query succeeds."""
+        with self.connection() as conn:
+            conn.execute("SELECT 1")
+
+
+def conn_is_broken(exc: psycopg.OperationalError) -> bool:
+    """True for errors that mean the server is gone rather than that the query was wrong."""
+    sqlstate = getattr(exc, "sqlstate", None)
+    return sqlstate is None or sqlstate.startswith("08") or sqlstate.startswith("57P")
+
+
+def connect_once(url: str, *, timeout: float = 5.0) -> psycopg.Connection:
+    """A single autocommit-off connection outside any pool, for CLI commands that run once."""
+    try:
+        return psycopg.connect(url, row_factory=dict_row, connect_timeout=max(1, int(timeout)))
+    except psycopg.OperationalError as exc:
+        raise DatabaseUnavailable(f"cannot connect to the database: {str(exc).strip().splitlines()[0]}") from exc

@@ -1,0 +1,39 @@
+"""job_runs: one row per worker job, keyed by the Celery task id so a redelivered task reuses its row."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+
+def start(conn: psycopg.Connection, *, job: str, task_id: str, params: dict[str, Any] | None = None) -> int:
+    """Mark the run of ``task_id`` as running (creating its row if the job was not queued through us)."""
+    row = conn.execute(
+        """
+        INSERT INTO job_runs (job, task_id, status, params, started_at)
+        VALUES (%s, %s, 'running', %s, now())
+        ON CONFLICT (task_id) DO UPDATE
+            SET status = 'running', started_at = now(), finished_at = NULL, error = NULL
+        RETURNING id
+        """,
+        (job, task_id, Jsonb(params or {})),
+    ).fetchone()
+    return row["id"]
+
+
+def finish(conn: psycopg.Connection, run_id: int, *, result: dict[str, Any] | None = None,
+           error: str | None = None) -> None:
+    conn.execute(
+        "UPDATE job_runs SET status = %s, result = %s, error = %s, finished_at = now() WHERE id = %s",
+        ("failed" if error else "succeeded", Jsonb(result) if result is not None else None, error, run_id),
+    )
+
+
+def get_by_task(conn: psycopg.Connection, task_id: str) -> dict[str, Any] | None:
+    return conn.execute("SELECT * FROM job_runs WHERE task_id = %s", (task_id,)).fetchone()
+
+
+def recent(conn: psycopg.Connection, *, limit: int = 20) -> list[dict[str, Any]]:
+    return conn.execute("SELECT * FROM job_runs ORDER BY created_at DESC, id DESC LIMIT %s", (limit,)).fetchall()

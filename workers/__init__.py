@@ -1,0 +1,1 @@
+"""Celery app factory, beat schedule and thin named tasks. Heavy work lives in services/."""
