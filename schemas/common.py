@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from marshmallow import ValidationError, fields, validate
+from typing import Any
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 MAX_ID_LENGTH = 128
+
+
+class Body(Schema):
+    """Base of every request body: unknown keys are ignored, so clients written against a newer
+    version of the contract keep working."""
+
+    class Meta:
+        unknown = EXCLUDE
 
 
 def validate_client_id(value: str) -> None:
@@ -25,3 +35,44 @@ def BoundedString(max_length: int, *, min_length: int = 0, **kwargs) -> fields.S
 
 def BoundedList(inner: fields.Field, max_items: int, **kwargs) -> fields.List:  # noqa: N802
     return fields.List(inner, validate=validate.Length(max=max_items), **kwargs)
+
+
+def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """marshmallow/webargs nested messages → {"events.3.paper_id": ["..."]}.
+
+    webargs nests by location first ({"json": {...}, "query": {...}}); the location is dropped so that
+    clients see the field names they sent.
+    """
+    out: dict[str, list[str]] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            if not prefix and key in {"json", "query", "path", "form", "headers", "view_args"}:
+                for k, v in flatten_messages(value, prefix).items():
+                    out.setdefault(k, []).extend(v)
+                continue
+            path = f"{prefix}.{key}" if prefix else str(key)
+            out.update(flatten_messages(value, path))
+    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        out[prefix or "_schema"] = list(messages)
+    elif isinstance(messages, list):
+        for i, value in enumerate(messages):
+            out.update(flatten_messages(value, f"{prefix}.{i}" if prefix else str(i)))
+    else:
+        out[prefix or "_schema"] = [str(messages)]
+    return out
+
+
+def load_items(schema: Schema, items: list[Any]) -> tuple[list[tuple[int, dict[str, Any]]], list[dict[str, Any]]]:
+    """Validate each item of a batch on its own.
+
+    Returns ``(valid, rejected)``: ``(index, data)`` for good items and ``{"index", "errors"}`` (field →
+    messages) for the others, so one bad item never costs the good ones.
+    """
+    valid: list[tuple[int, dict[str, Any]]] = []
+    rejected: list[dict[str, Any]] = []
+    for index, item in enumerate(items):
+        try:
+            valid.append((index, schema.load(item)))
+        except ValidationError as exc:
+            rejected.append({"index": index, "errors": flatten_messages(exc.messages)})
+    return valid, rejected

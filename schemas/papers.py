@@ -1,15 +1,22 @@
-"""Paper shapes."""
+"""Paper shapes: what clients send (load) and what they get back (dump)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import Schema, fields, validate
 
-from schemas.common import BoundedList, BoundedString, ClientId
+from schemas.common import Body, BoundedList, BoundedString, ClientId
+from schemas.pagination import Page, PageQuery
+
+MAX_BATCH = 10_000  # absolute ceiling; MAX_BATCH_PAPERS (default 1,000) is enforced by the API
 
 
-class PaperFields(Schema):
+def _url(**kwargs) -> fields.Url:
+    return fields.Url(schemes={"http", "https"}, validate=validate.Length(max=2048), **kwargs)
+
+
+class PaperFields(Body):
     """The writable fields of a paper (the body of PUT /v1/papers/{id})."""
 
     title = BoundedString(1000, min_length=1, required=True)
@@ -17,17 +24,93 @@ class PaperFields(Schema):
     authors = BoundedList(BoundedString(300, min_length=1), 1000, load_default=list)
     categories = BoundedList(BoundedString(64, min_length=1), 50, load_default=list)
     published_at = fields.AwareDateTime(default_timezone=dt.UTC, allow_none=True, load_default=None)
-    url = fields.Url(schemes={"http", "https"}, validate=validate.Length(max=2048), allow_none=True,
-                     load_default=None)
-    code_urls = BoundedList(fields.Url(schemes={"http", "https"}, validate=validate.Length(max=2048)), 20,
-                            load_default=list)
+    url = _url(allow_none=True, load_default=None)
+    code_urls = BoundedList(_url(), 20, load_default=list)
     comment = BoundedString(2000, allow_none=True, load_default=None)
 
 
 class PaperIn(PaperFields):
     """A paper with its id, as in a batch upsert or an import line. Unknown keys are ignored."""
 
-    class Meta:
-        unknown = EXCLUDE
-
     id = ClientId(required=True)
+
+
+class PaperOut(Schema):
+    id = fields.String(required=True)
+    title = fields.String(required=True)
+    abstract = fields.String()
+    authors = fields.List(fields.String())
+    categories = fields.List(fields.String())
+    published_at = fields.DateTime(allow_none=True)
+    url = fields.String(allow_none=True)
+    code_urls = fields.List(fields.String())
+    comment = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class PaperDetail(PaperOut):
+    stars = fields.Integer(required=True, metadata={"description": "users who currently star it"})
+    reads = fields.Integer(required=True, metadata={"description": "read events recorded"})
+
+
+class PaperBatchIn(Body):
+    papers = fields.List(fields.Raw(), required=True, validate=validate.Length(min=1, max=MAX_BATCH),
+                         metadata={"description": "Papers as in PUT /v1/papers/{id}, each with its `id`; "
+                                                  "each item is validated on its own."})
+
+
+class ItemError(Schema):
+    index = fields.Integer(required=True)
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), required=True)
+
+
+class PaperBatchResult(Schema):
+    created = fields.Integer(required=True)
+    updated = fields.Integer(required=True)
+    unchanged = fields.Integer(required=True)
+    rejected = fields.List(fields.Nested(ItemError), required=True)
+
+
+class PaperSearchQuery(PageQuery):
+    q = BoundedString(500, metadata={"description": "Full-text query over title, abstract and authors "
+                                                    "(web-search syntax: quotes, OR, -word)."})
+    category = BoundedString(64)
+    author = BoundedString(300)
+    since = fields.AwareDateTime(default_timezone=dt.UTC,
+                                 metadata={"description": "Only papers published at or after this time."})
+
+
+class SearchHit(PaperOut):
+    score = fields.Float(allow_none=True, metadata={"description": "Full-text rank (null without q)."})
+
+
+class PaperPage(Page):
+    items = fields.List(fields.Nested(SearchHit), required=True)
+
+
+class SimilarQuery(Schema):
+    limit = fields.Integer(validate=validate.Range(min=1, max=1000), load_default=None)
+
+
+class ScoredPaper(Schema):
+    paper = fields.Nested(PaperOut, required=True)
+    score = fields.Float(required=True)
+
+
+class SimilarResult(Schema):
+    items = fields.List(fields.Nested(ScoredPaper), required=True)
+
+
+class TrendingQuery(SimilarQuery):
+    window = fields.String(validate=validate.OneOf(["day", "week", "month"]), load_default="week")
+    category = BoundedString(64)
+
+
+class TrendingItem(ScoredPaper):
+    stars = fields.Integer(required=True)
+    reads = fields.Integer(required=True)
+
+
+class TrendingResult(Schema):
+    items = fields.List(fields.Nested(TrendingItem), required=True)

@@ -90,6 +90,16 @@ def _parse_log_level(raw: str) -> str:
     return level
 
 
+def _parse_rate_limit(raw: str) -> str:
+    from limits import parse_many
+
+    try:
+        parse_many(raw)
+    except ValueError:
+        raise ValueError("expected rate limits such as '6000/minute' or '100/second;5000/hour'") from None
+    return raw.strip()
+
+
 def _env(name: str, parse: Callable[[str], Any], *, default: Any = None) -> Any:
     """Declare a settings field read from environment variable ``name``."""
     return field(default=default, metadata={"env": name, "parse": parse})
@@ -127,6 +137,17 @@ class Settings:
     # Input bounds.
     max_body_bytes: int = _env("MAX_BODY_BYTES", _parse_int(1024, 64 * 1024 * 1024), default=2 * 1024 * 1024)
     import_batch_size: int = _env("IMPORT_BATCH_SIZE", _parse_int(1, 10_000), default=500)
+    max_batch_papers: int = _env("MAX_BATCH_PAPERS", _parse_int(1, 10_000), default=1000)
+    max_batch_events: int = _env("MAX_BATCH_EVENTS", _parse_int(1, 10_000), default=1000)
+    page_limit_default: int = _env("PAGE_LIMIT_DEFAULT", _parse_int(1, 1000), default=20)
+    page_limit_max: int = _env("PAGE_LIMIT_MAX", _parse_int(1, 1000), default=100)
+    token_ttl_default_seconds: int = _env("TOKEN_TTL_DEFAULT_SECONDS", _parse_int(60, 90 * 86400), default=3600)
+    token_ttl_max_seconds: int = _env("TOKEN_TTL_MAX_SECONDS", _parse_int(60, 365 * 86400), default=30 * 86400)
+
+    # Rate limits (flask-limiter syntax, e.g. "6000/minute;200/second"), stored in Redis.
+    rate_limit_key: str = _env("RATE_LIMIT_KEY", _parse_rate_limit, default="6000/minute")
+    rate_limit_user_token: str = _env("RATE_LIMIT_USER_TOKEN", _parse_rate_limit, default="600/minute")
+    rate_limit_anonymous: str = _env("RATE_LIMIT_ANONYMOUS", _parse_rate_limit, default="120/minute")
 
     # Beat schedule (seconds between runs; 0 disables the entry).
     catalogue_stats_every_seconds: int = _env(

@@ -102,3 +102,28 @@ def app(settings: Settings, clean_db: Database):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def headers(clean_db: Database) -> dict[str, dict[str, str]]:
+    """Authorization headers for a fresh read, write and admin key."""
+    from services import keys
+
+    out = {}
+    with clean_db.connection() as conn:
+        for scope in ("read", "write", "admin"):
+            out[scope] = {"Authorization": f"Bearer {keys.create(conn, name=f'test-{scope}', scopes=[scope])}"}
+    return out
+
+
+@pytest.fixture
+def user_token(client, headers):
+    """Mint a user token through the API: ``user_token("alice")`` → headers for /v1/me/..."""
+
+    def mint(user_id: str, ttl_seconds: int = 600) -> dict[str, str]:
+        response = client.post(f"/v1/users/{user_id}/tokens", json={"ttl_seconds": ttl_seconds},
+                               headers=headers["write"])
+        assert response.status_code == 201, response.get_json()
+        return {"Authorization": f"Bearer {response.get_json()['token']}"}
+
+    return mint

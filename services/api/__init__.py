@@ -7,7 +7,7 @@ import logging
 from flask import Flask
 from flask_swagger_ui import get_swaggerui_blueprint
 
-from services.api import errors, health
+from services.api import errors, health, security, transaction, v1
 from services.api.metrics import ApiMetrics
 from services.config import Settings
 from services.db import Database
@@ -46,10 +46,16 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
 
     api = errors.ProblemApi(app, spec_kwargs={
         "info": {"description": "Personal research-paper feeds and alerts. Errors are application/problem+json."},
+        "security": [{"bearer": []}],
     })
     app.extensions["paperfeed.api"] = api
+    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer",
+                                                   "description": "A service key (pf_...) or a user token (pfu_...)"})
     errors.register_error_handlers(app)
+    transaction.init_app(app)
+    security.init_rate_limits(app, settings)
     api.register_blueprint(health.blp)
+    v1.register(app, api)
     ApiMetrics().init_app(app)
     # Swagger UI's files come from the flask-swagger-ui package: served locally, nothing vendored.
     app.register_blueprint(get_swaggerui_blueprint("/docs", "/openapi.json", config={"app_name": API_TITLE}))

@@ -5,12 +5,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import psycopg
 from flask import Flask, Response, json
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from schemas.common import flatten_messages
 from schemas.problem import Problem
 from services.db import DatabaseUnavailable
+from services.errors import NotReady, ServiceError
 
 log = logging.getLogger(__name__)
 PROBLEM_MIMETYPE = "application/problem+json"
@@ -29,31 +32,6 @@ def problem_response(status: int, title: str, detail: str | None = None, *,
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
-
-
-def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
-    """marshmallow/webargs nested messages → {"events.3.paper_id": ["..."]}.
-
-    webargs nests by location first ({"json": {...}, "query": {...}}); the location is dropped so that
-    clients see the field names they sent.
-    """
-    out: dict[str, list[str]] = {}
-    if isinstance(messages, dict):
-        for key, value in messages.items():
-            if not prefix and key in {"json", "query", "path", "form", "headers", "view_args"}:
-                for k, v in flatten_messages(value, prefix).items():
-                    out.setdefault(k, []).extend(v)
-                continue
-            path = f"{prefix}.{key}" if prefix else str(key)
-            out.update(flatten_messages(value, path))
-    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
-        out[prefix or "_schema"] = list(messages)
-    elif isinstance(messages, list):
-        for i, value in enumerate(messages):
-            out.update(flatten_messages(value, f"{prefix}.{i}" if prefix else str(i)))
-    else:
-        out[prefix or "_schema"] = [str(messages)]
-    return out
 
 
 class ProblemApi(Api):
@@ -84,6 +62,15 @@ def register_error_handlers(app: Flask) -> None:
         log.warning("database unavailable: %s", error)
         return problem_response(503, "Service Unavailable", "the database is unreachable; retry shortly",
                                 headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+    @app.errorhandler(psycopg.OperationalError)
+    def database_lost(error: psycopg.OperationalError) -> Response:
+        return database_unavailable(DatabaseUnavailable(str(error).strip().splitlines()[0] if str(error) else ""))
+
+    @app.errorhandler(ServiceError)
+    def service_error(error: ServiceError) -> Response:
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS * 12)} if isinstance(error, NotReady) else None
+        return problem_response(error.status, error.title, error.detail, errors=error.errors, headers=headers)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Response:

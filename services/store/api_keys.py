@@ -29,3 +29,16 @@ def revoke_by_name(conn: psycopg.Connection, name: str) -> int:
     return conn.execute(
         "UPDATE api_keys SET revoked_at = now() WHERE name = %s AND revoked_at IS NULL", (name,)
     ).rowcount
+
+
+def token_standing(conn: psycopg.Connection, key_id: int, user_id: str) -> dict[str, Any] | None:
+    """What a user token's validity depends on: is its minting key still active, and since when do the
+    user's tokens count. None if the user does not exist."""
+    return conn.execute(
+        """
+        SELECT EXISTS (SELECT 1 FROM api_keys WHERE id = %(k)s AND revoked_at IS NULL) AS key_active,
+               u.created_at, u.tokens_valid_after
+        FROM users u WHERE u.id = %(u)s
+        """,
+        {"k": key_id, "u": user_id},
+    ).fetchone()

@@ -16,7 +16,8 @@ VALUES ({", ".join(f"%({c})s" for c in PAPER_COLUMNS)})
 ON CONFLICT (id) DO UPDATE SET
     {", ".join(f"{c} = excluded.{c}" for c in PAPER_COLUMNS if c != "id")},
     updated_at = now()
-WHERE ({", ".join(f"papers.{c}" for c in PAPER_COLUMNS)})
+WHERE papers.deleted_at IS NULL
+  AND ({", ".join(f"papers.{c}" for c in PAPER_COLUMNS)})
       IS DISTINCT FROM ({", ".join(f"excluded.{c}" for c in PAPER_COLUMNS)})
 RETURNING (xmax = 0) AS created
 """
@@ -38,7 +39,8 @@ def upsert_many(conn: psycopg.Connection, papers: Sequence[dict[str, Any]]) -> U
     """Insert or update ``papers`` (dicts with PAPER_COLUMNS keys; missing optional keys become defaults).
 
     Pipelined: one network round trip per batch, not per paper. A paper whose fields are all equal
-    to the stored ones is left untouched and counted as unchanged.
+    to the stored ones is left untouched and counted as unchanged; so is a deleted paper (deletion is
+    an operator's decision that an upsert must not undo; callers that care use ``deleted_ids``).
     """
     if not papers:
         return UpsertCounts()
@@ -72,14 +74,90 @@ def _with_defaults(paper: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+OUT_COLUMNS = ", ".join([*PAPER_COLUMNS, "created_at", "updated_at"])
+
+
 def count(conn: psycopg.Connection, *, include_deleted: bool = False) -> int:
     where = "" if include_deleted else "WHERE deleted_at IS NULL"
     return conn.execute(f"SELECT count(*) AS n FROM papers {where}").fetchone()["n"]
 
 
 def get(conn: psycopg.Connection, paper_id: str) -> dict[str, Any] | None:
+    """The paper, deleted or not (``deleted_at`` tells), or None if it never existed."""
     return conn.execute(
-        f"SELECT {', '.join(PAPER_COLUMNS)}, hidden, featured, deleted_at, created_at, updated_at "
-        "FROM papers WHERE id = %s",
+        f"SELECT {OUT_COLUMNS}, hidden, featured, deleted_at FROM papers WHERE id = %s", (paper_id,)
+    ).fetchone()
+
+
+def get_with_counts(conn: psycopg.Connection, paper_id: str) -> dict[str, Any] | None:
+    """A live (not deleted) paper with its current star count and read-event count."""
+    return conn.execute(
+        f"""
+        SELECT {OUT_COLUMNS},
+               (SELECT count(*) FROM stars s WHERE s.paper_id = p.id AND s.starred) AS stars,
+               (SELECT count(*) FROM events e WHERE e.paper_id = p.id AND e.type = 'read') AS reads
+        FROM papers p WHERE id = %s AND deleted_at IS NULL
+        """,
         (paper_id,),
     ).fetchone()
+
+
+def deleted_ids(conn: psycopg.Connection, ids: Sequence[str]) -> set[str]:
+    rows = conn.execute("SELECT id FROM papers WHERE id = ANY(%s) AND deleted_at IS NOT NULL", (list(ids),))
+    return {r["id"] for r in rows}
+
+
+def soft_delete(conn: psycopg.Connection, paper_id: str) -> bool:
+    """Mark deleted (kept as a tombstone so upserts cannot bring it back). False if not live."""
+    return conn.execute(
+        "UPDATE papers SET deleted_at = now(), updated_at = now() WHERE id = %s AND deleted_at IS NULL",
+        (paper_id,),
+    ).rowcount == 1
+
+
+def search(
+    conn: psycopg.Connection,
+    *,
+    q: str | None = None,
+    category: str | None = None,
+    author: str | None = None,
+    since: Any = None,
+    after: tuple | None = None,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """Visible papers, ``limit`` of them, in a stable total order, starting after the keyset ``after``.
+
+    With ``q``: full-text matches ordered by rank then id (``after`` = (score, id)). Without: newest
+    listed first (``after`` = (listed_at, id)). Keyset paging never repeats or skips a row that existed
+    when paging began, whatever is inserted meanwhile.
+    """
+    where = ["deleted_at IS NULL", "NOT hidden"]
+    params: dict[str, Any] = {"limit": limit}
+    if category:
+        where.append("categories @> ARRAY[%(category)s]::text[]")
+        params["category"] = category
+    if author:
+        where.append("authors @> ARRAY[%(author)s]::text[]")
+        params["author"] = author
+    if since is not None:
+        where.append("listed_at >= %(since)s")
+        params["since"] = since
+    if q:
+        params["q"] = q
+        score = "ts_rank_cd(search, websearch_to_tsquery('english', %(q)s))"
+        where.append("search @@ websearch_to_tsquery('english', %(q)s)")
+        if after is not None:
+            where.append(f"({score}, id) < (%(after_score)s::real, %(after_id)s)")
+            params["after_score"], params["after_id"] = after
+        order = "score DESC, id DESC"
+    else:
+        score = "NULL::real"
+        if after is not None:
+            where.append("(listed_at, id) < (%(after_ts)s, %(after_id)s)")
+            params["after_ts"], params["after_id"] = after
+        order = "listed_at DESC, id DESC"
+    return conn.execute(
+        f"SELECT {OUT_COLUMNS}, listed_at, {score} AS score FROM papers WHERE {' AND '.join(where)} "
+        f"ORDER BY {order} LIMIT %(limit)s",
+        params,
+    ).fetchall()

@@ -1,4 +1,4 @@
-from services.api.errors import flatten_messages
+from schemas.common import flatten_messages
 
 
 def test_webargs_location_is_dropped_and_paths_are_dotted():

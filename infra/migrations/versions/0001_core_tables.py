@@ -34,6 +34,8 @@ CREATE TABLE papers (
     deleted_at   timestamptz,
     created_at   timestamptz NOT NULL DEFAULT now(),
     updated_at   timestamptz NOT NULL DEFAULT now(),
+    -- The listing order: publication time, or when we learned of the paper if it has none.
+    listed_at    timestamptz GENERATED ALWAYS AS (coalesce(published_at, created_at)) STORED,
     search       tsvector GENERATED ALWAYS AS (
         setweight(to_tsvector('english', title), 'A')
         || setweight(to_tsvector('english', abstract), 'B')
@@ -43,8 +45,8 @@ CREATE TABLE papers (
 CREATE INDEX papers_search_idx ON papers USING gin (search);
 CREATE INDEX papers_categories_idx ON papers USING gin (categories);
 CREATE INDEX papers_authors_idx ON papers USING gin (authors);
--- Fresh papers for the feed and "since" listings skip deleted and hidden rows.
-CREATE INDEX papers_visible_published_idx ON papers (published_at DESC, id)
+-- Listings, "since" filters and fresh candidates for the feed skip deleted and hidden rows.
+CREATE INDEX papers_visible_listed_idx ON papers (listed_at DESC, id DESC)
     WHERE deleted_at IS NULL AND NOT hidden;
 CREATE INDEX papers_created_idx ON papers (created_at DESC, id);
 
@@ -54,7 +56,7 @@ CREATE TABLE users (
     name       text,
     timezone   text NOT NULL DEFAULT 'UTC',
     -- User tokens issued before this instant are refused (logout everywhere).
-    tokens_valid_after timestamptz NOT NULL DEFAULT '-infinity',
+    tokens_valid_after timestamptz,
     created_at timestamptz NOT NULL DEFAULT now(),
     updated_at timestamptz NOT NULL DEFAULT now()
 );

@@ -1,0 +1,31 @@
+"""/v1/events (service keys, any user) and /v1/me/events (user tokens, their own events only)."""
+
+from __future__ import annotations
+
+from flask import request
+from flask_smorest import Blueprint
+
+from schemas.common import load_items
+from schemas.events import EventBatchIn, EventBatchResult, EventIn, OwnEventIn
+from services import events
+from services.api.security import requires
+from services.api.transaction import conn
+from services.api.v1.common import batch_limit, settings
+
+blp = Blueprint("events", __name__, url_prefix="/v1", description="Reads, stars and other interactions")
+
+
+@blp.route("/events", methods=["POST"], endpoint="post_events")
+@blp.route("/me/events", methods=["POST"], endpoint="post_my_events")
+@requires("write")
+@blp.arguments(EventBatchIn)
+@blp.response(202, EventBatchResult)
+def post_events(body, user_id=None):
+    """Record 1–1,000 events. Each is answered on its own; accepted ones are durable once this returns."""
+    batch_limit(body["events"], settings().max_batch_events, "events")
+    if request.url_rule.rule.startswith("/v1/me"):
+        valid, rejected = load_items(OwnEventIn(), body["events"])
+        valid, rejected = events.for_owner(valid, rejected, user_id)
+    else:
+        valid, rejected = load_items(EventIn(), body["events"])
+    return events.ingest(conn(), valid, rejected)

@@ -1,0 +1,97 @@
+"""/v1/papers and /v1/trending."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from schemas.common import load_items
+from schemas.papers import (
+    PaperBatchIn,
+    PaperBatchResult,
+    PaperDetail,
+    PaperFields,
+    PaperIn,
+    PaperOut,
+    PaperPage,
+    PaperSearchQuery,
+    SimilarQuery,
+    SimilarResult,
+    TrendingQuery,
+    TrendingResult,
+)
+from services.api.security import requires
+from services.api.transaction import conn
+from services.api.v1.common import batch_limit, page, settings
+from services.catalog import papers
+
+blp = Blueprint("papers", __name__, url_prefix="/v1", description="The paper catalogue")
+
+
+@blp.route("/papers/<paper_id>", methods=["PUT"])
+@requires("write")
+@blp.arguments(PaperFields)
+@blp.response(200, PaperOut, description="Updated")
+@blp.alt_response(201, schema=PaperOut, description="Created")
+def put_paper(fields, paper_id):
+    """Create or update one paper (title required)."""
+    paper, created = papers.upsert(conn(), paper_id, fields)
+    return paper, 201 if created else 200
+
+
+@blp.route("/papers/batch", methods=["POST"])
+@requires("write")
+@blp.arguments(PaperBatchIn)
+@blp.response(200, PaperBatchResult)
+def batch(body):
+    """Upsert up to 1,000 papers; valid items are stored even when others are rejected."""
+    batch_limit(body["papers"], settings().max_batch_papers, "papers")
+    valid, rejected = load_items(PaperIn(), body["papers"])
+    return papers.upsert_batch(conn(), valid, rejected)
+
+
+@blp.route("/papers/<paper_id>", methods=["GET"])
+@requires("read")
+@blp.response(200, PaperDetail)
+def get_paper(paper_id):
+    """One paper with its star and read counts."""
+    return papers.get(conn(), paper_id)
+
+
+@blp.route("/papers/<paper_id>", methods=["DELETE"])
+@requires("admin")
+@blp.response(204)
+def delete_paper(paper_id):
+    """Delete a paper (admin): it disappears from feeds, search and the index, and stays deleted."""
+    papers.delete(conn(), paper_id)
+
+
+@blp.route("/papers", methods=["GET"])
+@requires("read")
+@blp.arguments(PaperSearchQuery, location="query")
+@blp.response(200, PaperPage)
+def search(args):
+    """Full-text search (ranked) when `q` is given, else the newest papers; filters combine."""
+    request_page = page(args, papers.search_page_kind(args.get("q")))
+    return papers.search(conn(), request_page, q=args.get("q"), category=args.get("category"),
+                         author=args.get("author"), since=args.get("since"))
+
+
+@blp.route("/papers/<paper_id>/similar", methods=["GET"])
+@requires("read")
+@blp.arguments(SimilarQuery, location="query")
+@blp.response(200, SimilarResult)
+@blp.alt_response(503, description="The content index has not been built yet")
+def similar(args, paper_id):
+    """Papers like this one, by content."""
+    return papers.similar(conn(), paper_id, args.get("limit") or settings().page_limit_default)
+
+
+@blp.route("/trending", methods=["GET"])
+@requires("read")
+@blp.arguments(TrendingQuery, location="query")
+@blp.response(200, TrendingResult)
+@blp.alt_response(503, description="Trending has not been computed yet")
+def trending(args):
+    """Papers gaining stars and reads over the window."""
+    return papers.trending(conn(), window=args["window"], category=args.get("category"),
+                           limit=args.get("limit") or settings().page_limit_default)

@@ -1,0 +1,81 @@
+"""Who is calling: service keys (scoped, server-to-server) and user tokens (one user, /v1/me only).
+
+User tokens are ``pfu_`` + an itsdangerous-signed payload {user, minting key, issued, expires}. They are
+refused once expired, once the key that minted them is revoked, once the user is deleted (a token issued
+before the user row was created does not count), and after a "log out everywhere"
+(``tokens_valid_after``). Scopes nest: admin ⊃ write ⊃ read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import psycopg
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from services import keys
+from services.store import api_keys, users
+
+TOKEN_PREFIX = "pfu_"
+_SALT = "paperfeed.user-token.v1"
+SCOPE_RANK = {"read": 1, "write": 2, "admin": 3}
+
+
+@dataclass(frozen=True)
+class Principal:
+    kind: str  # "key" or "user"
+    key_id: int
+    scopes: tuple[str, ...]
+    user_id: str | None = None
+
+    def allows(self, scope: str) -> bool:
+        need = SCOPE_RANK[scope]
+        return any(SCOPE_RANK[s] >= need for s in self.scopes)
+
+
+def _serializer(secret_key: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret_key, salt=_SALT)
+
+
+def mint_user_token(conn: psycopg.Connection, secret_key: str, *, key: Principal, user_id: str,
+                    ttl_seconds: int) -> tuple[str, dt.datetime]:
+    """A token for ``user_id`` (created if unknown), valid for ``ttl_seconds``. Returns (token, expires_at)."""
+    users.ensure(conn, user_id)
+    now = dt.datetime.now(dt.UTC)
+    expires = now + dt.timedelta(seconds=ttl_seconds)
+    payload = {"u": user_id, "k": key.key_id, "i": now.timestamp(), "e": int(expires.timestamp())}
+    return TOKEN_PREFIX + _serializer(secret_key).dumps(payload), expires.replace(microsecond=0)
+
+
+def token_user(secret_key: str, token: str) -> dict | None:
+    """The signed payload of a well-formed, unexpired token (no database check), else None."""
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 1000:
+        return None
+    try:
+        payload = _serializer(secret_key).loads(token[len(TOKEN_PREFIX):])
+    except BadSignature:
+        return None
+    if not isinstance(payload, dict) or payload.get("e", 0) < dt.datetime.now(dt.UTC).timestamp():
+        return None
+    return payload
+
+
+def authenticate(conn: psycopg.Connection, secret_key: str, bearer: str) -> Principal | None:
+    """The caller behind ``bearer`` (a key or a user token), or None if it is not valid right now."""
+    if bearer.startswith(TOKEN_PREFIX):
+        payload = token_user(secret_key, bearer)
+        if payload is None:
+            return None
+        standing = api_keys.token_standing(conn, payload["k"], payload["u"])
+        if standing is None or not standing["key_active"]:
+            return None
+        issued = dt.datetime.fromtimestamp(payload["i"], dt.UTC)
+        revoked_before = standing["tokens_valid_after"]
+        if issued < standing["created_at"] or (revoked_before is not None and issued <= revoked_before):
+            return None
+        return Principal("user", payload["k"], ("read", "write"), user_id=payload["u"])
+    key = keys.verify(conn, bearer)
+    if key is None:
+        return None
+    return Principal("key", key.id, key.scopes)

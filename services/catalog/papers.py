@@ -1,0 +1,75 @@
+"""Catalogue operations behind /v1/papers. Each takes the request's connection first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+
+from services import pagination
+from services.errors import Conflict, NotFound, NotReady
+from services.store import papers as store
+
+DELETED_DETAIL = "paper {id} was deleted by an operator; it cannot be re-created under the same id"
+
+
+def upsert(conn: psycopg.Connection, paper_id: str, fields: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """Create or update one paper; returns (paper, created). Conflict if it was deleted."""
+    existing = store.get(conn, paper_id)
+    if existing is not None and existing["deleted_at"] is not None:
+        raise Conflict(DELETED_DETAIL.format(id=paper_id))
+    store.upsert_many(conn, [{**fields, "id": paper_id}])
+    return store.get(conn, paper_id), existing is None
+
+
+def upsert_batch(conn: psycopg.Connection, papers: list[tuple[int, dict[str, Any]]],
+                 rejected: list[dict[str, Any]]) -> dict[str, Any]:
+    """Store the valid ``(index, paper)`` items; deleted ids join ``rejected``. One round trip for the rest."""
+    rejected = list(rejected)
+    tombstones = store.deleted_ids(conn, [p["id"] for _, p in papers])
+    live = []
+    for index, paper in papers:
+        if paper["id"] in tombstones:
+            rejected.append({"index": index, "errors": {"id": [DELETED_DETAIL.format(id=paper["id"])]}})
+        else:
+            live.append(paper)
+    counts = store.upsert_many(conn, live)
+    return {"created": counts.created, "updated": counts.updated, "unchanged": counts.unchanged,
+            "rejected": sorted(rejected, key=lambda r: r["index"])}
+
+
+def get(conn: psycopg.Connection, paper_id: str) -> dict[str, Any]:
+    paper = store.get_with_counts(conn, paper_id)
+    if paper is None:
+        raise NotFound(f"no paper {paper_id}")
+    return paper
+
+
+def delete(conn: psycopg.Connection, paper_id: str) -> None:
+    if not store.soft_delete(conn, paper_id):
+        raise NotFound(f"no paper {paper_id}")
+
+
+def search(conn: psycopg.Connection, page: pagination.PageRequest, *, q: str | None, category: str | None,
+           author: str | None, since: Any) -> dict[str, Any]:
+    """A page of visible papers: full-text ranked when ``q`` is given, else newest first."""
+    q = (q or "").strip() or None
+    kind = search_page_kind(q)
+    rows = store.search(conn, q=q, category=category, author=author, since=since, after=page.after,
+                        limit=page.limit + 1)
+    key = (lambda r: (r["score"], r["id"])) if q else (lambda r: (r["listed_at"], r["id"]))
+    items, next_cursor = pagination.paginate(kind, rows, page.limit, key)
+    return {"items": items, "next_cursor": next_cursor}
+
+
+def search_page_kind(q: str | None) -> str:
+    return "papers.search" if (q or "").strip() else "papers.list"
+
+
+def similar(conn: psycopg.Connection, paper_id: str, limit: int) -> dict[str, Any]:
+    get(conn, paper_id)  # 404 first: an unknown paper is the client's error, whatever the index state
+    raise NotReady("similar papers need the content index, which has not been built yet")
+
+
+def trending(conn: psycopg.Connection, *, window: str, category: str | None, limit: int) -> dict[str, Any]:
+    raise NotReady("trending needs the first trending computation, which has not run yet")

@@ -1,0 +1,115 @@
+"""Events (append-only) and the star state they drive."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+# One statement, one round trip for the whole batch:
+#   input    the batch as rows (unnest of parallel arrays), with its position `ord`;
+#   known    the rows whose paper exists and is not deleted (others are rejected per item);
+#   new_users   unknown users are created;
+#   inserted    events, idempotent on (user_id, event_id);
+#   starred     the newest star/unstar per (user, paper) of this batch, applied only if it is newer than
+#               the stored state, so out-of-order arrivals converge on the latest occurred_at.
+# The final SELECT classifies every input row: accepted, duplicate or unknown_paper.
+_INGEST = """
+WITH input AS (
+    SELECT * FROM unnest(
+        %(ord)s::int[], %(user_id)s::text[], %(paper_id)s::text[], %(type)s::text[],
+        %(event_id)s::text[], %(occurred_at)s::timestamptz[], %(context)s::jsonb[]
+    ) AS t(ord, user_id, paper_id, type, event_id, occurred_at, context)
+),
+known AS (
+    SELECT i.* FROM input i JOIN papers p ON p.id = i.paper_id AND p.deleted_at IS NULL
+),
+new_users AS (
+    INSERT INTO users (id) SELECT DISTINCT user_id FROM known ON CONFLICT (id) DO NOTHING
+),
+inserted AS (
+    INSERT INTO events (user_id, paper_id, type, event_id, occurred_at, context)
+    SELECT user_id, paper_id, type, event_id, occurred_at, context FROM known ORDER BY ord
+    ON CONFLICT (user_id, event_id) DO NOTHING
+    RETURNING id, user_id, paper_id, type, event_id, occurred_at
+),
+starred AS (
+    INSERT INTO stars AS s (user_id, paper_id, starred, changed_at)
+    SELECT DISTINCT ON (user_id, paper_id) user_id, paper_id, type = 'star', occurred_at
+    FROM inserted WHERE type IN ('star', 'unstar')
+    ORDER BY user_id, paper_id, occurred_at DESC, id DESC
+    ON CONFLICT (user_id, paper_id) DO UPDATE
+        SET starred = excluded.starred, changed_at = excluded.changed_at
+        WHERE excluded.changed_at >= s.changed_at
+)
+SELECT i.ord,
+       CASE
+           WHEN k.ord IS NULL THEN 'unknown_paper'
+           WHEN i.event_id IS NULL THEN 'accepted'
+           WHEN ins.id IS NOT NULL
+                AND row_number() OVER (PARTITION BY i.user_id, i.event_id, k.ord IS NULL ORDER BY i.ord) = 1 THEN 'accepted'
+           ELSE 'duplicate'
+       END AS outcome
+FROM input i
+LEFT JOIN known k ON k.ord = i.ord
+LEFT JOIN inserted ins ON ins.user_id = i.user_id AND ins.event_id = i.event_id
+ORDER BY i.ord
+"""
+
+
+def ingest(conn: psycopg.Connection, events: Sequence[dict[str, Any]]) -> list[str]:
+    """Store a batch of validated events in one statement; return each one's outcome, in order:
+    'accepted', 'duplicate' (same user and event_id already stored, or earlier in this batch) or
+    'unknown_paper'. ``occurred_at`` must be filled in by the caller."""
+    if not events:
+        return []
+    params = {
+        "ord": list(range(len(events))),
+        "user_id": [e["user_id"] for e in events],
+        "paper_id": [e["paper_id"] for e in events],
+        "type": [e["type"] for e in events],
+        "event_id": [e.get("event_id") for e in events],
+        "occurred_at": [e["occurred_at"] for e in events],
+        "context": [Jsonb(e["context"]) if e.get("context") is not None else None for e in events],
+    }
+    return [row["outcome"] for row in conn.execute(_INGEST, params)]
+
+
+def history(conn: psycopg.Connection, user_id: str, *, type: str | None, after: tuple | None,
+            limit: int) -> list[dict[str, Any]]:
+    """The user's events, newest first; ``after`` = (occurred_at, id) of the last row already seen."""
+    where = ["user_id = %(user_id)s"]
+    params: dict[str, Any] = {"user_id": user_id, "limit": limit}
+    if type:
+        where.append("type = %(type)s")
+        params["type"] = type
+    if after is not None:
+        where.append("(occurred_at, id) < (%(after_ts)s, %(after_id)s)")
+        params["after_ts"], params["after_id"] = after
+    return conn.execute(
+        "SELECT id, paper_id, type, event_id, occurred_at, received_at, context FROM events "
+        f"WHERE {' AND '.join(where)} ORDER BY occurred_at DESC, id DESC LIMIT %(limit)s",
+        params,
+    ).fetchall()
+
+
+def starred_papers(conn: psycopg.Connection, user_id: str, *, after: tuple | None,
+                   limit: int) -> list[dict[str, Any]]:
+    """The user's currently starred, not deleted papers, newest star first; ``after`` = (changed_at, paper_id)."""
+    params: dict[str, Any] = {"user_id": user_id, "limit": limit}
+    keyset = ""
+    if after is not None:
+        keyset = "AND (s.changed_at, s.paper_id) < (%(after_ts)s, %(after_id)s)"
+        params["after_ts"], params["after_id"] = after
+    return conn.execute(
+        f"""
+        SELECT s.changed_at AS starred_at, p.id, p.title, p.abstract, p.authors, p.categories, p.published_at,
+               p.url, p.code_urls, p.comment, p.created_at, p.updated_at
+        FROM stars s JOIN papers p ON p.id = s.paper_id AND p.deleted_at IS NULL
+        WHERE s.user_id = %(user_id)s AND s.starred {keyset}
+        ORDER BY s.changed_at DESC, s.paper_id DESC LIMIT %(limit)s
+        """,
+        params,
+    ).fetchall()

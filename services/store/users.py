@@ -1,0 +1,69 @@
+"""Users and what is counted about them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+
+USER_COLUMNS = "id, email, name, timezone, created_at, updated_at"
+
+
+def upsert(conn: psycopg.Connection, user_id: str, *, email: str | None, name: str | None,
+           timezone: str) -> tuple[dict[str, Any], bool]:
+    """Create or replace the user's profile fields; returns (row, created)."""
+    row = conn.execute(
+        f"""
+        INSERT INTO users (id, email, name, timezone) VALUES (%s, %s, %s, %s)
+        ON CONFLICT (id) DO UPDATE
+            SET email = excluded.email, name = excluded.name, timezone = excluded.timezone, updated_at = now()
+        RETURNING {USER_COLUMNS}, (xmax = 0) AS created
+        """,
+        (user_id, email, name, timezone),
+    ).fetchone()
+    return row, row.pop("created")
+
+
+def ensure(conn: psycopg.Connection, user_id: str) -> dict[str, Any]:
+    """The user, created with defaults if unknown."""
+    conn.execute("INSERT INTO users (id) VALUES (%s) ON CONFLICT (id) DO NOTHING", (user_id,))
+    return get(conn, user_id)
+
+
+def get(conn: psycopg.Connection, user_id: str) -> dict[str, Any] | None:
+    return conn.execute(
+        f"SELECT {USER_COLUMNS}, tokens_valid_after FROM users WHERE id = %s", (user_id,)
+    ).fetchone()
+
+
+def counts(conn: psycopg.Connection, user_id: str) -> dict[str, int]:
+    return conn.execute(
+        """
+        SELECT (SELECT count(*) FROM stars WHERE user_id = %(u)s AND starred) AS stars,
+               (SELECT count(*) FROM events WHERE user_id = %(u)s AND type = 'read') AS reads,
+               (SELECT count(*) FROM events WHERE user_id = %(u)s) AS events,
+               (SELECT count(*) FROM subscriptions WHERE user_id = %(u)s) AS subscriptions,
+               (SELECT count(*) FROM alerts WHERE user_id = %(u)s AND read_at IS NULL) AS unread_alerts
+        """,
+        {"u": user_id},
+    ).fetchone()
+
+
+def delete(conn: psycopg.Connection, user_id: str) -> bool:
+    """Delete the user; events, stars, subscriptions and alerts go with them (ON DELETE CASCADE)."""
+    return conn.execute("DELETE FROM users WHERE id = %s", (user_id,)).rowcount == 1
+
+
+def export_rows(conn: psycopg.Connection, user_id: str) -> dict[str, list[dict[str, Any]]]:
+    """Every row held about the user, table by table, oldest first."""
+    q = {
+        "events": "SELECT id, paper_id, type, event_id, occurred_at, received_at, context FROM events "
+                  "WHERE user_id = %s ORDER BY occurred_at, id",
+        "stars": "SELECT paper_id, starred, changed_at FROM stars WHERE user_id = %s ORDER BY changed_at, paper_id",
+        "subscriptions": "SELECT id, kind, channel, frequency, query, author, category, webhook_url, min_score, "
+                         "enabled, disabled_reason, created_at, updated_at FROM subscriptions WHERE user_id = %s "
+                         "ORDER BY created_at, id",
+        "alerts": "SELECT id, subscription_id, paper_id, score, reasons, status, created_at, delivered_at, read_at "
+                  "FROM alerts WHERE user_id = %s ORDER BY created_at, id",
+    }
+    return {name: conn.execute(sql, (user_id,)).fetchall() for name, sql in q.items()}
