@@ -23,30 +23,27 @@ class SettingsError(ValueError):
     """A variable in the environment has a value Paperfeed cannot use."""
 
 
-def _parse_int(lo: int, hi: int) -> Callable[[str], int]:
-    def parse(raw: str) -> int:
+def _parse_number(cast: Callable[[str], T], lo: T, hi: T) -> Callable[[str], T]:
+    kind = "an integer" if cast is int else "a number"
+
+    def parse(raw: str) -> T:
         try:
-            value = int(raw.strip())
+            value = cast(raw.strip())
         except ValueError:
-            raise ValueError(f"expected an integer from {lo} to {hi}") from None
+            raise ValueError(f"expected {kind} from {lo} to {hi}") from None
         if not lo <= value <= hi:
-            raise ValueError(f"expected an integer from {lo} to {hi}")
+            raise ValueError(f"expected {kind} from {lo} to {hi}")
         return value
 
     return parse
+
+
+def _parse_int(lo: int, hi: int) -> Callable[[str], int]:
+    return _parse_number(int, lo, hi)
 
 
 def _parse_float(lo: float, hi: float) -> Callable[[str], float]:
-    def parse(raw: str) -> float:
-        try:
-            value = float(raw.strip())
-        except ValueError:
-            raise ValueError(f"expected a number from {lo} to {hi}") from None
-        if not lo <= value <= hi:
-            raise ValueError(f"expected a number from {lo} to {hi}")
-        return value
-
-    return parse
+    return _parse_number(float, lo, hi)
 
 
 def _parse_bool(raw: str) -> bool:

@@ -93,7 +93,7 @@ def init_rate_limits(app: Flask, settings: Settings) -> Limiter:
         storage_options={"socket_timeout": 0.5, "socket_connect_timeout": 0.5} if settings.redis_url else {},
         default_limits=[limit_for_request],
         default_limits_exempt_when=lambda: not request.path.startswith("/v1/"),
-        headers_enabled=True,
+        headers_enabled=False,  # Retry-After is added to 429s by the error handler
         # A Redis outage must not take the API down with it: requests pass unlimited meanwhile.
         swallow_errors=True,
         key_prefix="paperfeed-rl",

@@ -27,7 +27,8 @@ known AS (
     SELECT i.* FROM input i JOIN papers p ON p.id = i.paper_id AND p.deleted_at IS NULL
 ),
 new_users AS (
-    INSERT INTO users (id) SELECT DISTINCT user_id FROM known ON CONFLICT (id) DO NOTHING
+    -- Sorted, like the stars below, so concurrent batches lock rows in one order (no deadlocks).
+    INSERT INTO users (id) SELECT DISTINCT user_id FROM known ORDER BY user_id ON CONFLICT (id) DO NOTHING
 ),
 inserted AS (
     INSERT INTO events (user_id, paper_id, type, event_id, occurred_at, context)

@@ -1,0 +1,196 @@
+"""Ingest benchmark: events/s through the real HTTP API, and read latencies.
+
+Starts its own gunicorn (2 workers) on a fresh database (embedded PostgreSQL/Redis unless DATABASE_URL /
+REDIS_URL are set), loads the 3,000-paper demo catalogue, then:
+
+- posts events in batches of 1, 100 and 1,000 from several client processes for a fixed time each,
+  counting events the API accepted (202) per second of wall time;
+- times GET /v1/papers/{id} and a full-text search, one request at a time.
+
+Prints a table and writes JSON. Client and server share this machine's cores, so the numbers are a
+floor for the server alone. Usage:
+
+    .venv/bin/python bench/ingest.py --out bench/results/ingest.json [--seconds 15] [--clients 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing as mp
+import os
+import random
+import secrets
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from infra import migrate  # noqa: E402
+from infra.cli import DEMO_CATALOGUE  # noqa: E402
+from infra.embedded import free_port  # noqa: E402
+from infra.runtime import resolve  # noqa: E402
+from services import keys  # noqa: E402
+from services.catalog.importer import import_lines, open_text  # noqa: E402
+from services.config import Settings  # noqa: E402
+from services.db import Database  # noqa: E402
+
+N_USERS = 10_000
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def _client(port: int, key: str, batch: int, seconds: float, paper_ids: list[str], seed: int, out: mp.Queue) -> None:
+    rng = random.Random(seed)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    accepted = errors = requests = 0
+    latencies: list[float] = []
+    deadline = time.perf_counter() + seconds
+    n = 0
+    while time.perf_counter() < deadline:
+        events = []
+        for _ in range(batch):
+            n += 1
+            events.append({"user_id": f"u{rng.randrange(N_USERS)}", "paper_id": rng.choice(paper_ids),
+                           "type": rng.choice(("read", "read", "click", "star")), "event_id": f"{seed}-{n}"})
+        body = json.dumps({"events": events})
+        started = time.perf_counter()
+        conn.request("POST", "/v1/events", body=body, headers=headers)
+        response = conn.getresponse()
+        payload = response.read()
+        latencies.append(time.perf_counter() - started)
+        requests += 1
+        if response.status == 202:
+            accepted += json.loads(payload)["accepted"]
+        else:
+            errors += 1
+    out.put({"accepted": accepted, "errors": errors, "requests": requests, "latencies": latencies})
+
+
+def run_ingest(port: int, key: str, batch: int, clients: int, seconds: float, paper_ids: list[str]) -> dict:
+    out: mp.Queue = mp.Queue()
+    procs = [mp.Process(target=_client, args=(port, key, batch, seconds, paper_ids, batch * 1000 + i, out))
+             for i in range(clients)]
+    started = time.perf_counter()
+    for p in procs:
+        p.start()
+    results = [out.get() for _ in procs]
+    for p in procs:
+        p.join()
+    wall = time.perf_counter() - started
+    latencies = [x for r in results for x in r["latencies"]]
+    return {
+        "batch": batch, "clients": clients, "seconds": round(wall, 2),
+        "events_per_s": round(sum(r["accepted"] for r in results) / wall, 1),
+        "requests_per_s": round(sum(r["requests"] for r in results) / wall, 1),
+        "errors": sum(r["errors"] for r in results),
+        "p50_ms": round(statistics.median(latencies) * 1000, 2),
+        "p99_ms": round(_percentile(latencies, 0.99) * 1000, 2),
+    }
+
+
+def time_reads(port: int, key: str, paths: list[str]) -> dict:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Authorization": f"Bearer {key}"}
+    latencies = []
+    for path in paths:
+        started = time.perf_counter()
+        conn.request("GET", path, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        latencies.append(time.perf_counter() - started)
+        assert response.status == 200, (path, response.status)
+    return {"requests": len(paths), "p50_ms": round(statistics.median(latencies) * 1000, 2),
+            "p99_ms": round(_percentile(latencies, 0.99) * 1000, 2)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "ingest.json")
+    parser.add_argument("--seconds", type=float, default=15.0, help="per batch size")
+    parser.add_argument("--clients", type=int, default=4, help="client processes")
+    parser.add_argument("--reads", type=int, default=1000, help="requests per read measurement")
+    args = parser.parse_args()
+
+    os.environ.setdefault("PAPERFEED_DATA_DIR", str(REPO / ".paperfeed" / "bench"))
+    runtime = resolve(Settings.from_env())
+    server = runtime.settings.database_url
+    database_name = f"paperfeed_bench_{secrets.token_hex(3)}"
+    admin = Database(server.rsplit("/", 1)[0] + "/postgres", min_size=0, max_size=1)
+    with admin.connection() as conn:
+        conn.autocommit = True
+        conn.execute(f'CREATE DATABASE "{database_name}"')
+    admin.close()
+    url = server.rsplit("/", 1)[0] + f"/{database_name}"
+    api = None
+    try:
+        migrate.upgrade(url)
+        db = Database(url, min_size=0, max_size=2)
+        with open_text(DEMO_CATALOGUE) as lines:
+            import_lines(db, lines, batch_size=1000)
+        with db.connection() as conn:
+            key = keys.create(conn, name="bench", scopes=["admin"])
+            paper_ids = [r["id"] for r in conn.execute("SELECT id FROM papers ORDER BY id")]
+        db.close()
+
+        port = free_port()
+        settings = runtime.settings.replace(database_url=url, port=port, api_workers=2,
+                                            rate_limit_key="100000000/minute", log_level="WARNING")
+        env = {**os.environ, **settings.as_environ()}
+        api = subprocess.Popen([sys.executable, "-m", "infra.cli", "api"], env=env, cwd=REPO,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+
+        ingest = [run_ingest(port, key, batch, args.clients, args.seconds, paper_ids) for batch in (1, 100, 1000)]
+        rng = random.Random(7)
+        words = ["transformer", "diffusion", "video", "graph", "reinforcement learning", "language model",
+                 "segmentation", "robot", "retrieval", "benchmark"]
+        reads = {
+            "get_paper": time_reads(port, key, [f"/v1/papers/{rng.choice(paper_ids)}" for _ in range(args.reads)]),
+            "search": time_reads(port, key, [f"/v1/papers?q={urllib.parse.quote(rng.choice(words))}&limit=20"
+                                             for _ in range(args.reads)]),
+        }
+    finally:
+        if api is not None:
+            api.terminate()
+            api.wait(30)
+        admin = Database(server.rsplit("/", 1)[0] + "/postgres", min_size=0, max_size=1)
+        with admin.connection() as conn:
+            conn.autocommit = True
+            conn.execute(f'DROP DATABASE IF EXISTS "{database_name}" WITH (FORCE)')
+        admin.close()
+        runtime.stop_started()
+
+    result = {"benchmark": "ingest", "gunicorn_workers": 2, "client_processes": args.clients,
+              "cpu_count": os.cpu_count(), "ingest": ingest, "reads": reads,
+              "targets": {"events_per_s_batch_1000": 20000, "events_per_s_batch_1": 1500}}
+    print(f"\n{'batch':>6} {'clients':>7} {'events/s':>10} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}")
+    for row in ingest:
+        print(f"{row['batch']:>6} {row['clients']:>7} {row['events_per_s']:>10,.0f} {row['requests_per_s']:>8,.0f} "
+              f"{row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f} {row['errors']:>6}")
+    print(f"\n{'read':<12} {'requests':>8} {'p50 ms':>8} {'p99 ms':>8}")
+    for name, row in reads.items():
+        print(f"{name:<12} {row['requests']:>8} {row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f}")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2))
+    print(f"\nwrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
