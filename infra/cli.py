@@ -163,6 +163,9 @@ def api() -> None:
 @click.option("--queues", default="default", show_default=True, help="Comma-separated queues to consume.")
 def worker(queues: str) -> None:
     """Run a Celery worker (prefork, WORKER_CONCURRENCY processes)."""
+    from infra.threads import cap_native_threads
+
+    cap_native_threads(_settings().cf_threads)
     from workers.app import create_celery
 
     with _runtime(need_redis=True) as runtime:

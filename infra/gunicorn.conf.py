@@ -9,6 +9,10 @@ import tempfile
 _metrics_dir = tempfile.mkdtemp(prefix="paperfeed-metrics-")
 os.environ["PROMETHEUS_MULTIPROC_DIR"] = _metrics_dir
 
+from infra.threads import cap_native_threads  # noqa: E402
+
+cap_native_threads(1)
+
 from services.config import Settings  # noqa: E402
 
 _settings = Settings.from_env()

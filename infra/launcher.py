@@ -17,6 +17,7 @@ from infra.runtime import Runtime
 from infra.supervisor import Supervisor
 from services import keys as service_keys
 from services.catalog.importer import import_lines, open_text
+from services.config import Settings
 from services.db import Database
 from services.store import api_keys
 from services.store import papers as papers_store
@@ -80,6 +81,15 @@ def _demo_key(db: Database, name: str) -> str:
         return service_keys.create(conn, name=name, scopes=service_keys.SCOPES)
 
 
+def _kick_off_engine(settings: Settings) -> None:
+    """Ask the worker to embed, index and compute trending now rather than at the first beat tick."""
+    from workers.app import create_celery
+
+    client = create_celery(settings)
+    for task in ("ml.embed", "ml.trending"):
+        client.send_task(task)
+
+
 def run(runtime: Runtime, *, demo: bool, migrate: Callable[[str], None], demo_catalogue: Path,
         demo_key_name: str) -> None:
     settings = runtime.settings
@@ -107,6 +117,7 @@ def run(runtime: Runtime, *, demo: bool, migrate: Callable[[str], None], demo_ca
             if dead is not None:
                 raise click.ClickException(f"{dead.name} exited with code {dead.process.returncode} during start-up")
             return  # stop requested during start-up
+        _kick_off_engine(settings)
         click.echo(
             "\nPaperfeed is up.\n"
             f"  API        {base}/v1/\n"

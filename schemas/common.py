@@ -4,12 +4,44 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
 
 MAX_ID_LENGTH = 128
 
 
-class Body(Schema):
+def _nul_paths(value: Any, path: str = "") -> list[str]:
+    """Paths of every string (keys included) holding a NUL character, which PostgreSQL cannot store."""
+    if isinstance(value, str):
+        return [path or "_schema"] if "\x00" in value else []
+    if isinstance(value, dict):
+        found = []
+        for key, item in value.items():
+            sub = f"{path}.{key}" if path else str(key)
+            found += [sub] if isinstance(key, str) and "\x00" in key else []
+            found += _nul_paths(item, sub)
+        return found
+    if isinstance(value, list):
+        return [p for i, item in enumerate(value) for p in _nul_paths(item, f"{path}.{i}" if path else str(i))]
+    return []
+
+
+class Input(Schema):
+    """Base of every schema that loads client input: text may not contain NUL characters."""
+
+    # Lists whose items are validated one by one later (batches): a bad item must not reject the batch.
+    ITEMS_VALIDATED_SEPARATELY: tuple[str, ...] = ()
+
+    @pre_load
+    def _reject_nul(self, data: Any, **_: Any) -> Any:
+        checked = ({k: v for k, v in data.items() if k not in self.ITEMS_VALIDATED_SEPARATELY}
+                   if isinstance(data, dict) else data)
+        paths = _nul_paths(checked)
+        if paths:
+            raise ValidationError({p: ["must not contain NUL (\\u0000) characters"] for p in paths})
+        return data
+
+
+class Body(Input):
     """Base of every request body: unknown keys are ignored, so clients written against a newer
     version of the contract keep working."""
 

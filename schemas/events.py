@@ -62,6 +62,8 @@ class OwnEventIn(EventIn):
 
 
 class EventBatchIn(Body):
+    ITEMS_VALIDATED_SEPARATELY = ("events",)
+
     events = fields.List(fields.Raw(), required=True, validate=validate.Length(min=1, max=MAX_BATCH),
                          metadata={"description": "1–1,000 events, each validated on its own "
                                                   "(see EventIn)."})

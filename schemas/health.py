@@ -11,3 +11,8 @@ class Readiness(Schema):
     status = fields.String(required=True, metadata={"description": "'ready' or 'not ready'"})
     checks = fields.Dict(keys=fields.String(), values=fields.String(),
                          metadata={"description": "component → 'ok' or what is wrong"})
+    serving = fields.Dict(keys=fields.String(), values=fields.String(),
+                          metadata={"description": "artifact kind → the version this process serves"})
+    process = fields.Integer(metadata={"description": "the answering process (one of the API workers)"})
+    warnings = fields.Dict(keys=fields.String(), values=fields.String(),
+                           metadata={"description": "component → what is degraded while it still serves"})

@@ -6,7 +6,7 @@ import datetime as dt
 
 from marshmallow import Schema, fields, validate
 
-from schemas.common import Body, BoundedList, BoundedString, ClientId
+from schemas.common import Body, BoundedList, BoundedString, ClientId, Input
 from schemas.pagination import Page, PageQuery
 
 MAX_BATCH = 10_000  # absolute ceiling; MAX_BATCH_PAPERS (default 1,000) is enforced by the API
@@ -55,6 +55,8 @@ class PaperDetail(PaperOut):
 
 
 class PaperBatchIn(Body):
+    ITEMS_VALIDATED_SEPARATELY = ("papers",)
+
     papers = fields.List(fields.Raw(), required=True, validate=validate.Length(min=1, max=MAX_BATCH),
                          metadata={"description": "Papers as in PUT /v1/papers/{id}, each with its `id`; "
                                                   "each item is validated on its own."})
@@ -89,7 +91,7 @@ class PaperPage(Page):
     items = fields.List(fields.Nested(SearchHit), required=True)
 
 
-class SimilarQuery(Schema):
+class SimilarQuery(Input):
     limit = fields.Integer(validate=validate.Range(min=1, max=1000), load_default=None)
 
 

@@ -80,6 +80,16 @@ def _parse_secret(raw: str) -> str:
     return raw
 
 
+def _parse_choice(*choices: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        value = raw.strip().lower()
+        if value not in choices:
+            raise ValueError(f"expected one of {', '.join(choices)}")
+        return value
+
+    return parse
+
+
 def _parse_log_level(raw: str) -> str:
     level = raw.strip().upper()
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
@@ -97,8 +107,28 @@ def _parse_rate_limit(raw: str) -> str:
     return raw.strip()
 
 
-def _env(name: str, parse: Callable[[str], Any], *, default: Any = None) -> Any:
+def _parse_weights(raw: str) -> dict[str, float]:
+    """'star=4,read=1,click=0.5' → {"star": 4.0, ...}; only positive-interest event types may be weighted."""
+    weights: dict[str, float] = {}
+    for part in raw.split(","):
+        name, sep, value = part.partition("=")
+        name = name.strip()
+        if not sep or name not in {"star", "read", "click"}:
+            raise ValueError("expected type=weight pairs for star, read, click, e.g. 'star=4,read=1,click=0.5'")
+        try:
+            weights[name] = float(value)
+        except ValueError:
+            raise ValueError(f"weight of {name} is not a number") from None
+        if not 0 <= weights[name] <= 1000:
+            raise ValueError(f"weight of {name} must be from 0 to 1000")
+    return weights
+
+
+def _env(name: str, parse: Callable[[str], Any], *, default: Any = None,
+         default_factory: Callable[[], Any] | None = None) -> Any:
     """Declare a settings field read from environment variable ``name``."""
+    if default_factory is not None:
+        return field(default_factory=default_factory, metadata={"env": name, "parse": parse})
     return field(default=default, metadata={"env": name, "parse": parse})
 
 
@@ -146,10 +176,46 @@ class Settings:
     rate_limit_user_token: str = _env("RATE_LIMIT_USER_TOKEN", _parse_rate_limit, default="600/minute")
     rate_limit_anonymous: str = _env("RATE_LIMIT_ANONYMOUS", _parse_rate_limit, default="120/minute")
 
+    # Recommendation engine.
+    embedder: str = _env("EMBEDDER", _parse_choice("tfidf-lsa", "minilm"), default="tfidf-lsa")
+    embed_batch_size: int = _env("EMBED_BATCH_SIZE", _parse_int(1, 10_000), default=512)
+    lsa_dimensions: int = _env("LSA_DIMENSIONS", _parse_int(8, 1024), default=256)
+    index_exact_below: int = _env("INDEX_EXACT_BELOW", _parse_int(0, 100_000_000), default=100_000)
+    hnsw_m: int = _env("HNSW_M", _parse_int(4, 128), default=32)
+    hnsw_ef_search: int = _env("HNSW_EF_SEARCH", _parse_int(8, 4096), default=128)
+    artifact_refresh_seconds: float = _env("ARTIFACT_REFRESH_SECONDS", _parse_float(0.0, 3600), default=5.0)
+    artifacts_kept: int = _env("ARTIFACTS_KEPT", _parse_int(1, 100), default=5)
+    # How much each event type says about interest (collaborative filtering and trending).
+    event_weights: dict = _env("EVENT_WEIGHTS", _parse_weights,
+                               default_factory=lambda: {"star": 4.0, "read": 1.0, "click": 0.5})
+
+    # Collaborative filtering (implicit ALS, or BPR).
+    cf_algorithm: str = _env("CF_ALGORITHM", _parse_choice("als", "bpr"), default="als")
+    cf_factors: int = _env("CF_FACTORS", _parse_int(2, 1024), default=64)
+    cf_iterations: int = _env("CF_ITERATIONS", _parse_int(1, 500), default=15)
+    cf_regularization: float = _env("CF_REGULARIZATION", _parse_float(0.0, 100.0), default=0.05)
+    cf_alpha: float = _env("CF_ALPHA", _parse_float(0.0, 1000.0), default=2.0)
+    cf_threads: int = _env("CF_THREADS", _parse_int(1, 64), default=1)
+    cf_min_interactions: int = _env("CF_MIN_INTERACTIONS", _parse_int(1, 10_000_000), default=50)
+    # A retrained model is published only if its holdout recall is at least (1 - tolerance) × the live one's.
+    cf_publish_tolerance: float = _env("CF_PUBLISH_TOLERANCE", _parse_float(0.0, 1.0), default=0.05)
+
+    # Feed blending: weight of each retriever's normalised score, and diversity.
+    feed_weight_content: float = _env("FEED_WEIGHT_CONTENT", _parse_float(0.0, 100.0), default=1.0)
+    feed_weight_cf: float = _env("FEED_WEIGHT_CF", _parse_float(0.0, 100.0), default=1.0)
+    feed_weight_trending: float = _env("FEED_WEIGHT_TRENDING", _parse_float(0.0, 100.0), default=0.3)
+    feed_weight_fresh: float = _env("FEED_WEIGHT_FRESH", _parse_float(0.0, 100.0), default=0.15)
+    feed_mmr_lambda: float = _env("FEED_MMR_LAMBDA", _parse_float(0.0, 1.0), default=0.75)
+    feed_size: int = _env("FEED_SIZE", _parse_int(10, 1000), default=100)
+    feed_interest_clusters: int = _env("FEED_INTEREST_CLUSTERS", _parse_int(1, 16), default=3)
+
     # Beat schedule (seconds between runs; 0 disables the entry).
     catalogue_stats_every_seconds: int = _env(
         "CATALOGUE_STATS_EVERY_SECONDS", _parse_int(0, 7 * 86400), default=300
     )
+    embed_every_seconds: int = _env("EMBED_EVERY_SECONDS", _parse_int(0, 7 * 86400), default=300)
+    trending_every_seconds: int = _env("TRENDING_EVERY_SECONDS", _parse_int(0, 7 * 86400), default=600)
+    retrain_every_seconds: int = _env("RETRAIN_EVERY_SECONDS", _parse_int(0, 30 * 86400), default=3600)
 
     load_demo_data: bool = _env("PAPERFEED_DEMO_DATA", _parse_bool, default=True)
 
@@ -204,5 +270,7 @@ class Settings:
                 continue
             if isinstance(value, bool):
                 value = "true" if value else "false"
+            elif isinstance(value, dict):
+                value = ",".join(f"{k}={v}" for k, v in value.items())
             out[f.metadata["env"]] = str(value)
         return out

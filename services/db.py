@@ -76,6 +76,23 @@ class Database:
                 raise DatabaseUnavailable(str(exc).strip().splitlines()[0]) from exc
             raise
 
+    @contextmanager
+    def advisory_lock(self, name: str) -> Iterator[bool]:
+        """Try to take a session-level lock named ``name`` for the block; yields whether it was taken.
+
+        For jobs that span many transactions (embedding, index builds): a second runner sees False
+        and skips instead of building the same artifact twice. Released when the block ends, and by
+        PostgreSQL itself if the process dies.
+        """
+        with self.connection() as conn:
+            taken = conn.execute("SELECT pg_try_advisory_lock(hashtext(%s)) AS ok", (name,)).fetchone()["ok"]
+            conn.commit()
+            try:
+                yield taken
+            finally:
+                if taken:
+                    conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (name,))
+
     def ping(self) -> None:
         """Raise DatabaseUnavailable unless a trivial query succeeds."""
         with self.connection() as conn:

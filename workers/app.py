@@ -13,6 +13,7 @@ from celery import Celery
 
 from services.config import Settings
 from services.db import Database
+from services.recommender.artifacts import ArtifactStore
 from workers import schedule, tasks
 
 
@@ -22,6 +23,7 @@ class WorkerContext:
 
     settings: Settings
     db: Database
+    artifacts: ArtifactStore
 
 
 def create_celery(settings: Settings | None = None) -> Celery:
@@ -53,6 +55,7 @@ def create_celery(settings: Settings | None = None) -> Celery:
         settings=settings,
         db=Database(settings.require("database_url"), min_size=0, max_size=settings.db_pool_max,
                     timeout=settings.db_timeout_seconds),
+        artifacts=ArtifactStore(settings.artifacts),
     )
     tasks.register(app)
     return app

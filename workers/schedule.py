@@ -8,10 +8,10 @@ from services.config import Settings
 
 
 def build(settings: Settings) -> dict[str, dict[str, Any]]:
-    entries: dict[str, dict[str, Any]] = {}
-    if settings.catalogue_stats_every_seconds:
-        entries["catalogue-stats"] = {
-            "task": "catalogue.stats",
-            "schedule": float(settings.catalogue_stats_every_seconds),
-        }
-    return entries
+    intervals = {
+        "catalogue-stats": ("catalogue.stats", settings.catalogue_stats_every_seconds),
+        "embed-and-index": ("ml.embed", settings.embed_every_seconds),
+        "trending": ("ml.trending", settings.trending_every_seconds),
+        "retrain-cf": ("ml.retrain_cf", settings.retrain_every_seconds),
+    }
+    return {name: {"task": task, "schedule": float(every)} for name, (task, every) in intervals.items() if every}

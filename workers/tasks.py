@@ -12,7 +12,16 @@ from typing import Any
 from celery import Celery, Task
 
 from services.catalog import stats as catalogue_stats
+from services.recommender import pipeline
 from services.store import jobs
+
+# Job names the admin API and the dashboard may request, → task names.
+JOBS = {
+    "embed": "ml.embed",
+    "reindex": "ml.reindex",
+    "trending": "ml.trending",
+    "retrain": "ml.retrain_cf",
+}
 
 
 def _recorded(job: str, work: Callable[[Any], dict[str, Any]]) -> Callable[..., dict[str, Any]]:
@@ -38,6 +47,12 @@ def _recorded(job: str, work: Callable[[Any], dict[str, Any]]) -> Callable[..., 
 
 
 def register(app: Celery) -> None:
-    app.task(name="catalogue.stats", bind=True)(
-        _recorded("catalogue.stats", lambda ctx: catalogue_stats.compute(ctx.db))
-    )
+    tasks: dict[str, Callable[[Any], dict[str, Any]]] = {
+        "catalogue.stats": lambda ctx: catalogue_stats.compute(ctx.db),
+        "ml.embed": lambda ctx: pipeline.refresh(ctx.db, ctx.artifacts, ctx.settings),
+        "ml.reindex": lambda ctx: pipeline.rebuild_index(ctx.db, ctx.artifacts, ctx.settings),
+        "ml.trending": lambda ctx: pipeline.recompute_trending(ctx.db, ctx.settings),
+        "ml.retrain_cf": lambda ctx: pipeline.retrain_cf(ctx.db, ctx.artifacts, ctx.settings),
+    }
+    for name, work in tasks.items():
+        app.task(name=name, bind=True)(_recorded(name, work))

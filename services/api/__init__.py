@@ -11,6 +11,8 @@ from services.api import errors, health, security, transaction, v1
 from services.api.metrics import ApiMetrics
 from services.config import Settings
 from services.db import Database
+from services.recommender.artifacts import ArtifactStore
+from services.recommender.serving import LiveModels
 from services.store.meta import SCHEMA_REVISION
 
 API_TITLE = "Paperfeed"
@@ -42,7 +44,10 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     )
     app.extensions["paperfeed.settings"] = settings
     app.extensions["paperfeed.db"] = db
-    app.extensions["paperfeed.readiness"] = health.ReadinessChecks(db, SCHEMA_REVISION)
+    live_models = LiveModels(ArtifactStore(settings.artifacts), refresh_seconds=settings.artifact_refresh_seconds,
+                             ef_search=settings.hnsw_ef_search)
+    app.extensions["paperfeed.models"] = live_models
+    app.extensions["paperfeed.readiness"] = health.ReadinessChecks(db, SCHEMA_REVISION, live_models)
 
     api = errors.ProblemApi(app, spec_kwargs={
         "info": {"description": "Personal research-paper feeds and alerts. Errors are application/problem+json."},

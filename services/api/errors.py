@@ -72,6 +72,13 @@ def register_error_handlers(app: Flask) -> None:
     def database_lost(error: psycopg.OperationalError) -> Response:
         return database_unavailable(DatabaseUnavailable(str(error).strip().splitlines()[0] if str(error) else ""))
 
+    @app.errorhandler(psycopg.DataError)
+    def unstorable_value(error: psycopg.DataError) -> Response:
+        # Validation should have caught it; this net keeps a client's bad value from becoming a 500.
+        log.warning("value refused by PostgreSQL: %s", error)
+        return problem_response(422, "Unprocessable Entity", "a value could not be stored: "
+                                + (str(error).strip().splitlines() or [""])[0])
+
     @app.errorhandler(ServiceError)
     def service_error(error: ServiceError) -> Response:
         headers = {"Retry-After": str(RETRY_AFTER_SECONDS * 12)} if isinstance(error, NotReady) else None

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
+import psycopg
 from flask import current_app
 from flask_smorest import Blueprint
 
 from schemas.health import Health, Readiness
 from services.db import Database, DatabaseUnavailable
-from services.store import meta
+from services.recommender.serving import LiveModels
+from services.store import meta, papers
 
 blp = Blueprint("health", __name__, description="Liveness and readiness (no authentication)")
 
@@ -25,25 +28,26 @@ def healthz():
 @blp.response(200, Readiness)
 @blp.alt_response(503, schema=Readiness, description="What is missing")
 def readyz():
-    """200 when every dependency is usable, 503 naming what is not."""
-    checks = current_app.extensions["paperfeed.readiness"].check()
+    """200 when every dependency is usable, 503 naming what is not. ``warnings`` name what is degraded
+    but still serving (for example a newer artifact that was refused while the previous one serves)."""
+    readiness = current_app.extensions["paperfeed.readiness"]
+    checks = readiness.check()
     ready = all(value == "ok" for value in checks.values())
-    return {"status": "ready" if ready else "not ready", "checks": checks}, 200 if ready else 503
+    body = {"status": "ready" if ready else "not ready", "checks": checks,
+            "serving": current_app.extensions["paperfeed.models"].versions(), "process": os.getpid()}
+    if readiness.warnings():
+        body["warnings"] = readiness.warnings()
+    return body, 200 if ready else 503
 
 
 class ReadinessChecks:
-    """The checks behind /readyz: name → callable returning "ok" or what is wrong.
+    """The checks behind /readyz: name → callable returning "ok" or what is wrong."""
 
-    Later capabilities (model, index) register theirs with ``add``.
-    """
-
-    def __init__(self, db: Database, expected_revision: str | None) -> None:
+    def __init__(self, db: Database, expected_revision: str | None, live_models: LiveModels) -> None:
         self._db = db
         self._expected_revision = expected_revision
-        self._checks: dict[str, Callable[[], str]] = {"database": self._database}
-
-    def add(self, name: str, check: Callable[[], str]) -> None:
-        self._checks[name] = check
+        self._live = live_models
+        self._checks: dict[str, Callable[[], str]] = {"database": self._database, "index": self._index}
 
     def _database(self) -> str:
         try:
@@ -55,5 +59,20 @@ class ReadinessChecks:
             return f"schema at {revision or 'nothing'}, expected {self._expected_revision}: run `paperfeed migrate`"
         return "ok"
 
+    def _index(self) -> str:
+        try:
+            with self._db.connection() as conn:
+                if self._live.index(conn) is not None:
+                    return "ok"
+                if papers.count(conn) == 0:
+                    return "ok"  # nothing to index yet: an empty catalogue is a ready one
+        except (DatabaseUnavailable, psycopg.Error) as exc:
+            return f"unknown: {exc}"
+        return self._live.problems.get("index", "no content index published yet (the worker builds it)")
+
+
     def check(self) -> dict[str, str]:
         return {name: check() for name, check in self._checks.items()}
+
+    def warnings(self) -> dict[str, str]:
+        return dict(self._live.problems)

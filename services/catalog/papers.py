@@ -7,7 +7,7 @@ from typing import Any
 import psycopg
 
 from services import pagination
-from services.errors import Conflict, NotFound, NotReady
+from services.errors import Conflict, NotFound
 from services.store import papers as store
 
 DELETED_DETAIL = "paper {id} was deleted by an operator; it cannot be re-created under the same id"
@@ -64,12 +64,3 @@ def search(conn: psycopg.Connection, page: pagination.PageRequest, *, q: str | N
 
 def search_page_kind(q: str | None) -> str:
     return "papers.search" if (q or "").strip() else "papers.list"
-
-
-def similar(conn: psycopg.Connection, paper_id: str, limit: int) -> dict[str, Any]:
-    get(conn, paper_id)  # 404 first: an unknown paper is the client's error, whatever the index state
-    raise NotReady("similar papers need the content index, which has not been built yet")
-
-
-def trending(conn: psycopg.Connection, *, window: str, category: str | None, limit: int) -> dict[str, Any]:
-    raise NotReady("trending needs the first trending computation, which has not run yet")

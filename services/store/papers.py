@@ -161,3 +161,37 @@ def search(
         f"ORDER BY {order} LIMIT %(limit)s",
         params,
     ).fetchall()
+
+
+def visible_by_ids(conn: psycopg.Connection, paper_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """id → paper for the ids that are live and not hidden (the rest are silently absent)."""
+    rows = conn.execute(
+        f"SELECT {OUT_COLUMNS} FROM papers WHERE id = ANY(%s) AND deleted_at IS NULL AND NOT hidden",
+        (list(paper_ids),),
+    )
+    return {r["id"]: r for r in rows}
+
+
+def fresh(conn: psycopg.Connection, *, limit: int, category: str | None = None) -> list[dict[str, Any]]:
+    """The newest visible papers (by listed_at), optionally in one category."""
+    where, params = "deleted_at IS NULL AND NOT hidden", {"limit": limit}
+    if category:
+        where += " AND categories @> ARRAY[%(category)s]::text[]"
+        params["category"] = category
+    return conn.execute(
+        f"SELECT id, listed_at FROM papers WHERE {where} ORDER BY listed_at DESC, id DESC LIMIT %(limit)s", params
+    ).fetchall()
+
+
+def visible_categories(conn: psycopg.Connection, paper_ids: Sequence[str]) -> dict[str, list[str]]:
+    """id → categories for the ids that are live and not hidden (a light filter for many candidates)."""
+    rows = conn.execute(
+        "SELECT id, categories FROM papers WHERE id = ANY(%s) AND deleted_at IS NULL AND NOT hidden",
+        (list(paper_ids),),
+    )
+    return {r["id"]: r["categories"] for r in rows}
+
+
+def titles(conn: psycopg.Connection, paper_ids: Sequence[str]) -> dict[str, str]:
+    return {r["id"]: r["title"] for r in conn.execute("SELECT id, title FROM papers WHERE id = ANY(%s)",
+                                                       (list(paper_ids),))}

@@ -151,3 +151,15 @@ def test_similar_and_trending_exist_but_are_not_ready(client, headers):
     assert client.get("/v1/papers/nope/similar", headers=headers["read"]).status_code == 404
     assert client.get("/v1/trending?window=day", headers=headers["read"]).status_code == 503
     assert client.get("/v1/trending?window=year", headers=headers["read"]).status_code == 422
+
+
+def test_nul_characters_are_refused_by_name_not_stored(client, headers):
+    """Found by the fuzz run: PostgreSQL cannot store U+0000, so it must be a 422, never a 500."""
+    response = client.put("/v1/papers/p-nul", json={**PAPER, "title": "a\x00b", "authors": ["ok", "x\x00"]},
+                          headers=headers["write"])
+    assert response.status_code == 422
+    assert {"title", "authors.1"} <= set(response.get_json()["errors"])
+    assert client.get("/v1/papers?q=a%00b", headers=headers["read"]).status_code == 422
+    batch = client.post("/v1/events", headers=headers["write"], json={"events": [
+        {"user_id": "u", "paper_id": "p-nul", "type": "read", "context": {"feed_id": "f\x00"}}]})
+    assert batch.status_code == 202 and "context.feed_id" in batch.get_json()["rejected"][0]["errors"]

@@ -94,7 +94,9 @@ def test_up_serves_refuses_a_second_start_and_stops_everything(data_dir):
     output = first.wait_up()
     assert f"http://127.0.0.1:{first.port}/docs/" in output
     assert "demo key   pf_" in output
-    assert first.get("/readyz") == (200, {"status": "ready", "checks": {"database": "ok"}})
+    # The worker embeds the demo catalogue and publishes an index shortly after start-up.
+    ready = wait_until(lambda: (r := first.get("/readyz"))[0] == 200 and r, 120, message="readyz turns 200")
+    assert ready[1]["checks"] == {"database": "ok", "index": "ok"}
 
     pg_port = EmbeddedPostgres(data_dir).running_port()
     with psycopg.connect(f"postgresql://postgres@127.0.0.1:{pg_port}/paperfeed") as conn:

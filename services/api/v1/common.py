@@ -9,10 +9,15 @@ from flask import current_app
 from services import pagination
 from services.config import Settings
 from services.errors import InvalidInput
+from services.recommender.serving import LiveModels
 
 
 def settings() -> Settings:
     return current_app.extensions["paperfeed.settings"]
+
+
+def live_models() -> LiveModels:
+    return current_app.extensions["paperfeed.models"]
 
 
 def page(args: dict[str, Any], kind: str, arity: int = 2) -> pagination.PageRequest:

@@ -21,8 +21,9 @@ from schemas.papers import (
 )
 from services.api.security import requires
 from services.api.transaction import conn
-from services.api.v1.common import batch_limit, page, settings
+from services.api.v1.common import batch_limit, live_models, page, settings
 from services.catalog import papers
+from services.recommender import lookups
 
 blp = Blueprint("papers", __name__, url_prefix="/v1", description="The paper catalogue")
 
@@ -83,7 +84,8 @@ def search(args):
 @blp.alt_response(503, description="The content index has not been built yet")
 def similar(args, paper_id):
     """Papers like this one, by content."""
-    return papers.similar(conn(), paper_id, args.get("limit") or settings().page_limit_default)
+    limit = args.get("limit") or settings().page_limit_default
+    return lookups.similar(conn(), live_models(), paper_id, min(limit, settings().page_limit_max))
 
 
 @blp.route("/trending", methods=["GET"])
@@ -93,5 +95,6 @@ def similar(args, paper_id):
 @blp.alt_response(503, description="Trending has not been computed yet")
 def trending(args):
     """Papers gaining stars and reads over the window."""
-    return papers.trending(conn(), window=args["window"], category=args.get("category"),
-                           limit=args.get("limit") or settings().page_limit_default)
+    limit = args.get("limit") or settings().page_limit_default
+    return lookups.trending(conn(), window=args["window"], category=args.get("category"),
+                            limit=min(limit, settings().page_limit_max))

@@ -1,0 +1,130 @@
+"""Shared benchmark plumbing: a fresh database, a gunicorn API, closed- and open-loop HTTP clients."""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import multiprocessing as mp
+import os
+import secrets
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from infra import migrate  # noqa: E402
+from infra.embedded import free_port  # noqa: E402
+from infra.runtime import resolve  # noqa: E402
+from services.config import Settings  # noqa: E402
+from services.db import Database  # noqa: E402
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+def summary(latencies: list[float], wall: float, errors: int) -> dict:
+    return {"requests": len(latencies), "rps": round(len(latencies) / wall, 1) if wall else None,
+            "p50_ms": round(statistics.median(latencies) * 1000, 2) if latencies else None,
+            "p95_ms": round(percentile(latencies, 0.95) * 1000, 2) if latencies else None,
+            "p99_ms": round(percentile(latencies, 0.99) * 1000, 2) if latencies else None,
+            "errors": errors}
+
+
+@contextlib.contextmanager
+def fresh_database(data_dir: str) -> Iterator[tuple[Settings, str]]:
+    """Settings for the real servers (embedded unless DATABASE_URL/REDIS_URL are set) and the URL of a
+    new, migrated database that is dropped afterwards."""
+    os.environ.setdefault("PAPERFEED_DATA_DIR", str(REPO / ".paperfeed" / data_dir))
+    runtime = resolve(Settings.from_env())
+    server = runtime.settings.database_url.rsplit("/", 1)[0]
+    name = f"paperfeed_bench_{secrets.token_hex(3)}"
+    admin = Database(f"{server}/postgres", min_size=0, max_size=1)
+    with admin.connection() as conn:
+        conn.autocommit = True
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        migrate.upgrade(f"{server}/{name}")
+        yield runtime.settings, f"{server}/{name}"
+    finally:
+        with admin.connection() as conn:
+            conn.autocommit = True
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+        runtime.stop_started()
+
+
+@contextlib.contextmanager
+def api_server(settings: Settings, *, argv: list[str] | None = None) -> Iterator[int]:
+    """gunicorn on a free port (the Paperfeed app unless ``argv`` names another); yields the port."""
+    port = free_port()
+    env = {**os.environ, **settings.replace(port=port).as_environ()}
+    command = argv or [sys.executable, "-m", "infra.cli", "api"]
+    command = [part.replace("{port}", str(port)) for part in command]
+    proc = subprocess.Popen(command, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
+def _worker(port: int, paths: Callable[[int], str], headers: dict, seconds: float, rate: float | None,
+            seed: int, out: mp.Queue) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    latencies, errors, n = [], 0, 0
+    start = time.perf_counter()
+    deadline = start + seconds
+    while True:
+        if rate:  # open loop: the n-th request is due at n / rate, whatever the previous one cost
+            due = start + n / rate
+            now = time.perf_counter()
+            if due > now:
+                time.sleep(due - now)
+        if time.perf_counter() >= deadline:
+            break
+        path = paths(seed * 1_000_003 + n)
+        n += 1
+        began = time.perf_counter()
+        try:
+            conn.request("GET", path, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            ok = response.status == 200
+        except (OSError, http.client.HTTPException):
+            ok = False
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        latencies.append(time.perf_counter() - began)
+        errors += not ok
+    out.put((latencies, errors))
+
+
+def load(port: int, paths: Callable[[int], str], *, clients: int, seconds: float, headers: dict | None = None,
+         total_rate: float | None = None) -> dict:
+    """Run ``clients`` processes for ``seconds``: closed loop, or open loop at ``total_rate`` requests/s."""
+    out: mp.Queue = mp.Queue()
+    rate = total_rate / clients if total_rate else None
+    procs = [mp.Process(target=_worker, args=(port, paths, headers or {}, seconds, rate, i, out))
+             for i in range(clients)]
+    started = time.perf_counter()
+    for p in procs:
+        p.start()
+    results = [out.get() for _ in procs]
+    for p in procs:
+        p.join()
+    wall = time.perf_counter() - started
+    return summary([x for lat, _ in results for x in lat], wall, sum(e for _, e in results))

@@ -1,0 +1,27 @@
+"""/v1/users/{user_id}/feed and /v1/me/feed."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from schemas.feed import FeedPage, FeedQuery
+from services.api.security import requires
+from services.api.transaction import conn
+from services.api.v1.common import live_models, page, settings
+from services.recommender.feed import CURSOR_KIND, FeedRequest, get_feed
+
+blp = Blueprint("feed", __name__, url_prefix="/v1", description="Personal feeds")
+
+
+@blp.route("/users/<user_id>/feed", methods=["GET"], endpoint="user_feed")
+@blp.route("/me/feed", methods=["GET"], endpoint="me_feed")
+@requires("read")
+@blp.arguments(FeedQuery, location="query")
+@blp.response(200, FeedPage)
+def feed(args, user_id):
+    """The user's personal feed: every item says why it is there. Page with `cursor`."""
+    request_page = page({"limit": args.get("limit")}, CURSOR_KIND)
+    exclude = frozenset(v for v in (args.get("exclude") or "").split(",") if v)
+    return get_feed(conn(), live_models(), settings(), FeedRequest(
+        user_id=user_id, limit=request_page.limit, cursor=args.get("cursor"), category=args.get("category"),
+        exclude=exclude))

@@ -1,0 +1,193 @@
+"""Collaborative filtering with `implicit` (ALS by default, BPR as an option).
+
+Training reads the user × paper interaction weights from PostgreSQL (per-type weights from settings;
+current stars from the stars table so that unstar removes; dismissed pairs and deleted papers left
+out), holds out one interaction for a sample of users, fits, measures recall@20 on the held-out ones,
+and returns a model plus its metrics. ``publish_if_not_worse`` writes the factors and id maps as a
+versioned artifact and makes it live only if it is not worse than the live model.
+
+Artifacts are plain .npy files and JSON id lists; the API memory-maps the factor matrices.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import psycopg
+import scipy.sparse as sp
+from psycopg import sql
+
+from services.config import Settings
+
+HOLDOUT_USERS = 2000
+EVAL_K = 20
+
+# One row per (user, paper) with its interest weight: reads and clicks from events, stars as they stand.
+_INTERACTIONS = """
+SELECT x.user_id, x.paper_id, sum(x.w)::real AS weight FROM (
+    SELECT user_id, paper_id, CASE type WHEN 'read' THEN {read} ELSE {click} END AS w
+    FROM events WHERE type IN ('read', 'click')
+    UNION ALL
+    SELECT user_id, paper_id, {star} FROM stars WHERE starred
+) x
+JOIN papers p ON p.id = x.paper_id AND p.deleted_at IS NULL
+WHERE NOT EXISTS (SELECT 1 FROM events d WHERE d.user_id = x.user_id AND d.paper_id = x.paper_id
+                  AND d.type = 'dismiss')
+GROUP BY x.user_id, x.paper_id
+HAVING sum(x.w) > 0
+"""
+
+
+@dataclass
+class Interactions:
+    users: list[str]
+    items: list[str]
+    matrix: sp.csr_matrix  # users × items, float32 weights
+
+    @property
+    def nnz(self) -> int:
+        return int(self.matrix.nnz)
+
+
+def load_interactions(conn: psycopg.Connection, weights: dict[str, float]) -> Interactions:
+    """Stream the interaction table out of PostgreSQL (binary COPY) into a CSR matrix."""
+    user_index: dict[str, int] = {}
+    item_index: dict[str, int] = {}
+    rows: list[int] = []
+    cols: list[int] = []
+    values: list[float] = []
+    literals = {name: sql.Literal(float(weights.get(name, 0.0))) for name in ("read", "click", "star")}
+    query = sql.SQL("COPY ({}) TO STDOUT").format(sql.SQL(_INTERACTIONS).format(**literals))
+    with conn.cursor() as cur, cur.copy(query) as copy:
+        for user_id, paper_id, weight in copy.rows():
+            rows.append(user_index.setdefault(user_id, len(user_index)))
+            cols.append(item_index.setdefault(paper_id, len(item_index)))
+            values.append(float(weight))
+    matrix = sp.csr_matrix((np.asarray(values, dtype=np.float32), (rows, cols)),
+                           shape=(len(user_index), len(item_index)), dtype=np.float32)
+    return Interactions(list(user_index), list(item_index), matrix)
+
+
+def split_holdout(matrix: sp.csr_matrix, *, n_users: int = HOLDOUT_USERS, seed: int = 0
+                  ) -> tuple[sp.csr_matrix, dict[int, int]]:
+    """Hide one interaction for up to ``n_users`` users with at least 3; returns (train, user → hidden item)."""
+    rng = np.random.default_rng(seed)
+    counts = np.diff(matrix.indptr)
+    eligible = np.flatnonzero(counts >= 3)
+    chosen = rng.choice(eligible, size=min(n_users, len(eligible)), replace=False) if len(eligible) else []
+    train = matrix.tolil(copy=True)
+    hidden: dict[int, int] = {}
+    for user in chosen:
+        items = matrix.indices[matrix.indptr[user]:matrix.indptr[user + 1]]
+        item = int(rng.choice(items))
+        hidden[int(user)] = item
+        train[user, item] = 0
+    train = train.tocsr()
+    train.eliminate_zeros()
+    return train, hidden
+
+
+def recall_at_k(user_factors: np.ndarray, item_factors: np.ndarray, train: sp.csr_matrix,
+                hidden: dict[int, int], k: int = EVAL_K) -> float | None:
+    """Share of held-out items ranked in the user's top ``k`` (items already in train excluded)."""
+    if not hidden:
+        return None
+    hits = 0
+    for user, item in hidden.items():
+        scores = item_factors @ user_factors[user]
+        scores[train.indices[train.indptr[user]:train.indptr[user + 1]]] = -np.inf
+        top = np.argpartition(-scores, min(k, len(scores) - 1))[:k]
+        hits += item in top
+    return hits / len(hidden)
+
+
+@dataclass
+class TrainedModel:
+    users: list[str]
+    items: list[str]
+    user_factors: np.ndarray
+    item_factors: np.ndarray
+    params: dict[str, Any]
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+    def write(self, folder: Path) -> dict[str, Any]:
+        np.save(folder / "user_factors.npy", self.user_factors)
+        np.save(folder / "item_factors.npy", self.item_factors)
+        (folder / "users.json").write_text(json.dumps(self.users))
+        (folder / "items.json").write_text(json.dumps(self.items))
+        return {"params": self.params, "metrics": self.metrics}
+
+
+def fit(interactions: Interactions, settings: Settings, *, seed: int = 0) -> TrainedModel:
+    """Fit on everything but the holdout and measure recall@20 on it."""
+    from implicit.als import AlternatingLeastSquares
+    from implicit.bpr import BayesianPersonalizedRanking
+
+    started = time.perf_counter()
+    train, hidden = split_holdout(interactions.matrix, seed=seed)
+    params = {"algorithm": settings.cf_algorithm, "factors": settings.cf_factors,
+              "iterations": settings.cf_iterations, "regularization": settings.cf_regularization,
+              "alpha": settings.cf_alpha, "users": len(interactions.users), "items": len(interactions.items),
+              "interactions": interactions.nnz}
+    if settings.cf_algorithm == "bpr":
+        model = BayesianPersonalizedRanking(factors=settings.cf_factors, iterations=settings.cf_iterations,
+                                            regularization=settings.cf_regularization,
+                                            num_threads=settings.cf_threads, random_state=seed)
+    else:
+        model = AlternatingLeastSquares(factors=settings.cf_factors, iterations=settings.cf_iterations,
+                                        regularization=settings.cf_regularization, alpha=settings.cf_alpha,
+                                        num_threads=settings.cf_threads, random_state=seed)
+    model.fit(train, show_progress=False)
+    user_factors = np.ascontiguousarray(model.user_factors, dtype=np.float32)
+    item_factors = np.ascontiguousarray(model.item_factors, dtype=np.float32)
+    fit_seconds = time.perf_counter() - started
+    metrics = {"recall@20": recall_at_k(user_factors, item_factors, train, hidden), "holdout_users": len(hidden),
+               "fit_seconds": round(fit_seconds, 3)}
+    return TrainedModel(interactions.users, interactions.items, user_factors, item_factors, params, metrics)
+
+
+def not_worse(new: dict[str, Any], live: dict[str, Any] | None, tolerance: float) -> bool:
+    """True if ``new`` may replace ``live``: no live model, no comparable metric, or recall within tolerance."""
+    if live is None:
+        return True
+    new_recall, live_recall = new.get("recall@20"), live.get("recall@20")
+    if new_recall is None or live_recall is None:
+        return True
+    return new_recall >= live_recall * (1.0 - tolerance)
+
+
+@dataclass(frozen=True)
+class LoadedCf:
+    """A live CF model in an API process: factors memory-mapped, id maps in dicts."""
+
+    version: str
+    user_factors: np.ndarray
+    item_factors: np.ndarray
+    user_index: dict[str, int]
+    items: tuple[str, ...]
+
+    @classmethod
+    def load(cls, folder: Path, version: str) -> LoadedCf:
+        user_factors = np.load(folder / "user_factors.npy", mmap_mode="r")
+        item_factors = np.load(folder / "item_factors.npy", mmap_mode="r")
+        users = json.loads((folder / "users.json").read_text())
+        items = tuple(json.loads((folder / "items.json").read_text()))
+        if user_factors.shape[0] != len(users) or item_factors.shape[0] != len(items):
+            raise ValueError("factor matrices do not match the id maps")
+        return cls(version, user_factors, item_factors, {u: i for i, u in enumerate(users)}, items)
+
+    def recommend(self, user_id: str, k: int) -> list[tuple[str, float]]:
+        """Top ``k`` (paper_id, score) for a known user, else []. O(items × factors) per call."""
+        row = self.user_index.get(user_id)
+        if row is None or k <= 0 or not self.items:
+            return []
+        scores = self.item_factors @ self.user_factors[row]
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top])]
+        return [(self.items[i], float(scores[i])) for i in top]

@@ -1,0 +1,178 @@
+"""The personal feed: retrieve → blend → filter → diversify → explain → snapshot → page.
+
+Retrievers (each returns (paper_id, raw score, reason)):
+- content: the user's interest clusters (stars, then recent reads) searched in the FAISS index — reacts
+  to a star on the very next request, works for brand-new papers;
+- cf: the user's ALS factors against every paper (warm users);
+- trending: time-decayed stars and reads of the week;
+- fresh: the newest papers.
+Scores are min-max normalised per retriever, weighted (settings) and summed; read, starred, dismissed,
+hidden, deleted and excluded papers are dropped; MMR orders the rest so several interests show up.
+The ranked list is stored (``feeds``) and paged from there: a cursor never repeats or skips an item,
+and clicks carrying ``feed_id`` are credited to exactly what was shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import psycopg
+
+from services import pagination
+from services.config import Settings
+from services.errors import InvalidInput
+from services.recommender import ranking
+from services.recommender.serving import LiveModels
+from services.store import events as events_store
+from services.store import feeds as feeds_store
+from services.store import papers as papers_store
+from services.store import trending as trending_store
+from services.store import users as users_store
+
+PER_INTEREST = 40
+CF_CANDIDATES = 100
+TRENDING_CANDIDATES = 50
+FRESH_CANDIDATES = 50
+# A CF hit far below the user's best one is noise, not "readers like you liked it".
+CF_RELATIVE_FLOOR = 0.25
+# Candidates checked for visibility, as a multiple of FEED_SIZE (the rest cannot make the feed).
+VISIBILITY_CHECKED = 2
+SHARED_LIST_SECONDS = 5.0
+CURSOR_KIND = "feed"
+
+
+@dataclass(frozen=True)
+class FeedRequest:
+    user_id: str
+    limit: int
+    cursor: str | None = None
+    category: str | None = None
+    exclude: frozenset[str] = frozenset()
+
+
+def get_feed(conn: psycopg.Connection, live: LiveModels, settings: Settings, request: FeedRequest) -> dict[str, Any]:
+    if request.cursor is not None:
+        return _next_page(conn, request)
+    users_store.ensure(conn, request.user_id)
+    ranked = rank(conn, live, settings, request)
+    page = ranked[: request.limit]
+    items = [{"p": c.paper_id, "s": round(c.score, 6), "r": c.reasons} for c in ranked]
+    version = _model_version(live)
+    feed_id = feeds_store.insert(conn, user_id=request.user_id, model_version=version, items=items,
+                                 served=len(page))
+    papers = papers_store.visible_by_ids(conn, [c.paper_id for c in page])
+    next_cursor = pagination.encode(CURSOR_KIND, (feed_id, len(page))) if len(ranked) > len(page) else None
+    return {"items": [_item(papers[c.paper_id], c.score, c.reasons) for c in page if c.paper_id in papers],
+            "next_cursor": next_cursor, "model_version": version, "feed_id": feed_id}
+
+
+def _next_page(conn: psycopg.Connection, request: FeedRequest) -> dict[str, Any]:
+    try:
+        feed_id, offset = pagination.decode(CURSOR_KIND, request.cursor, 2)
+        if not isinstance(offset, int) or offset < 0 or not isinstance(feed_id, str):
+            raise pagination.InvalidCursor("not a cursor returned by this feed")
+    except pagination.InvalidCursor as exc:
+        raise InvalidInput("cursor", str(exc)) from None
+    snapshot = feeds_store.get(conn, feed_id, request.user_id)
+    if snapshot is None:
+        raise InvalidInput("cursor", "this feed has expired or belongs to someone else; ask for a new one")
+    entries = snapshot["items"][offset: offset + request.limit]
+    end = offset + len(entries)
+    feeds_store.mark_served(conn, feed_id, end)
+    # Papers deleted or hidden since the feed was ranked are left out, never replaced: no repeats.
+    papers = papers_store.visible_by_ids(conn, [e["p"] for e in entries])
+    next_cursor = pagination.encode(CURSOR_KIND, (feed_id, end)) if end < len(snapshot["items"]) else None
+    return {"items": [_item(papers[e["p"]], e["s"], e["r"]) for e in entries if e["p"] in papers],
+            "next_cursor": next_cursor, "model_version": snapshot["model_version"], "feed_id": feed_id}
+
+
+def _item(paper: dict[str, Any], score: float, reasons: list[dict]) -> dict[str, Any]:
+    return {"paper": paper, "score": score, "reasons": reasons}
+
+
+def _model_version(live: LiveModels) -> str | None:
+    versions = live.versions()
+    return ";".join(f"{kind}:{v}" for kind, v in sorted(versions.items())) or None
+
+
+def rank(conn: psycopg.Connection, live: LiveModels, settings: Settings, request: FeedRequest
+         ) -> list[ranking.Candidate]:
+    """The user's full ranked list (up to FEED_SIZE), each candidate with its reasons."""
+    index = live.index(conn)
+    cf_model = live.cf(conn)
+    retrieved: dict[str, list[tuple[str, float, dict]]] = {}
+
+    profile = events_store.profile(conn, request.user_id)
+    if index is not None and profile:
+        retrieved["content"], anchors = _content(index, profile, settings.feed_interest_clusters)
+        titles = papers_store.titles(conn, anchors)
+        for _, _, reason in retrieved["content"]:
+            title = titles.get(reason["paper_id"], reason["paper_id"])
+            reason["detail"] = f"similar to “{title}”, which you {reason.pop('verb')}"
+    if cf_model is not None:
+        hits = cf_model.recommend(request.user_id, CF_CANDIDATES)
+        floor = CF_RELATIVE_FLOOR * hits[0][1] if hits and hits[0][1] > 0 else float("inf")
+        retrieved["cf"] = [(pid, s, {"kind": "liked_by_similar_readers",
+                                     "detail": "readers with tastes like yours liked it"})
+                           for pid, s in hits if s >= floor]
+    # The same for every user: shared by all requests of this process for a few seconds.
+    trending = live.shared(("trending", request.category), SHARED_LIST_SECONDS, lambda: trending_store.top(
+        conn, period="week", category=request.category, limit=TRENDING_CANDIDATES))
+    retrieved["trending"] = [
+        (r["id"], r["score"], {"kind": "trending", "detail": f"trending this week ({r['stars']} stars, "
+                                                             f"{r['reads']} reads)"}) for r in trending]
+    newest = live.shared(("fresh", request.category), SHARED_LIST_SECONDS, lambda: papers_store.fresh(
+        conn, limit=FRESH_CANDIDATES, category=request.category))
+    retrieved["fresh"] = [(r["id"], 1.0 / (1 + position), {"kind": "fresh", "detail": "new in the catalogue"})
+                          for position, r in enumerate(newest)]
+
+    weights = {"content": settings.feed_weight_content, "cf": settings.feed_weight_cf,
+               "trending": settings.feed_weight_trending, "fresh": settings.feed_weight_fresh}
+    candidates = ranking.drop(ranking.blend(retrieved, weights),
+                              events_store.seen(conn, request.user_id) | request.exclude)
+    # Only the best few can make the feed: check visibility (deleted, hidden, category) for those alone.
+    best = sorted(candidates.values(), key=lambda c: -c.score)[: VISIBILITY_CHECKED * settings.feed_size]
+    visible = papers_store.visible_categories(conn, [c.paper_id for c in best])
+    best = [c for c in best if c.paper_id in visible
+            and (request.category is None or request.category in visible[c.paper_id])]
+    vectors: dict[str, np.ndarray] = {}
+    if index is not None:
+        known, matrix = index.vectors_of([c.paper_id for c in best])
+        vectors = dict(zip(known, matrix, strict=True))
+    return ranking.mmr(best, vectors, lam=settings.feed_mmr_lambda, size=settings.feed_size)
+
+
+def _content(index, profile: list[dict[str, Any]], clusters: int
+             ) -> tuple[list[tuple[str, float, dict]], list[str]]:
+    """Search the index once per interest cluster; each hit names the profile paper it is closest to."""
+    kinds = {row["paper_id"]: row["kind"] for row in profile}
+    member_ids, matrix = index.vectors_of([row["paper_id"] for row in profile])
+    if not member_ids:
+        return [], []
+    # Stars count twice as much as reads in a cluster's centre.
+    weights = np.array([2.0 if kinds[pid] == "star" else 1.0 for pid in member_ids], dtype=np.float32)
+    labels = ranking.interest_clusters(matrix, clusters)
+    centroids = []
+    for label in sorted(set(labels.tolist())):
+        mask = labels == label
+        centroid = (matrix[mask] * weights[mask, None]).sum(axis=0)
+        centroids.append(centroid / (np.linalg.norm(centroid) or 1.0))
+    hits: dict[str, float] = {}
+    for row in index.search(np.stack(centroids), PER_INTEREST + len(member_ids)):
+        for pid, score in row:
+            hits[pid] = max(score, hits.get(pid, -1.0))
+    own = set(member_ids)
+    hit_ids, hit_matrix = index.vectors_of([pid for pid in hits if pid not in own])
+    if not hit_ids:
+        return [], []
+    anchor_of = np.argmax(hit_matrix @ matrix.T, axis=1)
+    out = []
+    for pid, anchor in zip(hit_ids, anchor_of, strict=True):
+        anchor_id = member_ids[int(anchor)]
+        starred = kinds[anchor_id] == "star"
+        reason = {"kind": "similar_to_starred" if starred else "similar_to_read", "paper_id": anchor_id,
+                  "verb": "starred" if starred else "read"}
+        out.append((pid, hits[pid], reason))
+    return out, sorted(own)

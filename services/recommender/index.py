@@ -1,0 +1,90 @@
+"""The FAISS content index: inner product on L2-normalised vectors (cosine similarity).
+
+Exact (IndexFlatIP) below ``exact_below`` papers, HNSW above (sub-linear search, ~0.99 recall at the
+default ef_search). Paper ids live beside the index in ids.json, position i ↔ FAISS id i. Loading
+memory-maps the index file, so N API processes share one copy in the page cache.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+INDEX_FILE = "index.faiss"
+IDS_FILE = "ids.json"
+VECTORS_FILE = "vectors.npy"  # the same vectors as a plain matrix: memory-mapped for fast row lookups
+
+
+def build(vectors: np.ndarray, *, exact_below: int, hnsw_m: int) -> tuple[object, str]:
+    """A FAISS index over ``vectors`` (n × d, normalised float32) and its type name."""
+    import faiss
+
+    n, dim = vectors.shape
+    if n < exact_below:
+        index, kind = faiss.IndexFlatIP(dim), "flat"
+    else:
+        index, kind = faiss.IndexHNSWFlat(dim, hnsw_m, faiss.METRIC_INNER_PRODUCT), f"hnsw{hnsw_m}"
+        index.hnsw.efConstruction = max(40, 2 * hnsw_m)
+    if n:
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index, kind
+
+
+def write(folder: Path, index: object, paper_ids: list[str], vectors: np.ndarray) -> None:
+    import faiss
+
+    faiss.write_index(index, str(folder / INDEX_FILE))
+    (folder / IDS_FILE).write_text(json.dumps(paper_ids))
+    np.save(folder / VECTORS_FILE, np.ascontiguousarray(vectors, dtype=np.float32))
+
+
+@dataclass(frozen=True)
+class LoadedIndex:
+    """An immutable, loaded index version. Safe to share between threads for searching."""
+
+    version: str
+    embedder: str
+    index: object
+    paper_ids: tuple[str, ...]
+    positions: dict[str, int]
+    vectors: np.ndarray  # memory-mapped, row i ↔ paper_ids[i]
+
+    @classmethod
+    def load(cls, folder: Path, *, version: str, embedder: str, ef_search: int) -> LoadedIndex:
+        import faiss
+
+        paper_ids = tuple(json.loads((folder / IDS_FILE).read_text()))
+        index = faiss.read_index(str(folder / INDEX_FILE), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
+        vectors = np.load(folder / VECTORS_FILE, mmap_mode="r")
+        if index.ntotal != len(paper_ids) or vectors.shape[0] != len(paper_ids):
+            raise ValueError(f"index has {index.ntotal} vectors, {vectors.shape[0]} rows, {len(paper_ids)} ids")
+        if hasattr(index, "hnsw"):
+            index.hnsw.efSearch = ef_search
+        return cls(version, embedder, index, paper_ids, {pid: i for i, pid in enumerate(paper_ids)}, vectors)
+
+    @property
+    def dim(self) -> int:
+        return self.index.d
+
+    def search(self, queries: np.ndarray, k: int) -> list[list[tuple[str, float]]]:
+        """For each query row, up to ``k`` (paper_id, cosine) pairs, best first."""
+        if self.index.ntotal == 0 or k <= 0:
+            return [[] for _ in range(len(queries))]
+        scores, ids = self.index.search(np.ascontiguousarray(queries, dtype=np.float32), min(k, self.index.ntotal))
+        return [[(self.paper_ids[i], float(s)) for s, i in zip(row_s, row_i, strict=True) if i >= 0]
+                for row_s, row_i in zip(scores, ids, strict=True)]
+
+    def vector(self, paper_id: str) -> np.ndarray | None:
+        """The stored vector of an indexed paper, or None."""
+        position = self.positions.get(paper_id)
+        return None if position is None else np.asarray(self.vectors[position])
+
+    def vectors_of(self, paper_ids: list[str]) -> tuple[list[str], np.ndarray]:
+        """(the ids that are indexed, their vectors as one matrix), in the given order."""
+        known = [pid for pid in paper_ids if pid in self.positions]
+        rows = np.asarray(self.vectors[[self.positions[pid] for pid in known]]) if known else \
+            np.zeros((0, self.vectors.shape[1] if self.vectors.ndim == 2 else 0), dtype=np.float32)
+        return known, rows

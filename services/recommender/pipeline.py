@@ -1,0 +1,210 @@
+"""The worker-side jobs of the engine: embed papers, rebuild the index, recompute trending.
+
+Each job is safe to run twice and concurrently: they take an advisory lock (a second runner skips),
+write vectors with ON CONFLICT DO NOTHING, and publish artifacts atomically (see artifacts.py).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from services.config import Settings
+from services.db import Database
+from services.recommender import cf
+from services.recommender import index as faiss_index
+from services.recommender.artifacts import ArtifactStore, new_version
+from services.recommender.embedders import (
+    LSA_FAMILY,
+    Embedder,
+    LsaEmbedder,
+    MiniLmEmbedder,
+    from_bytes,
+    paper_text,
+    to_bytes,
+)
+from services.store import embeddings, models
+from services.store import papers as papers_store
+from services.store import trending as trending_store
+
+log = logging.getLogger(__name__)
+
+EMBEDDER_KIND = "embedder"  # model_versions kind of the fitted LSA model
+INDEX_KIND = "index"
+TRENDING_KIND = "trending"
+CF_KIND = "cf"
+# Refit LSA once the catalogue has grown this much since the last fit: new vocabulary matters.
+REFIT_GROWTH = 2.0
+
+
+@functools.lru_cache(maxsize=4)
+def _load_lsa(path: str) -> LsaEmbedder:
+    return LsaEmbedder.load(Path(path))
+
+
+@functools.lru_cache(maxsize=1)
+def _load_minilm() -> MiniLmEmbedder:
+    return MiniLmEmbedder()
+
+
+def _fit_lsa(db: Database, artifacts: ArtifactStore, settings: Settings) -> LsaEmbedder | None:
+    with db.connection() as conn:
+        papers = embeddings.paper_texts(conn)
+    if len(papers) < 2:
+        return None
+    version = new_version()
+    started = time.perf_counter()
+    embedder = LsaEmbedder.fit([paper_text(p) for p in papers], dimensions=settings.lsa_dimensions, version=version)
+    fit_seconds = round(time.perf_counter() - started, 3)
+
+    def write(folder: Path) -> dict[str, Any]:
+        embedder.save(folder)
+        return {"name": embedder.name, "dim": embedder.dim}
+
+    path = artifacts.publish(EMBEDDER_KIND, version, write)
+    with db.connection() as conn:
+        models.publish(conn, kind=EMBEDDER_KIND, version=version, path=str(path),
+                       params={"name": embedder.name, "family": LSA_FAMILY, "dim": embedder.dim,
+                               "fitted_on": len(papers)},
+                       metrics={"fit_seconds": fit_seconds})
+    log.info("fitted %s on %d papers in %.1fs", embedder.name, len(papers), fit_seconds)
+    return embedder
+
+
+def active_embedder(db: Database, artifacts: ArtifactStore, settings: Settings, *,
+                    refit: bool = False) -> Embedder | None:
+    """The embedder new vectors are made with (fitting LSA first if there is none, or on request,
+    or when the catalogue has outgrown the fit). None while the catalogue is too small to fit."""
+    if settings.embedder == "minilm":
+        return _load_minilm()
+    with db.connection() as conn:
+        live = models.live(conn, EMBEDDER_KIND)
+        catalogue = papers_store.count(conn)
+    outgrown = live is not None and catalogue >= REFIT_GROWTH * max(1, live["params"].get("fitted_on", 0))
+    if live is None or refit or outgrown:
+        return _fit_lsa(db, artifacts, settings)
+    return _load_lsa(live["path"])
+
+
+def embed_missing(db: Database, artifacts: ArtifactStore, settings: Settings, *,
+                  refit: bool = False) -> dict[str, Any]:
+    """Give every live paper a vector under the active embedder, in committed batches."""
+    with db.advisory_lock("paperfeed.embed") as taken:
+        if not taken:
+            return {"skipped": "another embed job is running"}
+        embedder = active_embedder(db, artifacts, settings, refit=refit)
+        if embedder is None:
+            return {"embedded": 0, "embedder": None}
+        done, started = 0, time.perf_counter()
+        while True:
+            with db.connection() as conn:
+                batch = embeddings.papers_missing(conn, embedder.name, limit=settings.embed_batch_size)
+            if not batch:
+                break
+            vectors = embedder.embed([paper_text(p) for p in batch])
+            with db.connection() as conn:
+                embeddings.save(conn, embedder.name, [(p["id"], to_bytes(v)) for p, v in
+                                                      zip(batch, vectors, strict=True)])
+            done += len(batch)
+        seconds = time.perf_counter() - started
+        return {"embedded": done, "embedder": embedder.name, "seconds": round(seconds, 3),
+                "papers_per_second": round(done / seconds, 1) if done and seconds else None}
+
+
+def rebuild_index(db: Database, artifacts: ArtifactStore, settings: Settings) -> dict[str, Any]:
+    """Build a FAISS index over every visible paper's vector and publish it as the live index."""
+    with db.advisory_lock("paperfeed.reindex") as taken:
+        if not taken:
+            return {"skipped": "another index build is running"}
+        embedder_name = _current_embedder_name(db, settings)
+        if embedder_name is None:
+            return {"indexed": 0, "embedder": None}
+        started = time.perf_counter()
+        with db.connection() as conn:
+            rows = embeddings.visible_vectors(conn, embedder_name)
+        paper_ids = [r["paper_id"] for r in rows]
+        vectors = (np.vstack([from_bytes(r["vector"]) for r in rows]) if rows
+                   else np.zeros((0, 1), dtype=np.float32))
+        index, index_type = faiss_index.build(vectors, exact_below=settings.index_exact_below,
+                                              hnsw_m=settings.hnsw_m)
+        version = new_version()
+
+        def write(folder: Path) -> dict[str, Any]:
+            faiss_index.write(folder, index, paper_ids, vectors)
+            return {"embedder": embedder_name, "papers": len(paper_ids), "type": index_type}
+
+        path = artifacts.publish(INDEX_KIND, version, write)
+        seconds = round(time.perf_counter() - started, 3)
+        with db.connection() as conn:
+            models.publish(conn, kind=INDEX_KIND, version=version, path=str(path),
+                           params={"embedder": embedder_name, "papers": len(paper_ids), "type": index_type,
+                                   "dim": int(vectors.shape[1])},
+                           metrics={"build_seconds": seconds})
+            live = {models.live(conn, INDEX_KIND)["version"]}
+            if embedder_name.startswith(f"{LSA_FAMILY}:"):
+                embeddings.drop_other_versions(conn, LSA_FAMILY, keep=embedder_name)
+        artifacts.prune(INDEX_KIND, keep=settings.artifacts_kept, protect=live)
+        return {"indexed": len(paper_ids), "version": version, "type": index_type, "seconds": seconds}
+
+
+def _current_embedder_name(db: Database, settings: Settings) -> str | None:
+    if settings.embedder == "minilm":
+        return MiniLmEmbedder.name
+    with db.connection() as conn:
+        live = models.live(conn, EMBEDDER_KIND)
+    return None if live is None else live["params"]["name"]
+
+
+def refresh(db: Database, artifacts: ArtifactStore, settings: Settings) -> dict[str, Any]:
+    """Embed what is missing, then rebuild the index if anything changed or none matches the embedder."""
+    embedded = embed_missing(db, artifacts, settings)
+    with db.connection() as conn:
+        live = models.live(conn, INDEX_KIND)
+    current = _current_embedder_name(db, settings)
+    stale = live is None or live["params"].get("embedder") != current
+    if embedded.get("embedded") or stale:
+        return {"embed": embedded, "index": rebuild_index(db, artifacts, settings)}
+    return {"embed": embedded, "index": "unchanged"}
+
+
+def recompute_trending(db: Database, settings: Settings) -> dict[str, Any]:
+    """Replace the trending table and mark the computation as a published version."""
+    with db.connection() as conn:
+        counts = trending_store.recompute(conn, settings.event_weights)
+        models.publish(conn, kind=TRENDING_KIND, version=new_version(), path="", params={"rows": counts})
+    return {"rows": counts}
+
+
+def retrain_cf(db: Database, artifacts: ArtifactStore, settings: Settings) -> dict[str, Any]:
+    """Train the CF model, evaluate it on a holdout, and make it live only if it is not worse than the
+    live one. Every trained model is recorded with its metrics, live or not."""
+    with db.advisory_lock("paperfeed.retrain_cf") as taken:
+        if not taken:
+            return {"skipped": "another retrain is running"}
+        started = time.perf_counter()
+        with db.connection() as conn:
+            interactions = cf.load_interactions(conn, settings.event_weights)
+        read_seconds = time.perf_counter() - started
+        if interactions.nnz < settings.cf_min_interactions:
+            return {"skipped": f"{interactions.nnz} interactions, fewer than CF_MIN_INTERACTIONS "
+                               f"({settings.cf_min_interactions})"}
+        model = cf.fit(interactions, settings)
+        model.metrics["read_seconds"] = round(read_seconds, 3)
+        with db.connection() as conn:
+            live = models.live(conn, CF_KIND)
+        publish = cf.not_worse(model.metrics, live["metrics"] if live else None, settings.cf_publish_tolerance)
+        version = new_version()
+        path = artifacts.publish(CF_KIND, version, model.write)
+        model.metrics["total_seconds"] = round(time.perf_counter() - started, 3)
+        with db.connection() as conn:
+            models.publish(conn, kind=CF_KIND, version=version, path=str(path), params=model.params,
+                           metrics=model.metrics, live=publish)
+            live_now = models.live(conn, CF_KIND)
+        artifacts.prune(CF_KIND, keep=settings.artifacts_kept, protect={live_now["version"]} if live_now else set())
+        return {"version": version, "published": publish, **model.metrics,
+                "compared_with": live["version"] if live else None}

@@ -1,0 +1,117 @@
+"""Pure ranking steps of the feed (no I/O): interest clusters, blending, filtering, MMR diversity.
+
+Kept free of database and model objects so they can be unit-tested and driven by an offline
+evaluation directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class Candidate:
+    paper_id: str
+    # retriever → its normalised score in [0, 1]
+    scores: dict[str, float] = field(default_factory=dict)
+    reasons: list[dict] = field(default_factory=list)
+    score: float = 0.0
+
+
+def interest_clusters(vectors: np.ndarray, k: int, *, iterations: int = 8, seed: int = 0) -> np.ndarray:
+    """Assign each of the user's paper vectors to one of at most ``k`` interests (spherical k-means).
+
+    A user who stars video papers and robotics papers gets two centroids, not one blurred average, so
+    both interests retrieve their own neighbours. Returns the label of each row.
+    """
+    n = len(vectors)
+    k = max(1, min(k, n))
+    if k == 1:
+        return np.zeros(n, dtype=int)
+    rng = np.random.default_rng(seed)
+    # k-means++-style seeding: start from the newest vector, then the farthest ones.
+    centroids = [vectors[0]]
+    for _ in range(1, k):
+        sims = np.max(np.stack([vectors @ c for c in centroids]), axis=0)
+        centroids.append(vectors[int(np.argmin(sims + rng.random(n) * 1e-6))])
+    centroids = np.stack(centroids)
+    labels = np.zeros(n, dtype=int)
+    for _ in range(iterations):
+        labels = np.argmax(vectors @ centroids.T, axis=1)
+        for j in range(k):
+            members = vectors[labels == j]
+            if len(members):
+                centroid = members.sum(axis=0)
+                centroids[j] = centroid / (np.linalg.norm(centroid) or 1.0)
+    return labels
+
+
+def normalise_scores(hits: Sequence[tuple[str, float]]) -> list[tuple[str, float]]:
+    """Min-max to [0, 1] within one retriever's list, so retrievers on different scales can be blended.
+    A single hit (or all equal) scores 1."""
+    if not hits:
+        return []
+    values = np.array([s for _, s in hits], dtype=np.float64)
+    low, high = values.min(), values.max()
+    if high - low < 1e-12:
+        return [(pid, 1.0) for pid, _ in hits]
+    return [(pid, float((s - low) / (high - low))) for pid, s in hits]
+
+
+def blend(retrieved: Mapping[str, Iterable[tuple[str, float, dict]]], weights: Mapping[str, float]
+          ) -> dict[str, Candidate]:
+    """Merge every retriever's (paper_id, raw score, reason) into candidates with a weighted score.
+
+    A paper found by several retrievers adds their weighted, normalised scores and keeps every reason.
+    """
+    candidates: dict[str, Candidate] = {}
+    for source, hits in retrieved.items():
+        hits = list(hits)
+        reasons = {pid: reason for pid, _, reason in hits}
+        for pid, score in normalise_scores([(pid, s) for pid, s, _ in hits]):
+            candidate = candidates.setdefault(pid, Candidate(pid))
+            if source not in candidate.scores:
+                candidate.scores[source] = score
+                candidate.reasons.append(reasons[pid])
+    for candidate in candidates.values():
+        candidate.score = sum(weights.get(src, 0.0) * s for src, s in candidate.scores.items())
+    return candidates
+
+
+def drop(candidates: dict[str, Candidate], unwanted: Iterable[str]) -> dict[str, Candidate]:
+    unwanted = set(unwanted)
+    return {pid: c for pid, c in candidates.items() if pid not in unwanted}
+
+
+def mmr(candidates: Sequence[Candidate], vectors: Mapping[str, np.ndarray], *, lam: float, size: int
+        ) -> list[Candidate]:
+    """Maximal marginal relevance: pick, one by one, the candidate maximising
+    ``lam * relevance - (1 - lam) * max similarity to those already picked``.
+
+    Relevance is the blended score scaled to [0, 1]; candidates without a vector have no similarity to
+    anything (they are never penalised). O(size × len(candidates)).
+    """
+    pool = sorted(candidates, key=lambda c: (-c.score, c.paper_id))
+    if not pool:
+        return []
+    top = pool[0].score or 1.0
+    relevance = np.array([c.score / top for c in pool])
+    dim = next((len(v) for v in vectors.values()), 0)
+    matrix = np.zeros((len(pool), max(dim, 1)), dtype=np.float32)
+    for i, c in enumerate(pool):
+        if c.paper_id in vectors:
+            matrix[i] = vectors[c.paper_id]
+    similarity = matrix @ matrix.T  # once: the loop below then only reads rows
+    max_sim = np.zeros(len(pool))
+    chosen: list[Candidate] = []
+    available = np.ones(len(pool), dtype=bool)
+    for _ in range(min(size, len(pool))):
+        gain = np.where(available, lam * relevance - (1 - lam) * max_sim, -np.inf)
+        best = int(np.argmax(gain))
+        chosen.append(pool[best])
+        available[best] = False
+        np.maximum(max_sim, similarity[best], out=max_sim)
+    return chosen

@@ -1,0 +1,90 @@
+"""What an API process serves from: the live artifacts, loaded once and swapped atomically.
+
+``LiveModels.index(conn)`` / ``.cf(conn)`` return the loaded live version of each kind, checking at
+most every ``refresh_seconds`` (one small query) whether a newer version was published. A new version
+is loaded fully before it replaces the old reference (one assignment), so a request sees either the old
+or the new version, never a mix, and no restart is needed. A version that fails to load is refused: the
+previous one keeps serving and ``problems`` says why (readiness reports it).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from services.recommender.artifacts import ArtifactError, ArtifactStore
+from services.recommender.cf import LoadedCf
+from services.recommender.index import LoadedIndex
+from services.recommender.pipeline import CF_KIND, INDEX_KIND
+from services.store import models
+
+log = logging.getLogger(__name__)
+
+
+class LiveModels:
+    def __init__(self, artifacts: ArtifactStore, *, refresh_seconds: float, ef_search: int) -> None:
+        self.artifacts = artifacts
+        self.refresh_seconds = refresh_seconds
+        self._loaders: dict[str, Callable[[dict[str, Any]], Any]] = {
+            INDEX_KIND: lambda row: LoadedIndex.load(Path(row["path"]), version=row["version"],
+                                                     embedder=row["params"]["embedder"], ef_search=ef_search),
+            CF_KIND: lambda row: LoadedCf.load(Path(row["path"]), row["version"]),
+        }
+        self._loaded: dict[str, Any] = {}
+        self._checked_at = float("-inf")
+        self._lock = threading.Lock()
+        self._shared: dict[Any, tuple[float, Any]] = {}
+        self.problems: dict[str, str] = {}
+
+    def index(self, conn: psycopg.Connection) -> LoadedIndex | None:
+        self._maybe_refresh(conn)
+        return self._loaded.get(INDEX_KIND)
+
+    def cf(self, conn: psycopg.Connection) -> LoadedCf | None:
+        self._maybe_refresh(conn)
+        return self._loaded.get(CF_KIND)
+
+    def shared(self, key: Any, ttl: float, compute: Callable[[], Any]) -> Any:
+        """A value every request may share for ``ttl`` seconds (trending and fresh lists: the same for
+        every user, so computing them per request is waste). Bounded: cleared past 256 keys."""
+        now = time.monotonic()
+        entry = self._shared.get(key)
+        if entry is not None and now - entry[0] < ttl:
+            return entry[1]
+        value = compute()
+        if len(self._shared) >= 256:
+            self._shared = {}
+        self._shared[key] = (now, value)
+        return value
+
+    def versions(self) -> dict[str, str]:
+        return {kind: model.version for kind, model in self._loaded.items()}
+
+    def _maybe_refresh(self, conn: psycopg.Connection) -> None:
+        if time.monotonic() - self._checked_at < self.refresh_seconds:
+            return
+        with self._lock:  # one thread loads; the others keep serving the current versions meanwhile
+            if time.monotonic() - self._checked_at < self.refresh_seconds:
+                return
+            live = {kind: models.live(conn, kind) for kind in self._loaders}
+            for kind, row in live.items():
+                current = self._loaded.get(kind)
+                if row is None or (current is not None and current.version == row["version"]):
+                    continue
+                try:
+                    self.artifacts.manifest(kind, row["version"])
+                    loaded = self._loaders[kind](row)
+                except (ArtifactError, OSError, ValueError, KeyError, RuntimeError) as exc:
+                    self.problems[kind] = f"{kind} {row['version']} refused: {exc}"
+                    log.error("%s", self.problems[kind])
+                    continue
+                self._loaded = {**self._loaded, kind: loaded}  # swap the whole mapping at once
+                self.problems.pop(kind, None)
+                log.info("serving %s %s", kind, row["version"])
+            self._checked_at = time.monotonic()

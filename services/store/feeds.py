@@ -1,0 +1,33 @@
+"""feeds: the ranked list a user was given, so later pages and credited clicks refer to exactly it."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+
+def insert(conn: psycopg.Connection, *, user_id: str, model_version: str | None, items: list[dict[str, Any]],
+           served: int) -> str:
+    """Store a snapshot. Its loss in a crash costs nothing (the next request ranks again), so this
+    transaction does not wait for the WAL flush."""
+    feed_id = str(uuid.uuid4())
+    conn.execute("SET LOCAL synchronous_commit TO OFF")
+    conn.execute(
+        "INSERT INTO feeds (id, user_id, model_version, items, served) VALUES (%s, %s, %s, %s, %s)",
+        (feed_id, user_id, model_version, Jsonb(items), served),
+    )
+    return feed_id
+
+
+def get(conn: psycopg.Connection, feed_id: str, user_id: str) -> dict[str, Any] | None:
+    return conn.execute(
+        "SELECT id, model_version, items, served FROM feeds WHERE id = %s AND user_id = %s", (feed_id, user_id)
+    ).fetchone()
+
+
+def mark_served(conn: psycopg.Connection, feed_id: str, served: int) -> None:
+    conn.execute("SET LOCAL synchronous_commit TO OFF")
+    conn.execute("UPDATE feeds SET served = greatest(served, %s) WHERE id = %s", (served, feed_id))

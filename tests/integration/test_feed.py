@@ -1,0 +1,190 @@
+"""The personal feed and collaborative filtering on real PostgreSQL, real artifacts and real models."""
+
+from __future__ import annotations
+
+import gzip
+import itertools
+import json
+
+import numpy as np
+import pytest
+
+from infra.cli import DEMO_CATALOGUE
+from services.api import create_app
+from services.catalog.importer import import_lines
+from services.recommender import pipeline
+from services.recommender.artifacts import ArtifactStore
+from services.store import models
+
+N_PAPERS = 400
+
+
+@pytest.fixture
+def engine_settings(settings, tmp_path):
+    return settings.replace(artifact_dir=tmp_path / "artifacts", artifact_refresh_seconds=0.0,
+                            cf_min_interactions=10)
+
+
+@pytest.fixture
+def catalogue(clean_db, engine_settings):
+    with gzip.open(DEMO_CATALOGUE, "rt") as fh:
+        lines = list(itertools.islice(fh, N_PAPERS))
+    import_lines(clean_db, lines)
+    pipeline.refresh(clean_db, ArtifactStore(engine_settings.artifacts), engine_settings)
+    return [json.loads(line) for line in lines]
+
+
+@pytest.fixture
+def client(engine_settings, clean_db):
+    return create_app(engine_settings, db=clean_db).test_client()
+
+
+def feed(client, headers, user="u", **params):
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    response = client.get(f"/v1/users/{user}/feed?{query}", headers=headers)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def events(client, headers, *items):
+    response = client.post("/v1/events", json={"events": list(items)}, headers=headers)
+    assert response.status_code == 202 and not response.get_json()["rejected"], response.get_json()
+
+
+def kinds(item):
+    return {r["kind"] for r in item["reasons"]}
+
+
+def test_a_user_without_history_gets_fresh_and_trending(client, headers, catalogue, clean_db, engine_settings):
+    events(client, headers["write"], *[{"user_id": f"o{i}", "paper_id": catalogue[5]["id"], "type": "star"}
+                                       for i in range(3)])
+    pipeline.recompute_trending(clean_db, engine_settings)
+    body = feed(client, headers["read"], user="newcomer", limit=10)
+    assert len(body["items"]) == 10 and body["feed_id"] and body["next_cursor"]
+    assert body["items"][0]["paper"]["id"] == catalogue[5]["id"] and "trending" in kinds(body["items"][0])
+    assert all(kinds(i) <= {"trending", "fresh"} for i in body["items"])
+
+
+def test_a_star_changes_the_next_feed_before_any_retrain(client, headers, catalogue):
+    before = feed(client, headers["read"], limit=20)
+    assert not any("similar_to_starred" in kinds(i) for i in before["items"])
+    starred = catalogue[10]
+    events(client, headers["write"], {"user_id": "u", "paper_id": starred["id"], "type": "star"})
+    after = feed(client, headers["read"], limit=20)
+    similar = [i for i in after["items"] if "similar_to_starred" in kinds(i)]
+    assert len(similar) >= 10
+    reason = next(r for r in similar[0]["reasons"] if r["kind"] == "similar_to_starred")
+    assert reason["paper_id"] == starred["id"] and starred["title"][:20] in reason["detail"]
+    assert starred["id"] not in [i["paper"]["id"] for i in after["items"]]
+
+
+def _far_apart_pair(client, headers, catalogue):
+    """Two papers whose neighbourhoods do not overlap, each with two close neighbours."""
+    first = catalogue[0]["id"]
+    near_first = [i["paper"]["id"] for i in client.get(f"/v1/papers/{first}/similar?limit=100",
+                                                       headers=headers).get_json()["items"]]
+    second = near_first[-1]  # the least similar of the hundred
+    near_second = [i["paper"]["id"] for i in client.get(f"/v1/papers/{second}/similar?limit=2",
+                                                        headers=headers).get_json()["items"]]
+    return [first, *near_first[:2]], [second, *near_second]
+
+
+def test_two_interests_both_show_up(client, headers, catalogue):
+    group_a, group_b = _far_apart_pair(client, headers["read"], catalogue)
+    events(client, headers["write"], *[{"user_id": "two", "paper_id": p, "type": "star"} for p in group_a + group_b])
+    items = feed(client, headers["read"], user="two", limit=10)["items"]
+    anchors = {r["paper_id"] for i in items for r in i["reasons"] if r["kind"] == "similar_to_starred"}
+    assert anchors & set(group_a) and anchors & set(group_b), anchors
+
+
+def _walk(client, headers, user, limit=17):
+    seen, cursor, feed_ids = [], None, set()
+    for _ in range(100):
+        params = {"limit": limit} | ({"cursor": cursor} if cursor else {})
+        body = feed(client, headers, user=user, **params)
+        seen += [i["paper"]["id"] for i in body["items"]]
+        feed_ids.add(body["feed_id"])
+        cursor = body["next_cursor"]
+        if not cursor:
+            return seen, feed_ids
+    raise AssertionError("the feed never ended")
+
+
+def test_filters_and_paging(client, headers, catalogue, clean_db, engine_settings):
+    ids = [p["id"] for p in catalogue]
+    read, starred, dismissed, hidden, deleted, excluded = ids[20], ids[21], ids[22], ids[23], ids[24], ids[25]
+    events(client, headers["write"],
+           {"user_id": "f", "paper_id": read, "type": "read"},
+           {"user_id": "f", "paper_id": starred, "type": "star"},
+           {"user_id": "f", "paper_id": dismissed, "type": "dismiss"})
+    with clean_db.connection() as conn:
+        conn.execute("UPDATE papers SET hidden = true WHERE id = %s", (hidden,))
+    client.delete(f"/v1/papers/{deleted}", headers=headers["admin"])
+    first = feed(client, headers["read"], user="f", limit=5, exclude=excluded)
+    assert first["model_version"].startswith("index:")
+    seen, feed_ids = _walk(client, headers["read"], "f")
+    assert len(seen) == len(set(seen)), "paging repeated an item"
+    assert len(seen) == engine_settings.feed_size, "paging skipped an item or stopped early"
+    assert len(feed_ids) == 1
+    assert not {read, starred, dismissed, hidden, deleted} & set(seen)
+    # exclude= applies to the feed it was asked with
+    assert excluded not in _walk_from(client, headers["read"], "f", first)
+
+
+def _walk_from(client, headers, user, first):
+    seen, cursor = [i["paper"]["id"] for i in first["items"]], first["next_cursor"]
+    while cursor:
+        body = feed(client, headers, user=user, limit=50, cursor=cursor)
+        seen += [i["paper"]["id"] for i in body["items"]]
+        cursor = body["next_cursor"]
+    return seen
+
+
+def test_feed_errors(client, headers, catalogue, user_token):
+    assert client.get("/v1/users/u/feed?limit=101", headers=headers["read"]).status_code == 422
+    assert client.get("/v1/users/u/feed?cursor=abc", headers=headers["read"]).status_code == 422
+    other = feed(client, headers["read"], user="someone", limit=2)
+    stolen = client.get(f"/v1/users/u/feed?cursor={other['next_cursor']}", headers=headers["read"])
+    assert stolen.status_code == 422  # a cursor is bound to its user's feed
+    assert client.get("/v1/users/u/feed?exclude=" + ",".join(["x"] * 101), headers=headers["read"]).status_code == 422
+    me = client.get("/v1/me/feed?limit=3", headers=user_token("tok-user"))
+    assert me.status_code == 200 and len(me.get_json()["items"]) == 3
+
+
+def _communities(catalogue, users_per_side=60, seed=1):
+    """Two reader communities, each reading within its own 40 papers."""
+    rng = np.random.default_rng(seed)
+    side_a, side_b = [p["id"] for p in catalogue[:40]], [p["id"] for p in catalogue[40:80]]
+    out = []
+    for side, papers in (("a", side_a), ("b", side_b)):
+        for u in range(users_per_side):
+            for pid in rng.choice(papers, size=12, replace=False):
+                out.append({"user_id": f"{side}{u}", "paper_id": str(pid), "type": "read"})
+    return out
+
+
+def test_cf_is_trained_published_gated_and_explains_itself(client, headers, catalogue, clean_db, engine_settings):
+    batch = _communities(catalogue)
+    for start in range(0, len(batch), 1000):
+        events(client, headers["write"], *batch[start:start + 1000])
+    store = ArtifactStore(engine_settings.artifacts)
+    good = pipeline.retrain_cf(clean_db, store, engine_settings.replace(cf_factors=16, cf_iterations=15,
+                                                                        cf_regularization=0.05))
+    assert good["published"] is True and good["recall@20"] > 0.4, good
+    items = feed(client, headers["read"], user="a3", limit=20)["items"]
+    cf_items = [i for i in items if "liked_by_similar_readers" in kinds(i)]
+    community_a = {p["id"] for p in catalogue[:40]}
+    assert cf_items and all(i["paper"]["id"] in community_a for i in cf_items[:5])
+
+    bad = pipeline.retrain_cf(clean_db, store, engine_settings.replace(
+        cf_factors=2, cf_iterations=1, cf_regularization=1000.0, cf_publish_tolerance=0.0))
+    assert bad["published"] is False and bad["recall@20"] < good["recall@20"], bad
+    with clean_db.connection() as conn:
+        assert models.live(conn, "cf")["version"] == good["version"]
+        recorded = {r["version"]: r for r in models.recent(conn) if r["kind"] == "cf"}
+    assert recorded[bad["version"]]["is_live"] is False and "recall@20" in recorded[bad["version"]]["metrics"]
+
+
+def test_retrain_skips_with_too_little_data(clean_db, engine_settings, catalogue):
+    result = pipeline.retrain_cf(clean_db, ArtifactStore(engine_settings.artifacts), engine_settings)
+    assert "skipped" in result
