@@ -24,9 +24,13 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from infra.threads import cap_native_threads  # noqa: E402
+
+cap_native_threads(1)  # as the worker runs training (CF_THREADS=1): set before numpy loads
+
+import numpy as np  # noqa: E402
 
 from bench.common import REPO, api_server, fresh_database, load  # noqa: E402
 from services import keys  # noqa: E402
@@ -158,9 +162,6 @@ def main() -> None:
 
 def retrain_forever() -> None:
     """Run by the benchmark in a child process: retrain CF back to back until terminated."""
-    from infra.threads import cap_native_threads
-
-    cap_native_threads(1)
     from services.config import Settings
 
     settings = Settings.from_env()

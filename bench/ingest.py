@@ -21,33 +21,21 @@ import json
 import multiprocessing as mp
 import os
 import random
-import secrets
 import statistics
-import subprocess
 import sys
 import time
 import urllib.parse
-import urllib.request
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from infra import migrate  # noqa: E402
+from bench.common import REPO, api_server, fresh_database, percentile  # noqa: E402
 from infra.cli import DEMO_CATALOGUE  # noqa: E402
-from infra.embedded import free_port  # noqa: E402
-from infra.runtime import resolve  # noqa: E402
 from services import keys  # noqa: E402
 from services.catalog.importer import import_lines, open_text  # noqa: E402
-from services.config import Settings  # noqa: E402
 from services.db import Database  # noqa: E402
 
 N_USERS = 10_000
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def _client(port: int, key: str, batch: int, seconds: float, paper_ids: list[str], seed: int, out: mp.Queue) -> None:
@@ -96,7 +84,7 @@ def run_ingest(port: int, key: str, batch: int, clients: int, seconds: float, pa
         "requests_per_s": round(sum(r["requests"] for r in results) / wall, 1),
         "errors": sum(r["errors"] for r in results),
         "p50_ms": round(statistics.median(latencies) * 1000, 2),
-        "p99_ms": round(_percentile(latencies, 0.99) * 1000, 2),
+        "p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
     }
 
 
@@ -112,7 +100,7 @@ def time_reads(port: int, key: str, paths: list[str]) -> dict:
         latencies.append(time.perf_counter() - started)
         assert response.status == 200, (path, response.status)
     return {"requests": len(paths), "p50_ms": round(statistics.median(latencies) * 1000, 2),
-            "p99_ms": round(_percentile(latencies, 0.99) * 1000, 2)}
+            "p99_ms": round(percentile(latencies, 0.99) * 1000, 2)}
 
 
 def main() -> None:
@@ -123,19 +111,7 @@ def main() -> None:
     parser.add_argument("--reads", type=int, default=1000, help="requests per read measurement")
     args = parser.parse_args()
 
-    os.environ.setdefault("PAPERFEED_DATA_DIR", str(REPO / ".paperfeed" / "bench"))
-    runtime = resolve(Settings.from_env())
-    server = runtime.settings.database_url
-    database_name = f"paperfeed_bench_{secrets.token_hex(3)}"
-    admin = Database(server.rsplit("/", 1)[0] + "/postgres", min_size=0, max_size=1)
-    with admin.connection() as conn:
-        conn.autocommit = True
-        conn.execute(f'CREATE DATABASE "{database_name}"')
-    admin.close()
-    url = server.rsplit("/", 1)[0] + f"/{database_name}"
-    api = None
-    try:
-        migrate.upgrade(url)
+    with fresh_database("bench") as (server_settings, url):
         db = Database(url, min_size=0, max_size=2)
         with open_text(DEMO_CATALOGUE) as lines:
             import_lines(db, lines, batch_size=1000)
@@ -143,39 +119,18 @@ def main() -> None:
             key = keys.create(conn, name="bench", scopes=["admin"])
             paper_ids = [r["id"] for r in conn.execute("SELECT id FROM papers ORDER BY id")]
         db.close()
-
-        port = free_port()
-        settings = runtime.settings.replace(database_url=url, port=port, api_workers=2,
-                                            rate_limit_key="100000000/minute", log_level="WARNING")
-        env = {**os.environ, **settings.as_environ()}
-        api = subprocess.Popen([sys.executable, "-m", "infra.cli", "api"], env=env, cwd=REPO,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
-
-        ingest = [run_ingest(port, key, batch, args.clients, args.seconds, paper_ids) for batch in (1, 100, 1000)]
-        rng = random.Random(7)
-        words = ["transformer", "diffusion", "video", "graph", "reinforcement learning", "language model",
-                 "segmentation", "robot", "retrieval", "benchmark"]
-        reads = {
-            "get_paper": time_reads(port, key, [f"/v1/papers/{rng.choice(paper_ids)}" for _ in range(args.reads)]),
-            "search": time_reads(port, key, [f"/v1/papers?q={urllib.parse.quote(rng.choice(words))}&limit=20"
-                                             for _ in range(args.reads)]),
-        }
-    finally:
-        if api is not None:
-            api.terminate()
-            api.wait(30)
-        admin = Database(server.rsplit("/", 1)[0] + "/postgres", min_size=0, max_size=1)
-        with admin.connection() as conn:
-            conn.autocommit = True
-            conn.execute(f'DROP DATABASE IF EXISTS "{database_name}" WITH (FORCE)')
-        admin.close()
-        runtime.stop_started()
+        settings = server_settings.replace(database_url=url, api_workers=2, rate_limit_key="100000000/minute",
+                                           log_level="WARNING")
+        with api_server(settings) as port:
+            ingest = [run_ingest(port, key, batch, args.clients, args.seconds, paper_ids) for batch in (1, 100, 1000)]
+            rng = random.Random(7)
+            words = ["transformer", "diffusion", "video", "graph", "reinforcement learning", "language model",
+                     "segmentation", "robot", "retrieval", "benchmark"]
+            reads = {
+                "get_paper": time_reads(port, key, [f"/v1/papers/{rng.choice(paper_ids)}" for _ in range(args.reads)]),
+                "search": time_reads(port, key, [f"/v1/papers?q={urllib.parse.quote(rng.choice(words))}&limit=20"
+                                                 for _ in range(args.reads)]),
+            }
 
     result = {"benchmark": "ingest", "gunicorn_workers": 2, "client_processes": args.clients,
               "cpu_count": os.cpu_count(), "ingest": ingest, "reads": reads,
