@@ -72,7 +72,15 @@ class ReadinessChecks:
 
 
     def check(self) -> dict[str, str]:
-        return {name: check() for name, check in self._checks.items()}
+        """Run the checks in order; once the database is unreachable the rest are not attempted (each
+        would wait out the connect timeout again, and a probe must answer quickly)."""
+        results: dict[str, str] = {}
+        for name, check in self._checks.items():
+            if results.get("database", "ok") != "ok":
+                results[name] = "unknown: the database is unreachable"
+            else:
+                results[name] = check()
+        return results
 
     def warnings(self) -> dict[str, str]:
         return dict(self._live.problems)

@@ -58,6 +58,8 @@ class Up:
                 return r.status, json.loads(r.read())
         except urllib.error.HTTPError as e:
             return e.code, json.loads(e.read())
+        except OSError:  # refused or timed out: no answer yet
+            return 0, {}
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 90) -> int:
         if self.proc.poll() is None:
