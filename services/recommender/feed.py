@@ -104,10 +104,10 @@ def rank(conn: psycopg.Connection, live: LiveModels, settings: Settings, request
     cf_model = live.cf(conn)
     retrieved: dict[str, list[tuple[str, float, dict]]] = {}
 
-    profile = events_store.profile(conn, request.user_id)
+    profile, seen = events_store.feed_inputs(conn, request.user_id)
     if index is not None and profile:
-        retrieved["content"], anchors = _content(index, profile, settings.feed_interest_clusters)
-        titles = papers_store.titles(conn, anchors)
+        retrieved["content"] = _content(index, profile, settings.feed_interest_clusters)
+        titles = {row["paper_id"]: row["title"] for row in profile}
         for _, _, reason in retrieved["content"]:
             title = titles.get(reason["paper_id"], reason["paper_id"])
             reason["detail"] = f"similar to “{title}”, which you {reason.pop('verb')}"
@@ -130,8 +130,7 @@ def rank(conn: psycopg.Connection, live: LiveModels, settings: Settings, request
 
     weights = {"content": settings.feed_weight_content, "cf": settings.feed_weight_cf,
                "trending": settings.feed_weight_trending, "fresh": settings.feed_weight_fresh}
-    candidates = ranking.drop(ranking.blend(retrieved, weights),
-                              events_store.seen(conn, request.user_id) | request.exclude)
+    candidates = ranking.drop(ranking.blend(retrieved, weights), seen | request.exclude)
     # Only the best few can make the feed: check visibility (deleted, hidden, category) for those alone.
     best = sorted(candidates.values(), key=lambda c: -c.score)[: VISIBILITY_CHECKED * settings.feed_size]
     visible = papers_store.visible_categories(conn, [c.paper_id for c in best])
@@ -144,13 +143,12 @@ def rank(conn: psycopg.Connection, live: LiveModels, settings: Settings, request
     return ranking.mmr(best, vectors, lam=settings.feed_mmr_lambda, size=settings.feed_size)
 
 
-def _content(index, profile: list[dict[str, Any]], clusters: int
-             ) -> tuple[list[tuple[str, float, dict]], list[str]]:
+def _content(index, profile: list[dict[str, Any]], clusters: int) -> list[tuple[str, float, dict]]:
     """Search the index once per interest cluster; each hit names the profile paper it is closest to."""
     kinds = {row["paper_id"]: row["kind"] for row in profile}
     member_ids, matrix = index.vectors_of([row["paper_id"] for row in profile])
     if not member_ids:
-        return [], []
+        return []
     # Stars count twice as much as reads in a cluster's centre.
     weights = np.array([2.0 if kinds[pid] == "star" else 1.0 for pid in member_ids], dtype=np.float32)
     labels = ranking.interest_clusters(matrix, clusters)
@@ -166,7 +164,7 @@ def _content(index, profile: list[dict[str, Any]], clusters: int
     own = set(member_ids)
     hit_ids, hit_matrix = index.vectors_of([pid for pid in hits if pid not in own])
     if not hit_ids:
-        return [], []
+        return []
     anchor_of = np.argmax(hit_matrix @ matrix.T, axis=1)
     out = []
     for pid, anchor in zip(hit_ids, anchor_of, strict=True):
@@ -175,4 +173,4 @@ def _content(index, profile: list[dict[str, Any]], clusters: int
         reason = {"kind": "similar_to_starred" if starred else "similar_to_read", "paper_id": anchor_id,
                   "verb": "starred" if starred else "read"}
         out.append((pid, hits[pid], reason))
-    return out, sorted(own)
+    return out

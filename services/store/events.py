@@ -116,27 +116,27 @@ def starred_papers(conn: psycopg.Connection, user_id: str, *, after: tuple | Non
     ).fetchall()
 
 
-def profile(conn: psycopg.Connection, user_id: str, *, stars: int = 100, reads: int = 50) -> list[dict[str, Any]]:
-    """The user's interest evidence, newest first: current stars, then recent reads not starred."""
-    return conn.execute(
+def feed_inputs(conn: psycopg.Connection, user_id: str, *, stars: int = 100, reads: int = 50
+                ) -> tuple[list[dict[str, Any]], set[str]]:
+    """In one round trip: the user's interest evidence, newest first (current stars, then recent reads
+    not starred, each with its title), and every paper the feed must not show again (read, starred now
+    or ever, dismissed)."""
+    rows = conn.execute(
         """
-        (SELECT paper_id, 'star' AS kind, changed_at AS at FROM stars
-          WHERE user_id = %(u)s AND starred ORDER BY changed_at DESC LIMIT %(stars)s)
+        (SELECT s.paper_id, 'star' AS kind, p.title FROM stars s JOIN papers p ON p.id = s.paper_id
+          WHERE s.user_id = %(u)s AND s.starred ORDER BY s.changed_at DESC LIMIT %(stars)s)
         UNION ALL
-        (SELECT e.paper_id, 'read', max(e.occurred_at) FROM events e
-          WHERE e.user_id = %(u)s AND e.type = 'read'
-            AND NOT EXISTS (SELECT 1 FROM stars s WHERE s.user_id = e.user_id AND s.paper_id = e.paper_id
-                            AND s.starred)
-          GROUP BY e.paper_id ORDER BY max(e.occurred_at) DESC LIMIT %(reads)s)
+        (SELECT r.paper_id, 'read', p.title FROM (
+             SELECT e.paper_id, max(e.occurred_at) AS at FROM events e
+             WHERE e.user_id = %(u)s AND e.type = 'read'
+               AND NOT EXISTS (SELECT 1 FROM stars s WHERE s.user_id = e.user_id AND s.paper_id = e.paper_id
+                               AND s.starred)
+             GROUP BY e.paper_id ORDER BY at DESC LIMIT %(reads)s) r
+          JOIN papers p ON p.id = r.paper_id)
+        UNION ALL
+        (SELECT DISTINCT paper_id, 'seen', NULL FROM events
+          WHERE user_id = %(u)s AND type IN ('read', 'star', 'dismiss'))
         """,
         {"u": user_id, "stars": stars, "reads": reads},
     ).fetchall()
-
-
-def seen(conn: psycopg.Connection, user_id: str) -> set[str]:
-    """Papers the feed must not show this user again: read, starred (now or ever) or dismissed."""
-    rows = conn.execute(
-        "SELECT DISTINCT paper_id FROM events WHERE user_id = %s AND type IN ('read', 'star', 'dismiss')",
-        (user_id,),
-    )
-    return {r["paper_id"] for r in rows}
+    return [r for r in rows if r["kind"] != "seen"], {r["paper_id"] for r in rows if r["kind"] == "seen"}

@@ -8,15 +8,19 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
+# Joined into the statement itself (one round trip instead of a separate SET LOCAL): this
+# transaction's commit does not wait for the WAL flush.
+_NO_FLUSH = "(SELECT set_config('synchronous_commit', 'off', true)) AS no_flush"
+
 
 def insert(conn: psycopg.Connection, *, user_id: str, model_version: str | None, items: list[dict[str, Any]],
            served: int) -> str:
     """Store a snapshot. Its loss in a crash costs nothing (the next request ranks again), so this
     transaction does not wait for the WAL flush."""
     feed_id = str(uuid.uuid4())
-    conn.execute("SET LOCAL synchronous_commit TO OFF")
     conn.execute(
-        "INSERT INTO feeds (id, user_id, model_version, items, served) VALUES (%s, %s, %s, %s, %s)",
+        f"INSERT INTO feeds (id, user_id, model_version, items, served) "
+        f"SELECT %s, %s, %s, %s, %s FROM {_NO_FLUSH}",
         (feed_id, user_id, model_version, Jsonb(items), served),
     )
     return feed_id
@@ -29,5 +33,5 @@ def get(conn: psycopg.Connection, feed_id: str, user_id: str) -> dict[str, Any] 
 
 
 def mark_served(conn: psycopg.Connection, feed_id: str, served: int) -> None:
-    conn.execute("SET LOCAL synchronous_commit TO OFF")
-    conn.execute("UPDATE feeds SET served = greatest(served, %s) WHERE id = %s", (served, feed_id))
+    conn.execute(f"UPDATE feeds SET served = greatest(served, %s) FROM {_NO_FLUSH} WHERE id = %s",
+                 (served, feed_id))

@@ -190,8 +190,3 @@ def visible_categories(conn: psycopg.Connection, paper_ids: Sequence[str]) -> di
         (list(paper_ids),),
     )
     return {r["id"]: r["categories"] for r in rows}
-
-
-def titles(conn: psycopg.Connection, paper_ids: Sequence[str]) -> dict[str, str]:
-    return {r["id"]: r["title"] for r in conn.execute("SELECT id, title FROM papers WHERE id = ANY(%s)",
-                                                       (list(paper_ids),))}

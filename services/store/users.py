@@ -24,10 +24,9 @@ def upsert(conn: psycopg.Connection, user_id: str, *, email: str | None, name: s
     return row, row.pop("created")
 
 
-def ensure(conn: psycopg.Connection, user_id: str) -> dict[str, Any]:
-    """The user, created with defaults if unknown."""
+def ensure(conn: psycopg.Connection, user_id: str) -> None:
+    """Create the user with defaults if unknown."""
     conn.execute("INSERT INTO users (id) VALUES (%s) ON CONFLICT (id) DO NOTHING", (user_id,))
-    return get(conn, user_id)
 
 
 def get(conn: psycopg.Connection, user_id: str) -> dict[str, Any] | None:
