@@ -113,18 +113,23 @@ def _worker(port: int, paths: Callable[[int], str], headers: dict, seconds: floa
     out.put((latencies, errors))
 
 
-def load(port: int, paths: Callable[[int], str], *, clients: int, seconds: float, headers: dict | None = None,
-         total_rate: float | None = None) -> dict:
-    """Run ``clients`` processes for ``seconds``: closed loop, or open loop at ``total_rate`` requests/s."""
+def run_processes(target: Callable, arg_tuples: list[tuple]) -> tuple[list, float]:
+    """Start one process per argument tuple (each gets a result queue as its last argument), collect
+    one result from each, and return (results, wall seconds)."""
     out: mp.Queue = mp.Queue()
-    rate = total_rate / clients if total_rate else None
-    procs = [mp.Process(target=_worker, args=(port, paths, headers or {}, seconds, rate, i, out))
-             for i in range(clients)]
+    procs = [mp.Process(target=target, args=(*args, out)) for args in arg_tuples]
     started = time.perf_counter()
     for p in procs:
         p.start()
     results = [out.get() for _ in procs]
     for p in procs:
         p.join()
-    wall = time.perf_counter() - started
+    return results, time.perf_counter() - started
+
+
+def load(port: int, paths: Callable[[int], str], *, clients: int, seconds: float, headers: dict | None = None,
+         total_rate: float | None = None) -> dict:
+    """Run ``clients`` processes for ``seconds``: closed loop, or open loop at ``total_rate`` requests/s."""
+    rate = total_rate / clients if total_rate else None
+    results, wall = run_processes(_worker, [(port, paths, headers or {}, seconds, rate, i) for i in range(clients)])
     return summary([x for lat, _ in results for x in lat], wall, sum(e for _, e in results))

@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import REPO, api_server, fresh_database, percentile  # noqa: E402
+from bench.common import REPO, api_server, fresh_database, percentile, run_processes  # noqa: E402
 from infra.cli import DEMO_CATALOGUE  # noqa: E402
 from services import keys  # noqa: E402
 from services.catalog.importer import import_lines, open_text  # noqa: E402
@@ -67,16 +67,8 @@ def _client(port: int, key: str, batch: int, seconds: float, paper_ids: list[str
 
 
 def run_ingest(port: int, key: str, batch: int, clients: int, seconds: float, paper_ids: list[str]) -> dict:
-    out: mp.Queue = mp.Queue()
-    procs = [mp.Process(target=_client, args=(port, key, batch, seconds, paper_ids, batch * 1000 + i, out))
-             for i in range(clients)]
-    started = time.perf_counter()
-    for p in procs:
-        p.start()
-    results = [out.get() for _ in procs]
-    for p in procs:
-        p.join()
-    wall = time.perf_counter() - started
+    results, wall = run_processes(_client, [(port, key, batch, seconds, paper_ids, batch * 1000 + i)
+                                            for i in range(clients)])
     latencies = [x for r in results for x in r["latencies"]]
     return {
         "batch": batch, "clients": clients, "seconds": round(wall, 2),
