@@ -9,6 +9,7 @@ import psycopg
 
 from services.errors import NotFound, NotReady
 from services.recommender.embedders import from_bytes
+from services.recommender.index import LoadedIndex
 from services.recommender.pipeline import TRENDING_KIND
 from services.recommender.serving import LiveModels
 from services.store import embeddings, models
@@ -19,10 +20,8 @@ from services.store import trending as trending_store
 SEARCH_MARGIN = 20
 
 
-def paper_vector(conn: psycopg.Connection, live: LiveModels, paper_id: str) -> np.ndarray | None:
-    index = live.index(conn)
-    if index is None:
-        return None
+def paper_vector(conn: psycopg.Connection, index: LoadedIndex, paper_id: str) -> np.ndarray | None:
+    """The paper's vector: from the index, or from PostgreSQL if it was embedded after the build."""
     vector = index.vector(paper_id)
     if vector is None:  # embedded after the index was built
         raw = embeddings.vectors_of(conn, index.embedder, [paper_id]).get(paper_id)
@@ -37,7 +36,7 @@ def similar(conn: psycopg.Connection, live: LiveModels, paper_id: str, limit: in
     index = live.index(conn)
     if index is None:
         raise NotReady("similar papers need the content index, which has not been built yet")
-    vector = paper_vector(conn, live, paper_id)
+    vector = paper_vector(conn, index, paper_id)
     if vector is None:
         raise NotReady(f"paper {paper_id} has not been embedded yet")
     hits = [(pid, score) for pid, score in index.search(vector[None, :], limit + 1 + SEARCH_MARGIN)[0]

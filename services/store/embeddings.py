@@ -67,7 +67,3 @@ def drop_other_versions(conn: psycopg.Connection, family: str, keep: str) -> int
     return conn.execute(
         "DELETE FROM paper_embeddings WHERE embedder LIKE %s AND embedder <> %s", (f"{family}:%", keep)
     ).rowcount
-
-
-def count(conn: psycopg.Connection, embedder: str) -> int:
-    return conn.execute("SELECT count(*) AS n FROM paper_embeddings WHERE embedder = %s", (embedder,)).fetchone()["n"]

@@ -33,7 +33,3 @@ def finish(conn: psycopg.Connection, run_id: int, *, result: dict[str, Any] | No
 
 def get_by_task(conn: psycopg.Connection, task_id: str) -> dict[str, Any] | None:
     return conn.execute("SELECT * FROM job_runs WHERE task_id = %s", (task_id,)).fetchone()
-
-
-def recent(conn: psycopg.Connection, *, limit: int = 20) -> list[dict[str, Any]]:
-    return conn.execute("SELECT * FROM job_runs ORDER BY created_at DESC, id DESC LIMIT %s", (limit,)).fetchall()
