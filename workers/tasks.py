@@ -15,14 +15,6 @@ from services.catalog import stats as catalogue_stats
 from services.recommender import pipeline
 from services.store import jobs
 
-# Job names the admin API and the dashboard may request, → task names.
-JOBS = {
-    "embed": "ml.embed",
-    "reindex": "ml.reindex",
-    "trending": "ml.trending",
-    "retrain": "ml.retrain_cf",
-}
-
 
 def _recorded(job: str, work: Callable[[Any], dict[str, Any]]) -> Callable[..., dict[str, Any]]:
     """Wrap ``work(ctx)`` so that its run and outcome land in job_runs."""

@@ -11,6 +11,7 @@ from services.api import errors, health, security, transaction, v1
 from services.api.metrics import ApiMetrics
 from services.config import Settings
 from services.db import Database
+from services.jobs import TaskClient
 from services.recommender.artifacts import ArtifactStore
 from services.recommender.serving import LiveModels
 from services.store.meta import SCHEMA_REVISION
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     live_models = LiveModels(ArtifactStore(settings.artifacts), refresh_seconds=settings.artifact_refresh_seconds,
                              ef_search=settings.hnsw_ef_search)
     app.extensions["paperfeed.models"] = live_models
+    app.extensions["paperfeed.tasks"] = TaskClient(settings.require("redis_url"))
     app.extensions["paperfeed.readiness"] = health.ReadinessChecks(db, SCHEMA_REVISION, live_models)
 
     api = errors.ProblemApi(app, spec_kwargs={

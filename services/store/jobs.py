@@ -33,3 +33,9 @@ def finish(conn: psycopg.Connection, run_id: int, *, result: dict[str, Any] | No
 
 def get_by_task(conn: psycopg.Connection, task_id: str) -> dict[str, Any] | None:
     return conn.execute("SELECT * FROM job_runs WHERE task_id = %s", (task_id,)).fetchone()
+
+
+def queue(conn: psycopg.Connection, *, job: str, task_id: str, requested_by: str | None) -> None:
+    """Record a job asked for by an operator before its task is sent."""
+    conn.execute("INSERT INTO job_runs (job, task_id, status, requested_by) VALUES (%s, %s, 'queued', %s)",
+                 (job, task_id, requested_by))

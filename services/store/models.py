@@ -36,9 +36,18 @@ def live_versions(conn: psycopg.Connection) -> dict[str, str]:
     return {r["kind"]: r["version"] for r in conn.execute("SELECT kind, version FROM model_versions WHERE is_live")}
 
 
-def recent(conn: psycopg.Connection, *, limit: int = 50) -> list[dict[str, Any]]:
+def recent(conn: psycopg.Connection, *, limit: int = 50, kind: str | None = None,
+           after: tuple | None = None) -> list[dict[str, Any]]:
+    """Versions newest first; ``after`` = (created_at, id) of the last row already seen."""
+    where, params = ["true"], {"limit": limit}
+    if kind:
+        where.append("kind = %(kind)s")
+        params["kind"] = kind
+    if after is not None:
+        where.append("(created_at, id) < (%(after_ts)s, %(after_id)s)")
+        params["after_ts"], params["after_id"] = after
     return conn.execute(
         "SELECT id, kind, version, path, params, metrics, is_live, created_at, published_at FROM model_versions "
-        "ORDER BY created_at DESC, id DESC LIMIT %s",
-        (limit,),
+        f"WHERE {' AND '.join(where)} ORDER BY created_at DESC, id DESC LIMIT %(limit)s",
+        params,
     ).fetchall()
