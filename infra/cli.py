@@ -21,6 +21,7 @@ from infra.embedded import EmbeddedError, RunLock, port_in_use
 from infra.runtime import Runtime, resolve
 from services.config import Settings, SettingsError
 from services.db import Database, DatabaseUnavailable
+from services.errors import ServiceError
 
 DEMO_CATALOGUE = Path(__file__).parent / "demo" / "arxiv-cs-2026q2-demo.jsonl.gz"
 GUNICORN_CONFIG = Path(__file__).parent / "gunicorn.conf.py"
@@ -105,6 +106,8 @@ def import_papers(path: Path, batch_size: int | None, max_errors_shown: int) -> 
                                                 file=sys.stderr) as bar:
                 report = import_lines(db, lines, batch_size=batch_size or settings.import_batch_size,
                                       on_batch=bar.update)
+            if report.counts.created or report.counts.updated:
+                _request_embedding(settings, db)
         finally:
             db.close()
     for error in report.rejected[:max_errors_shown]:
@@ -116,6 +119,26 @@ def import_papers(path: Path, batch_size: int | None, max_errors_shown: int) -> 
                f"{c.unchanged} unchanged, {len(report.rejected)} rejected")
     if report.rejected:
         sys.exit(1 if report.stored == 0 else 3)
+
+
+def _request_embedding(settings: Settings, db: Database) -> None:
+    """Ask the workers to embed and index the new papers now, if a broker is running; else the beat
+    schedule (EMBED_EVERY_SECONDS) picks them up at the next `paperfeed up`."""
+    from infra.embedded import EmbeddedRedis
+    from services import jobs
+
+    broker = settings.redis_url
+    if broker is None and (port := EmbeddedRedis(settings.data_dir.resolve()).running_port()) is not None:
+        broker = f"redis://127.0.0.1:{port}/0"
+    if broker is None:
+        click.echo("paperfeed: no task queue running; new papers are embedded at the next `paperfeed up`", err=True)
+        return
+    try:
+        with db.connection() as conn:
+            job_id = jobs.request(conn, jobs.TaskClient(broker), "embed", requested_by="cli:import-papers")
+        click.echo(f"paperfeed: embedding job {job_id} queued", err=True)
+    except ServiceError as exc:
+        click.echo(f"paperfeed: could not queue the embedding job ({exc.detail}); the beat schedule will", err=True)
 
 
 @main.group()

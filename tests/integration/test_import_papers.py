@@ -49,6 +49,11 @@ def test_reimport_updates_instead_of_duplicating(tmp_path, settings, clean_db):
     assert result.returncode == 0, result.stderr
     assert "2 lines, 0 created, 1 updated, 1 unchanged, 0 rejected" in result.stdout
     assert _count(clean_db) == 2
+    # new text is queued for embedding at once, recorded like any job
+    assert "embedding job" in result.stderr and "queued" in result.stderr
+    with clean_db.connection() as conn:
+        queued = conn.execute("SELECT job, requested_by FROM job_runs WHERE status = 'queued'").fetchall()
+    assert {"job": "ml.embed", "requested_by": "cli:import-papers"} in queued
     with clean_db.connection() as conn:
         assert papers.get(conn, "2605.1")["title"] == "New title"
 
