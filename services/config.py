@@ -208,6 +208,8 @@ class Settings:
     feed_mmr_lambda: float = _env("FEED_MMR_LAMBDA", _parse_float(0.0, 1.0), default=0.75)
     feed_size: int = _env("FEED_SIZE", _parse_int(10, 1000), default=100)
     feed_interest_clusters: int = _env("FEED_INTEREST_CLUSTERS", _parse_int(1, 16), default=3)
+    # Ranked feeds are kept this long for paging and click credit, then pruned by the worker.
+    feed_retention_hours: float = _env("FEED_RETENTION_HOURS", _parse_float(0.1, 24 * 365), default=48.0)
 
     # Beat schedule (seconds between runs; 0 disables the entry).
     catalogue_stats_every_seconds: int = _env(
@@ -216,6 +218,7 @@ class Settings:
     embed_every_seconds: int = _env("EMBED_EVERY_SECONDS", _parse_int(0, 7 * 86400), default=300)
     trending_every_seconds: int = _env("TRENDING_EVERY_SECONDS", _parse_int(0, 7 * 86400), default=600)
     retrain_every_seconds: int = _env("RETRAIN_EVERY_SECONDS", _parse_int(0, 30 * 86400), default=3600)
+    prune_every_seconds: int = _env("PRUNE_EVERY_SECONDS", _parse_int(0, 30 * 86400), default=3600)
 
     load_demo_data: bool = _env("PAPERFEED_DEMO_DATA", _parse_bool, default=True)
 

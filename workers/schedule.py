@@ -13,5 +13,6 @@ def build(settings: Settings) -> dict[str, dict[str, Any]]:
         "embed-and-index": ("ml.embed", settings.embed_every_seconds),
         "trending": ("ml.trending", settings.trending_every_seconds),
         "retrain-cf": ("ml.retrain_cf", settings.retrain_every_seconds),
+        "prune-feeds": ("feeds.prune", settings.prune_every_seconds),
     }
     return {name: {"task": task, "schedule": float(every)} for name, (task, every) in intervals.items() if every}

@@ -12,7 +12,7 @@ from typing import Any
 from celery import Celery, Task
 
 from services.catalog import stats as catalogue_stats
-from services.recommender import pipeline
+from services.recommender import feed, pipeline
 from services.store import jobs
 
 
@@ -45,6 +45,7 @@ def register(app: Celery) -> None:
         "ml.reindex": lambda ctx: pipeline.rebuild_index(ctx.db, ctx.artifacts, ctx.settings),
         "ml.trending": lambda ctx: pipeline.recompute_trending(ctx.db, ctx.settings),
         "ml.retrain_cf": lambda ctx: pipeline.retrain_cf(ctx.db, ctx.artifacts, ctx.settings),
+        "feeds.prune": lambda ctx: feed.prune_snapshots(ctx.db, ctx.settings),
     }
     for name, work in tasks.items():
         app.task(name=name, bind=True)(_recorded(name, work))

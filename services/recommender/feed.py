@@ -22,6 +22,7 @@ import psycopg
 
 from services import pagination
 from services.config import Settings
+from services.db import Database
 from services.errors import InvalidInput
 from services.recommender import ranking
 from services.recommender.serving import LiveModels
@@ -77,7 +78,8 @@ def _next_page(conn: psycopg.Connection, request: FeedRequest) -> dict[str, Any]
         raise InvalidInput("cursor", str(exc)) from None
     snapshot = feeds_store.get(conn, feed_id, request.user_id)
     if snapshot is None:
-        raise InvalidInput("cursor", "this feed has expired or belongs to someone else; ask for a new one")
+        raise InvalidInput("cursor", "this feed has expired (FEED_RETENTION_HOURS) or belongs to someone else; "
+                                     "ask for a new one")
     entries = snapshot["items"][offset: offset + request.limit]
     end = offset + len(entries)
     feeds_store.mark_served(conn, feed_id, end)
@@ -174,3 +176,14 @@ def _content(index, profile: list[dict[str, Any]], clusters: int) -> list[tuple[
                   "verb": "starred" if starred else "read"}
         out.append((pid, hits[pid], reason))
     return out
+
+
+def prune_snapshots(db: Database, settings: Settings) -> dict[str, Any]:
+    """Delete ranked feeds past FEED_RETENTION_HOURS, in short transactions."""
+    deleted = 0
+    while True:
+        with db.connection() as conn:
+            n = feeds_store.prune(conn, older_than_hours=settings.feed_retention_hours)
+        deleted += n
+        if n == 0:
+            return {"deleted": deleted}

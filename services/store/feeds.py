@@ -35,3 +35,14 @@ def get(conn: psycopg.Connection, feed_id: str, user_id: str) -> dict[str, Any] 
 def mark_served(conn: psycopg.Connection, feed_id: str, served: int) -> None:
     conn.execute(f"UPDATE feeds SET served = greatest(served, %s) FROM {_NO_FLUSH} WHERE id = %s",
                  (served, feed_id))
+
+
+def prune(conn: psycopg.Connection, *, older_than_hours: float, batch: int = 10_000) -> int:
+    """Delete up to ``batch`` feeds older than the retention; returns how many (call until 0)."""
+    return conn.execute(
+        """
+        DELETE FROM feeds WHERE id IN (
+            SELECT id FROM feeds WHERE created_at < now() - make_interval(secs => %s) LIMIT %s)
+        """,
+        (older_than_hours * 3600, batch),
+    ).rowcount

@@ -188,3 +188,15 @@ def test_cf_is_trained_published_gated_and_explains_itself(client, headers, cata
 def test_retrain_skips_with_too_little_data(clean_db, engine_settings, catalogue):
     result = pipeline.retrain_cf(clean_db, ArtifactStore(engine_settings.artifacts), engine_settings)
     assert "skipped" in result
+
+
+def test_old_feeds_are_pruned_and_their_cursors_expire(client, headers, catalogue, clean_db, engine_settings):
+    from services.recommender.feed import prune_snapshots
+
+    old = feed(client, headers["read"], user="p", limit=2)
+    fresh = feed(client, headers["read"], user="p", limit=2)
+    with clean_db.connection() as conn:
+        conn.execute("UPDATE feeds SET created_at = now() - interval '3 days' WHERE id = %s", (old["feed_id"],))
+    assert prune_snapshots(clean_db, engine_settings) == {"deleted": 1}
+    assert client.get(f"/v1/users/p/feed?cursor={old['next_cursor']}", headers=headers["read"]).status_code == 422
+    assert client.get(f"/v1/users/p/feed?cursor={fresh['next_cursor']}", headers=headers["read"]).status_code == 200
