@@ -72,10 +72,13 @@ class LiveModels:
         with self._lock:  # one thread loads; the others keep serving the current versions meanwhile
             if time.monotonic() - self._checked_at < self.refresh_seconds:
                 return
-            live = {kind: models.live(conn, kind) for kind in self._loaders}
-            for kind, row in live.items():
+            live = models.live_versions(conn)  # one small query; rows are read only for what changed
+            for kind in self._loaders:
                 current = self._loaded.get(kind)
-                if row is None or (current is not None and current.version == row["version"]):
+                if kind not in live or (current is not None and current.version == live[kind]):
+                    continue
+                row = models.live(conn, kind)
+                if row is None:
                     continue
                 try:
                     self.artifacts.manifest(kind, row["version"])
