@@ -111,7 +111,7 @@ def test_up_serves_refuses_a_second_start_and_stops_everything(data_dir):
     assert first.get("/healthz")[0] == 200  # the first one is untouched
 
     children = json.loads((data_dir / "children.json").read_text())
-    assert first.stop() == 0
+    assert first.stop() == 0, first.output()[-4000:]
     assert _descendants_alive(children) == []
     assert EmbeddedPostgres(data_dir).running_port() is None
     assert EmbeddedRedis(data_dir).running_port() is None
@@ -138,7 +138,7 @@ def test_up_recovers_after_an_unclean_stop(data_dir):
     second.wait_up()
     assert _descendants_alive(children) == []  # the orphans were reaped
     assert second.get("/readyz")[0] == 200
-    assert second.stop() == 0
+    assert second.stop() == 0, second.output()[-4000:]
     assert EmbeddedPostgres(data_dir).running_port() is None
 
 
