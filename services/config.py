@@ -91,10 +91,7 @@ def _parse_choice(*choices: str) -> Callable[[str], str]:
 
 
 def _parse_log_level(raw: str) -> str:
-    level = raw.strip().upper()
-    if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
-        raise ValueError("expected one of DEBUG, INFO, WARNING, ERROR")
-    return level
+    return _parse_choice("debug", "info", "warning", "error")(raw).upper()
 
 
 def _parse_rate_limit(raw: str) -> str:

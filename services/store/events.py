@@ -8,6 +8,8 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
+from services.store import keyset
+
 # One statement, one round trip for the whole batch:
 #   input    the batch as rows (unnest of parallel arrays), with its position `ord`;
 #   known    the rows whose paper exists and is not deleted (others are rejected per item);
@@ -87,8 +89,7 @@ def history(conn: psycopg.Connection, user_id: str, *, type: str | None, after: 
         where.append("type = %(type)s")
         params["type"] = type
     if after is not None:
-        where.append("(occurred_at, id) < (%(after_ts)s, %(after_id)s)")
-        params["after_ts"], params["after_id"] = after
+        where.append(keyset.after("occurred_at, id", after, params))
     return conn.execute(
         "SELECT id, paper_id, type, event_id, occurred_at, received_at, context FROM events "
         f"WHERE {' AND '.join(where)} ORDER BY occurred_at DESC, id DESC LIMIT %(limit)s",
@@ -100,16 +101,15 @@ def starred_papers(conn: psycopg.Connection, user_id: str, *, after: tuple | Non
                    limit: int) -> list[dict[str, Any]]:
     """The user's currently starred, not deleted papers, newest star first; ``after`` = (changed_at, paper_id)."""
     params: dict[str, Any] = {"user_id": user_id, "limit": limit}
-    keyset = ""
+    page_after = ""
     if after is not None:
-        keyset = "AND (s.changed_at, s.paper_id) < (%(after_ts)s, %(after_id)s)"
-        params["after_ts"], params["after_id"] = after
+        page_after = "AND " + keyset.after("s.changed_at, s.paper_id", after, params)
     return conn.execute(
         f"""
         SELECT s.changed_at AS starred_at, p.id, p.title, p.abstract, p.authors, p.categories, p.published_at,
                p.url, p.code_urls, p.comment, p.created_at, p.updated_at
         FROM stars s JOIN papers p ON p.id = s.paper_id AND p.deleted_at IS NULL
-        WHERE s.user_id = %(user_id)s AND s.starred {keyset}
+        WHERE s.user_id = %(user_id)s AND s.starred {page_after}
         ORDER BY s.changed_at DESC, s.paper_id DESC LIMIT %(limit)s
         """,
         params,

@@ -7,6 +7,8 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
+from services.store import keyset
+
 
 def publish(conn: psycopg.Connection, *, kind: str, version: str, path: str, params: dict[str, Any],
             metrics: dict[str, Any] | None = None, live: bool = True) -> int:
@@ -44,8 +46,7 @@ def recent(conn: psycopg.Connection, *, limit: int = 50, kind: str | None = None
         where.append("kind = %(kind)s")
         params["kind"] = kind
     if after is not None:
-        where.append("(created_at, id) < (%(after_ts)s, %(after_id)s)")
-        params["after_ts"], params["after_id"] = after
+        where.append(keyset.after("created_at, id", after, params))
     return conn.execute(
         "SELECT id, kind, version, path, params, metrics, is_live, created_at, published_at FROM model_versions "
         f"WHERE {' AND '.join(where)} ORDER BY created_at DESC, id DESC LIMIT %(limit)s",

@@ -8,6 +8,8 @@ from typing import Any
 
 import psycopg
 
+from services.store import keyset
+
 PAPER_COLUMNS = ("id", "title", "abstract", "authors", "categories", "published_at", "url", "code_urls", "comment")
 
 _UPSERT = f"""
@@ -147,14 +149,12 @@ def search(
         score = "ts_rank_cd(search, websearch_to_tsquery('english', %(q)s))"
         where.append("search @@ websearch_to_tsquery('english', %(q)s)")
         if after is not None:
-            where.append(f"({score}, id) < (%(after_score)s::real, %(after_id)s)")
-            params["after_score"], params["after_id"] = after
+            where.append(keyset.after(f"{score}, id", after, params, types=("real",)))
         order = "score DESC, id DESC"
     else:
         score = "NULL::real"
         if after is not None:
-            where.append("(listed_at, id) < (%(after_ts)s, %(after_id)s)")
-            params["after_ts"], params["after_id"] = after
+            where.append(keyset.after("listed_at, id", after, params))
         order = "listed_at DESC, id DESC"
     return conn.execute(
         f"SELECT {OUT_COLUMNS}, listed_at, {score} AS score FROM papers WHERE {' AND '.join(where)} "
