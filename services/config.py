@@ -217,6 +217,33 @@ class Settings:
     retrain_every_seconds: int = _env("RETRAIN_EVERY_SECONDS", _parse_int(0, 30 * 86400), default=3600)
     prune_every_seconds: int = _env("PRUNE_EVERY_SECONDS", _parse_int(0, 30 * 86400), default=3600)
 
+    # Alerts: matching, the outbox and its retries (see services/alerts).
+    alert_min_score_default: float = _env("ALERT_MIN_SCORE_DEFAULT", _parse_float(-1.0, 1.0), default=0.5)
+    alert_max_paper_age_days: int = _env("ALERT_MAX_PAPER_AGE_DAYS", _parse_int(1, 3650), default=30)
+    alert_batch_size: int = _env("ALERT_BATCH_SIZE", _parse_int(1, 100_000), default=2000)
+    alert_max_attempts: int = _env("ALERT_MAX_ATTEMPTS", _parse_int(1, 100), default=8)
+    alert_retry_base_seconds: float = _env("ALERT_RETRY_BASE_SECONDS", _parse_float(0.0, 86400), default=30.0)
+    alert_retry_max_seconds: float = _env("ALERT_RETRY_MAX_SECONDS", _parse_float(0.0, 7 * 86400), default=3600.0)
+    # A row left in 'sending' this long belongs to a worker that died: the sweeper retries it.
+    alert_sending_timeout_seconds: float = _env(
+        "ALERT_SENDING_TIMEOUT_SECONDS", _parse_float(1.0, 86400), default=300.0
+    )
+    digest_local_hour: int = _env("DIGEST_LOCAL_HOUR", _parse_int(0, 23), default=8)
+    digest_size: int = _env("DIGEST_SIZE", _parse_int(1, 100), default=10)
+    # Channels.
+    smtp_from: str = _env("SMTP_FROM", str, default="Paperfeed <alerts@paperfeed.localhost>")
+    smtp_timeout_seconds: float = _env("SMTP_TIMEOUT_SECONDS", _parse_float(0.1, 300), default=10.0)
+    mail_sink_port: int = _env("MAIL_SINK_PORT", _parse_int(1, 65535), default=8025)
+    webhook_timeout_seconds: float = _env("WEBHOOK_TIMEOUT_SECONDS", _parse_float(0.1, 120), default=5.0)
+    # Off by default: a webhook may not point at loopback, private or link-local addresses (SSRF).
+    webhook_allow_private: bool = _env("WEBHOOK_ALLOW_PRIVATE", _parse_bool, default=False)
+    webhook_disable_after_failures: int = _env(
+        "WEBHOOK_DISABLE_AFTER_FAILURES", _parse_int(1, 1000), default=5
+    )
+    alert_match_every_seconds: int = _env("ALERT_MATCH_EVERY_SECONDS", _parse_int(0, 86400), default=60)
+    alert_sweep_every_seconds: int = _env("ALERT_SWEEP_EVERY_SECONDS", _parse_int(0, 86400), default=30)
+    digest_every_seconds: int = _env("DIGEST_EVERY_SECONDS", _parse_int(0, 86400), default=600)
+
     load_demo_data: bool = _env("PAPERFEED_DEMO_DATA", _parse_bool, default=True)
 
     @classmethod
