@@ -153,14 +153,9 @@ def _content(index, profile: list[dict[str, Any]], clusters: int) -> list[tuple[
         return []
     # Stars count twice as much as reads in a cluster's centre.
     weights = np.array([2.0 if kinds[pid] == "star" else 1.0 for pid in member_ids], dtype=np.float32)
-    labels = ranking.interest_clusters(matrix, clusters)
-    centroids = []
-    for label in sorted(set(labels.tolist())):
-        mask = labels == label
-        centroid = (matrix[mask] * weights[mask, None]).sum(axis=0)
-        centroids.append(centroid / (np.linalg.norm(centroid) or 1.0))
+    centroids, _ = ranking.interest_centroids(matrix, weights, clusters)
     hits: dict[str, float] = {}
-    for row in index.search(np.stack(centroids), PER_INTEREST + len(member_ids)):
+    for row in index.search(centroids, PER_INTEREST + len(member_ids)):
         for pid, score in row:
             hits[pid] = max(score, hits.get(pid, -1.0))
     own = set(member_ids)

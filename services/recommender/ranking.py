@@ -49,6 +49,21 @@ def interest_clusters(vectors: np.ndarray, k: int, *, iterations: int = 8, seed:
     return labels
 
 
+def interest_centroids(vectors: np.ndarray, weights: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The user's interests as unit vectors: weighted centroids of ``interest_clusters``.
+
+    Returns (centroids, labels): one row per interest, and each input row's interest. The feed searches
+    the index with these; the alert matcher stores them as the user's profile.
+    """
+    labels = interest_clusters(vectors, k)
+    centroids = []
+    for label in sorted(set(labels.tolist())):
+        mask = labels == label
+        centroid = (vectors[mask] * weights[mask, None]).sum(axis=0)
+        centroids.append(centroid / (np.linalg.norm(centroid) or 1.0))
+    return np.stack(centroids).astype(np.float32), labels
+
+
 def normalise_scores(hits: Sequence[tuple[str, float]]) -> list[tuple[str, float]]:
     """Min-max to [0, 1] within one retriever's list, so retrievers on different scales can be blended.
     A single hit (or all equal) scores 1."""
