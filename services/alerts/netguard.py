@@ -1,0 +1,114 @@
+"""Webhook URL checks against server-side request forgery (SSRF).
+
+A webhook URL is typed by a user and fetched by our workers, which sit inside the operator's network.
+Without a check, a subscription could make Paperfeed POST to the cloud metadata service
+(169.254.169.254), an admin port on localhost, or any host on the private network. So a URL must be
+http(s), carry no credentials, and resolve only to globally routable unicast addresses, unless the
+operator allows private targets (WEBHOOK_ALLOW_PRIVATE, e.g. for a receiver on the same LAN, or tests).
+
+Check when the subscription is saved (a clear 422) and again at send time, because DNS may have changed
+since; ``resolve_webhook_url`` returns the checked addresses so the sender can connect to exactly
+those and a second, different DNS answer cannot slip in between check and connect (DNS rebinding).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
+MAX_URL_LENGTH = 2000
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+# NAT64's well-known prefix embeds an IPv4 address in the low 32 bits (RFC 6052).
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def _embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address stands for (mapped, 6to4, NAT64), or None."""
+    if isinstance(address, ipaddress.IPv4Address):
+        return None
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address in _NAT64:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
+def forbidden_reason(address: IPAddress) -> str | None:
+    """Why ``address`` may not be a webhook target ("loopback", "private", ...), or None if it may."""
+    inner = _embedded_ipv4(address)
+    if inner is not None:
+        reason = forbidden_reason(inner)
+        return f"{reason}: it embeds the IPv4 address {inner}" if reason else None
+    for reason, flag in (
+        ("unspecified", address.is_unspecified),
+        ("loopback", address.is_loopback),
+        ("link-local", address.is_link_local),
+        ("multicast", address.is_multicast),
+        ("private", address.is_private),
+        ("reserved", address.is_reserved),
+    ):
+        if flag:
+            return reason
+    # is_global is False for the remaining special ranges, e.g. shared address space 100.64.0.0/10.
+    if not address.is_global:
+        return "not globally routable"
+    return None
+
+
+def _split(url: str) -> tuple[str, str, int]:
+    """Syntax checks; returns (scheme, host, port)."""
+    if len(url) > MAX_URL_LENGTH:
+        raise ValueError(f"webhook URL is longer than {MAX_URL_LENGTH} characters")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise ValueError(f"webhook URL is malformed: {exc}") from None
+    if parts.scheme not in ("http", "https"):
+        raise ValueError("webhook URL must start with http:// or https://")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError("webhook URL must not contain credentials (user:password@)")
+    if not parts.hostname:
+        raise ValueError("webhook URL must have a host")
+    return parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80)
+
+
+def resolve_webhook_url(url: str, *, allow_private: bool) -> list[IPAddress]:
+    """Check ``url`` and return the addresses its host resolves to, all of them allowed.
+
+    Raises ValueError with a message fit for an API error: bad syntax, a host that does not resolve,
+    or (unless ``allow_private``) any resolved address that is not a global unicast address. One bad
+    address among several is enough to refuse: the connecting code may pick any of them.
+    """
+    _scheme, host, port = _split(url)
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise ValueError(f"webhook host {host!r} does not resolve: {exc}") from None
+    addresses: list[IPAddress] = []
+    for _family, _type, _proto, _canon, sockaddr in infos:
+        # Strip an IPv6 zone ("fe80::1%eth0") before parsing; the zone only exists on link-local anyway.
+        address = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
+        if address not in addresses:
+            addresses.append(address)
+    if not addresses:
+        raise ValueError(f"webhook host {host!r} does not resolve")
+    if not allow_private:
+        for address in addresses:
+            reason = forbidden_reason(address)
+            if reason:
+                raise ValueError(
+                    f"webhook host {host!r} resolves to {address} ({reason}); "
+                    "webhooks may only point at public addresses"
+                )
+    return addresses
+
+
+def check_webhook_url(url: str, *, allow_private: bool) -> None:
+    """Raise ValueError with a clear message if ``url`` may not be a webhook target (see module doc)."""
+    resolve_webhook_url(url, allow_private=allow_private)
