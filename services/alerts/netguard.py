@@ -25,6 +25,10 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
+class UnresolvableHost(ValueError):
+    """The URL is well formed but its host name does not resolve (perhaps only for now)."""
+
+
 def _embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
     """The IPv4 address an IPv6 address stands for (mapped, 6to4, NAT64), or None."""
     if isinstance(address, ipaddress.IPv4Address):
@@ -81,15 +85,16 @@ def _split(url: str) -> tuple[str, str, int]:
 def resolve_webhook_url(url: str, *, allow_private: bool) -> list[IPAddress]:
     """Check ``url`` and return the addresses its host resolves to, all of them allowed.
 
-    Raises ValueError with a message fit for an API error: bad syntax, a host that does not resolve,
-    or (unless ``allow_private``) any resolved address that is not a global unicast address. One bad
-    address among several is enough to refuse: the connecting code may pick any of them.
+    Raises ValueError with a message fit for an API error: bad syntax, a host that does not resolve
+    (``UnresolvableHost``, a ValueError), or (unless ``allow_private``) any resolved address that is
+    not a global unicast address. One bad address among several is enough to refuse: the connecting
+    code may pick any of them.
     """
     _scheme, host, port = _split(url)
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
-        raise ValueError(f"webhook host {host!r} does not resolve: {exc}") from None
+        raise UnresolvableHost(f"webhook host {host!r} does not resolve: {exc}") from None
     addresses: list[IPAddress] = []
     for _family, _type, _proto, _canon, sockaddr in infos:
         # Strip an IPv6 zone ("fe80::1%eth0") before parsing; the zone only exists on link-local anyway.
@@ -97,7 +102,7 @@ def resolve_webhook_url(url: str, *, allow_private: bool) -> list[IPAddress]:
         if address not in addresses:
             addresses.append(address)
     if not addresses:
-        raise ValueError(f"webhook host {host!r} does not resolve")
+        raise UnresolvableHost(f"webhook host {host!r} does not resolve")
     if not allow_private:
         for address in addresses:
             reason = forbidden_reason(address)
