@@ -1,4 +1,5 @@
-"""The `paperfeed` command line: up, migrate, api, worker, beat, import-papers, keys, run-with-services.
+"""The `paperfeed` command line: up, migrate, api, worker, beat, import-papers, keys, mail-sink,
+run-with-services.
 
 Every failure the operator can cause (bad environment values, an unreachable database, a port in use,
 a second `up` on the same data directory) ends with a one-line ``Error: ...`` and a non-zero exit.
@@ -169,6 +170,34 @@ def keys_create(name: str, scopes: str) -> None:
     click.echo(plaintext)
 
 
+@main.group()
+def admin() -> None:
+    """Dashboard operator accounts."""
+
+
+@admin.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["admin", "viewer"]), default="admin", show_default=True,
+              help="admin can change things; viewer can only look.")
+def admin_create(email: str, role: str) -> None:
+    """Create an operator who signs in at /admin. The password comes from PAPERFEED_ADMIN_PASSWORD
+    when set, else it is asked for (twice, not echoed)."""
+    from services.dashboard import accounts
+
+    password = os.environ.get("PAPERFEED_ADMIN_PASSWORD") or click.prompt(
+        "Password", hide_input=True, confirmation_prompt=True)
+    with _runtime() as runtime:
+        db = _database(runtime.settings)
+        try:
+            with db.connection() as conn:
+                accounts.create(conn, email, password, role)
+        except accounts.AccountError as exc:
+            raise click.ClickException(str(exc)) from None
+        finally:
+            db.close()
+    click.echo(f"operator {email} ({role}) created; sign in at {runtime.settings.base_url}/admin/login")
+
+
 @main.command()
 def api() -> None:
     """Serve the HTTP API and dashboard with gunicorn on HOST:PORT (default 127.0.0.1:8000)."""
@@ -205,6 +234,23 @@ def beat() -> None:
         app = create_celery(runtime.settings)
         runtime.settings.data_dir.mkdir(parents=True, exist_ok=True)
         app.start(["beat", "--loglevel", runtime.settings.log_level])
+
+
+@main.command("mail-sink")
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="SMTP port [default: MAIL_SINK_PORT].")
+@click.option("--maildir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where to store mail [default: PAPERFEED_DATA_DIR/mail].")
+def mail_sink(port: int | None, maildir: Path | None) -> None:
+    """Run a local SMTP server on 127.0.0.1 that keeps every message in a Maildir (never relays)."""
+    from services.alerts import mailsink
+
+    settings = _settings()
+    port = port or settings.mail_sink_port
+    maildir = maildir or mailsink.sink_maildir(settings)
+    if port_in_use(mailsink.HOST, port):
+        raise click.ClickException(f"port {port} on {mailsink.HOST} is in use (set MAIL_SINK_PORT to another)")
+    click.echo(f"mail sink: smtp://{mailsink.HOST}:{port} -> {maildir}", err=True)
+    mailsink.serve_forever(maildir, port)
 
 
 @main.command("run-with-services", context_settings={"ignore_unknown_options": True})

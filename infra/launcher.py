@@ -1,4 +1,5 @@
-"""`paperfeed up`: migrate, load the demo catalogue, start API + worker + beat, print where they are."""
+"""`paperfeed up`: migrate, load the demo catalogue, start API + worker + beat (and, with SMTP_URL unset,
+a local mail sink), print where they are."""
 
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ from pathlib import Path
 import click
 import psutil
 
+from infra.embedded import free_port, port_in_use
 from infra.runtime import Runtime
 from infra.supervisor import Supervisor
 from services import keys as service_keys
+from services.alerts import mailsink
 from services.catalog.importer import import_lines, open_text
 from services.config import Settings
 from services.db import Database
@@ -90,6 +93,16 @@ def _kick_off_engine(settings: Settings) -> None:
         client.send_task(task)
 
 
+def _mail_sink_port(settings: Settings) -> int:
+    """MAIL_SINK_PORT, or any free port when it is taken (by another data directory's `up`, say):
+    only this `up`'s children need to know it, and they are told through SMTP_URL."""
+    if not port_in_use(mailsink.HOST, settings.mail_sink_port):
+        return settings.mail_sink_port
+    port = free_port(mailsink.HOST)
+    click.echo(f"paperfeed: MAIL_SINK_PORT {settings.mail_sink_port} is in use; the mail sink uses {port}", err=True)
+    return port
+
+
 def run(runtime: Runtime, *, demo: bool, migrate: Callable[[str], None], demo_catalogue: Path,
         demo_key_name: str) -> None:
     settings = runtime.settings
@@ -104,8 +117,15 @@ def run(runtime: Runtime, *, demo: bool, migrate: Callable[[str], None], demo_ca
         db.close()
 
     cli = [sys.executable, "-m", "infra.cli"]
+    sink_port = _mail_sink_port(settings) if settings.smtp_url is None else None
+    if sink_port is not None:
+        settings = settings.replace(smtp_url=f"smtp://{mailsink.HOST}:{sink_port}")
     supervisor = Supervisor({**os.environ, **settings.as_environ()})
     supervisor.install_signal_handlers()
+    if sink_port is not None:
+        # Spawned first so it is listening before the worker sends; a send that finds it down is retried.
+        supervisor.spawn("mail-sink", [*cli, "mail-sink", "--port", str(sink_port),
+                                       "--maildir", str(mailsink.sink_maildir(settings))])
     supervisor.spawn("api", [*cli, "api"])
     supervisor.spawn("worker", [*cli, "worker"])
     supervisor.spawn("beat", [*cli, "beat"])
@@ -118,12 +138,15 @@ def run(runtime: Runtime, *, demo: bool, migrate: Callable[[str], None], demo_ca
                 raise click.ClickException(f"{dead.name} exited with code {dead.process.returncode} during start-up")
             return  # stop requested during start-up
         _kick_off_engine(settings)
+        sink_line = (f"  mail sink  {mailsink.sink_maildir(settings).resolve()}  ({settings.smtp_url})\n"
+                     if sink_port is not None else "")
         click.echo(
             "\nPaperfeed is up.\n"
             f"  API        {base}/v1/\n"
             f"  API docs   {base}/docs/\n"
             f"  health     {base}/healthz   {base}/readyz\n"
             f"  metrics    {base}/metrics\n"
+            f"{sink_line}"
             f"  demo key   {key}\n"
             f"  try:       curl -H 'Authorization: Bearer {key}' {base}/readyz\n"
             "Press Ctrl-C to stop.\n"
