@@ -10,6 +10,7 @@ from flask_swagger_ui import get_swaggerui_blueprint
 from services.api import errors, health, security, transaction, v1
 from services.api.metrics import ApiMetrics
 from services.config import Settings
+from services.dashboard import web as dashboard
 from services.db import Database
 from services.jobs import TaskClient
 from services.recommender.artifacts import ArtifactStore
@@ -63,7 +64,10 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     security.init_rate_limits(app, settings)
     api.register_blueprint(health.blp)
     v1.register(app, api)
-    ApiMetrics().init_app(app)
+    metrics = ApiMetrics()
+    metrics.init_app(app)
+    app.extensions["paperfeed.metrics"] = metrics  # the dashboard reads feed latency from it
+    dashboard.init_app(app, settings)
     # Swagger UI's files come from the flask-swagger-ui package: served locally, nothing vendored.
     app.register_blueprint(get_swaggerui_blueprint("/docs", "/openapi.json", config={"app_name": API_TITLE}))
     return app

@@ -1,0 +1,80 @@
+"""operators: the people who sign in to the dashboard (argon2 hashes, roles, lock-out counters)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+
+from services.store import keyset
+
+COLUMNS = "id, email, role, failed_logins, locked_until, last_login_at, created_at"
+
+
+def insert(conn: psycopg.Connection, *, email: str, password_hash: str, role: str) -> int:
+    """Create an account; raises psycopg.errors.UniqueViolation if the email (any case) is taken."""
+    return conn.execute(
+        "INSERT INTO operators (email, password_hash, role) VALUES (%s, %s, %s) RETURNING id",
+        (email, password_hash, role),
+    ).fetchone()["id"]
+
+
+def by_email(conn: psycopg.Connection, email: str, *, for_update: bool = False) -> dict[str, Any] | None:
+    """The account with this email (case-insensitive), hash included; ``for_update`` locks the row so
+    concurrent failed attempts count one by one."""
+    lock = " FOR UPDATE" if for_update else ""
+    return conn.execute(
+        f"SELECT {COLUMNS}, password_hash FROM operators WHERE lower(email) = lower(%s){lock}", (email,)
+    ).fetchone()
+
+
+def get(conn: psycopg.Connection, operator_id: int) -> dict[str, Any] | None:
+    return conn.execute(f"SELECT {COLUMNS} FROM operators WHERE id = %s", (operator_id,)).fetchone()
+
+
+def count(conn: psycopg.Connection, *, role: str | None = None) -> int:
+    if role is None:
+        return conn.execute("SELECT count(*) AS n FROM operators").fetchone()["n"]
+    return conn.execute("SELECT count(*) AS n FROM operators WHERE role = %s", (role,)).fetchone()["n"]
+
+
+def record_failure(conn: psycopg.Connection, operator_id: int, *, max_failures: int, lock_seconds: float) -> None:
+    """Count a failed password; the ``max_failures``-th failure in a row locks the account for
+    ``lock_seconds`` and restarts the count."""
+    conn.execute(
+        """
+        UPDATE operators SET
+            failed_logins = CASE WHEN failed_logins + 1 >= %(max)s THEN 0 ELSE failed_logins + 1 END,
+            locked_until = CASE WHEN failed_logins + 1 >= %(max)s THEN now() + make_interval(secs => %(lock)s)
+                                ELSE locked_until END
+        WHERE id = %(id)s
+        """,
+        {"id": operator_id, "max": max_failures, "lock": lock_seconds},
+    )
+
+
+def record_success(conn: psycopg.Connection, operator_id: int, *, password_hash: str | None = None) -> None:
+    """Reset the failure count; store a rehashed password when the hash parameters changed."""
+    conn.execute(
+        "UPDATE operators SET failed_logins = 0, locked_until = NULL, last_login_at = now(), "
+        "password_hash = coalesce(%s, password_hash) WHERE id = %s",
+        (password_hash, operator_id),
+    )
+
+
+def is_locked(row: dict[str, Any], now: Any) -> bool:
+    return row["locked_until"] is not None and row["locked_until"] > now
+
+
+def search(conn: psycopg.Connection, *, q: str | None, after: tuple | None, limit: int) -> list[dict[str, Any]]:
+    """Accounts newest first, optionally those whose email contains ``q``; ``after`` = (created_at, id)."""
+    where, params = ["true"], {"limit": limit}
+    if q:
+        where.append("email ILIKE %(q)s")
+        params["q"] = f"%{q}%"
+    if after is not None:
+        where.append(keyset.after("created_at, id", after, params))
+    return conn.execute(
+        f"SELECT {COLUMNS} FROM operators WHERE {' AND '.join(where)} ORDER BY created_at DESC, id DESC "
+        "LIMIT %(limit)s", params,
+    ).fetchall()
