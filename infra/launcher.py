@@ -21,6 +21,7 @@ from services import keys as service_keys
 from services.alerts import mailsink
 from services.catalog.importer import import_lines, open_text
 from services.config import Settings
+from services.dashboard import accounts
 from services.db import Database
 from services.store import api_keys
 from services.store import papers as papers_store
@@ -103,6 +104,13 @@ def _mail_sink_port(settings: Settings) -> int:
     return port
 
 
+def _login_line(demo_password: str | None) -> str:
+    """The demo login, printed once: its password is stored only as a hash."""
+    if demo_password is not None:
+        return f"  demo login {accounts.DEMO_EMAIL} / {demo_password}   (shown once)\n"
+    return "  login      an existing operator (`paperfeed admin create EMAIL` adds one)\n"
+
+
 def run(runtime: Runtime, *, demo: bool, migrate: Callable[[str], None], demo_catalogue: Path,
         demo_key_name: str) -> None:
     settings = runtime.settings
@@ -113,6 +121,8 @@ def run(runtime: Runtime, *, demo: bool, migrate: Callable[[str], None], demo_ca
         if demo:
             _load_demo(db, demo_catalogue)
         key = _demo_key(db, demo_key_name)
+        with db.connection() as conn:
+            demo_password = accounts.ensure_demo_admin(conn)
     finally:
         db.close()
 
@@ -146,6 +156,8 @@ def run(runtime: Runtime, *, demo: bool, migrate: Callable[[str], None], demo_ca
             f"  API docs   {base}/docs/\n"
             f"  health     {base}/healthz   {base}/readyz\n"
             f"  metrics    {base}/metrics\n"
+            f"  dashboard  {base}/admin/\n"
+            f"{_login_line(demo_password)}"
             f"{sink_line}"
             f"  demo key   {key}\n"
             f"  try:       curl -H 'Authorization: Bearer {key}' {base}/readyz\n"

@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import functools
 import re
+import secrets
 from dataclasses import dataclass
 
 import psycopg
@@ -104,3 +105,16 @@ def _burn(ph: PasswordHasher, password: str) -> None:
     """Verify against a throwaway hash so an unknown email answers as slowly as a wrong password."""
     with contextlib.suppress(VerificationError):
         ph.verify(_dummy_hash(), password)
+
+
+DEMO_EMAIL = "admin@paperfeed.localhost"
+
+
+def ensure_demo_admin(conn: psycopg.Connection) -> str | None:
+    """For `paperfeed up`: when no operator exists at all, create DEMO_EMAIL as admin with a random
+    password and return that password (to print once); otherwise change nothing and return None."""
+    if store.count(conn) > 0:
+        return None
+    password = secrets.token_urlsafe(12)
+    create(conn, DEMO_EMAIL, password, "admin")
+    return password

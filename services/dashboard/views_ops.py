@@ -98,7 +98,7 @@ def _mail_sink() -> tuple[list[dict[str, Any]], str | None, int | None]:
         return [], f"Mail goes out through {settings().smtp_url}; there is no local sink to show.", None
     limit = settings().page_limit_default
     offset = max(0, min(request.args.get("mail_offset", 0, type=int), 100_000))
-    messages = mailsink.recent_messages(settings().data_dir / "mail", offset=offset, limit=limit + 1)
+    messages = mailsink.recent_messages(mailsink.sink_maildir(settings()), offset=offset, limit=limit + 1)
     return messages[:limit], None, offset + limit if len(messages) > limit else None
 
 

@@ -152,3 +152,11 @@ def test_passwords_are_stored_as_argon2id_hashes(operators, clean_db):
     with clean_db.connection() as conn:
         hashes = [r["password_hash"] for r in conn.execute("SELECT password_hash FROM operators")]
     assert hashes and all(h.startswith("$argon2id$") and ds.PASSWORD not in h for h in hashes)
+
+
+def test_the_demo_admin_is_created_once_when_there_is_no_operator(clean_db):
+    with clean_db.connection() as conn:
+        password = accounts.ensure_demo_admin(conn)
+        assert password and accounts.authenticate(conn, accounts.DEMO_EMAIL, password).role == "admin"
+        assert accounts.ensure_demo_admin(conn) is None  # the next `up` changes nothing
+        assert conn.execute("SELECT count(*) AS n FROM operators").fetchone()["n"] == 1
