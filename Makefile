@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint clean
+.PHONY: install run test lint clean chromium
 
 ## install: create .venv and install Paperfeed with its test tools (does nothing when up to date)
 install: $(STAMP)
@@ -24,9 +24,15 @@ lint: install
 	$(BIN)/ruff check .
 
 ## test: lint, then the whole suite against real PostgreSQL, Redis and Celery workers
-test: install lint
+test: install lint chromium
 	PAPERFEED_DATA_DIR=$${PAPERFEED_DATA_DIR:-.paperfeed/test} \
 		$(BIN)/paperfeed run-with-services -- $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## chromium: Debian's chromium for the browser tests (Playwright drives /usr/bin/chromium; no browser download)
+chromium:
+	@test -x /usr/bin/chromium || { \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
