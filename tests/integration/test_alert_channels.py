@@ -255,6 +255,14 @@ def test_webhook_to_loopback_is_refused_at_send_time_unless_allowed(receiver):
     assert server.requests == []
 
 
+def test_webhook_url_that_cannot_be_requested_is_permanent(receiver):
+    server = receiver(status=204)
+    with pytest.raises(DeliveryError, match="cannot be requested") as caught:
+        _webhook().send(_message(webhook_url=server.url + "/hooké"))
+    assert caught.value.retryable is False
+    assert server.requests == []
+
+
 def test_webhook_receiver_down_is_retryable():
     with pytest.raises(DeliveryError, match="connection failed") as caught:
         _webhook().send(_message(webhook_url=f"http://127.0.0.1:{_free_port()}/hook"))

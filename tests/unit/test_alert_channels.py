@@ -3,8 +3,11 @@ unsubscribe tokens, SMTP_URL parsing."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import decimal
 import json
+import uuid
 
 import pytest
 
@@ -154,6 +157,17 @@ def test_payload_shape():
         "items": [{"alert_id": 7, "score": 0.8, "reasons": message.items[0].reasons,
                    "paper": {**message.items[0].paper, "published_at": "2026-11-26T08:00:00+00:00"}}],
     }
+
+
+def test_payload_encodes_database_types_and_refuses_the_rest():
+    message = _message(webhook_url="https://hooks.example/x", webhook_secret="k")
+    paper = {**message.items[0].paper, "uid": uuid.UUID(int=1), "rank": decimal.Decimal("0.5")}
+    item = AlertItem(alert_id=1, paper=paper, score=None, reasons=[])
+    document = json.loads(webhook.payload(dataclasses.replace(message, items=[item])))
+    assert document["items"][0]["paper"]["uid"] == "00000000-0000-0000-0000-000000000001"
+    assert document["items"][0]["paper"]["rank"] == 0.5
+    with pytest.raises(TypeError):
+        webhook.payload(dataclasses.replace(message, items=[AlertItem(1, {"x": object()}, None, [])]))
 
 
 # --- SSRF guard --------------------------------------------------------------------------------

@@ -16,12 +16,14 @@ The timeout (WEBHOOK_TIMEOUT_SECONDS) bounds connecting and each read, not the w
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import hashlib
 import hmac
 import http.client
 import json
 import secrets
 import socket
+import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -53,8 +55,13 @@ def verify_signature(secret: str, body: bytes, header: str) -> bool:
 
 
 def _json_default(value: Any) -> Any:
+    """Database types in paper rows: timestamps as ISO 8601, UUIDs as text, numerics as floats."""
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, decimal.Decimal):
+        return float(value)
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
@@ -97,7 +104,10 @@ class WebhookChannel:
             raise DeliveryError(str(exc), retryable=True) from None
         except ValueError as exc:
             raise DeliveryError(str(exc), retryable=False) from None
-        body = payload(message)
+        try:
+            body = payload(message)
+        except (TypeError, ValueError) as exc:  # a value JSON cannot carry: trying again will not help
+            raise DeliveryError(f"cannot encode the webhook body: {exc}", retryable=False) from None
         headers = {
             "Content-Type": "application/json",
             "User-Agent": USER_AGENT,
@@ -127,6 +137,9 @@ class WebhookChannel:
             response = conn.getresponse()
             excerpt = response.read(ERROR_BODY_BYTES).decode("utf-8", "replace").strip()
             return response.status, response.reason, excerpt
+        except (UnicodeError, http.client.InvalidURL) as exc:
+            # The URL itself cannot be sent (a non-ASCII path, control characters): permanent.
+            raise DeliveryError(f"webhook URL cannot be requested: {exc}", retryable=False) from None
         except TimeoutError as exc:
             raise DeliveryError(f"webhook timed out after {timeout:g}s: {exc!r}", retryable=True) from None
         except (OSError, http.client.HTTPException) as exc:
