@@ -7,7 +7,7 @@ from marshmallow import Schema, fields, validate
 from schemas.common import Body
 from schemas.pagination import Page
 
-JOB_NAMES = ("embed", "reindex", "retrain", "trending")
+JOB_NAMES = ("embed", "reindex", "retrain", "trending", "alerts", "digests", "deliver")
 
 
 class JobIn(Body):

@@ -218,8 +218,9 @@ class Settings:
     prune_every_seconds: int = _env("PRUNE_EVERY_SECONDS", _parse_int(0, 30 * 86400), default=3600)
 
     # Alerts: matching, the outbox and its retries (see services/alerts).
-    alert_min_score_default: float = _env("ALERT_MIN_SCORE_DEFAULT", _parse_float(-1.0, 1.0), default=0.5)
-    alert_max_paper_age_days: int = _env("ALERT_MAX_PAPER_AGE_DAYS", _parse_int(1, 3650), default=30)
+    alert_min_score_default: float = _env("ALERT_MIN_SCORE_DEFAULT", _parse_float(-1.0, 1.0), default=0.4)
+    # Papers published longer ago than this alert nobody when imported (a backfill is not news).
+    alert_max_paper_age_days: int = _env("ALERT_MAX_PAPER_AGE_DAYS", _parse_int(1, 36500), default=365)
     alert_batch_size: int = _env("ALERT_BATCH_SIZE", _parse_int(1, 100_000), default=2000)
     alert_max_attempts: int = _env("ALERT_MAX_ATTEMPTS", _parse_int(1, 100), default=8)
     alert_retry_base_seconds: float = _env("ALERT_RETRY_BASE_SECONDS", _parse_float(0.0, 86400), default=30.0)

@@ -19,6 +19,9 @@ JOB_TASKS = {
     "reindex": "ml.reindex",
     "retrain": "ml.retrain_cf",
     "trending": "ml.trending",
+    "alerts": "alerts.match",
+    "digests": "alerts.digests",
+    "deliver": "alerts.deliver",
 }
 
 

@@ -7,7 +7,8 @@ registers the tasks. Each worker process gets its own database pool, opened lazi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from celery import Celery
 
@@ -24,6 +25,15 @@ class WorkerContext:
     settings: Settings
     db: Database
     artifacts: ArtifactStore
+    _channels: dict[str, Any] | None = field(default=None, repr=False)
+
+    def channels(self) -> dict[str, Any]:
+        """The alert delivery channels (email, webhook), built on first use in this process."""
+        if self._channels is None:
+            from services.alerts.channels import build_channels
+
+            self._channels = build_channels(self.settings)
+        return self._channels
 
 
 def create_celery(settings: Settings | None = None) -> Celery:

@@ -14,5 +14,8 @@ def build(settings: Settings) -> dict[str, dict[str, Any]]:
         "trending": ("ml.trending", settings.trending_every_seconds),
         "retrain-cf": ("ml.retrain_cf", settings.retrain_every_seconds),
         "prune-feeds": ("feeds.prune", settings.prune_every_seconds),
+        "match-alerts": ("alerts.match", settings.alert_match_every_seconds),
+        "sweep-alerts": ("alerts.sweep", settings.alert_sweep_every_seconds),
+        "compose-digests": ("alerts.digests", settings.digest_every_seconds),
     }
     return {name: {"task": task, "schedule": float(every)} for name, (task, every) in intervals.items() if every}

@@ -11,6 +11,7 @@ from typing import Any
 
 from celery import Celery, Task
 
+from services.alerts import digests, matching, outbox, profiles
 from services.catalog import stats as catalogue_stats
 from services.recommender import feed, pipeline
 from services.store import jobs
@@ -38,14 +39,55 @@ def _recorded(job: str, work: Callable[[Any], dict[str, Any]]) -> Callable[..., 
     return run
 
 
+# Email/webhook messages one delivery task sends before handing the rest to a fresh task.
+DELIVERIES_PER_TASK = 200
+
+
 def register(app: Celery) -> None:
+    def deliver_soon(result: dict[str, Any], *, when: bool) -> dict[str, Any]:
+        if when:
+            app.send_task("alerts.deliver")
+        return result
+
+    def embed(ctx) -> dict[str, Any]:
+        result = pipeline.refresh(ctx.db, ctx.artifacts, ctx.settings)
+        # New vectors: decide the new papers' alerts now rather than at the next beat.
+        if result["embed"].get("embedded"):
+            app.send_task("alerts.match")
+        return result
+
+    def match(ctx) -> dict[str, Any]:
+        refreshed = profiles.refresh(ctx.db, ctx.settings)
+        result = {"profiles": refreshed, **matching.match_new_papers(ctx.db, ctx.settings)}
+        return deliver_soon(result, when=bool(result["instant_alerts"] or result["follow_alerts"]))
+
+    def compose_digests(ctx) -> dict[str, Any]:
+        refreshed = profiles.refresh(ctx.db, ctx.settings)
+        result = {"profiles": refreshed, **digests.compose_due(ctx.db, ctx.settings)}
+        return deliver_soon(result, when=bool(result["alerts"]))
+
+    def deliver(ctx) -> dict[str, Any]:
+        result = outbox.deliver_due(ctx.db, ctx.settings, ctx.channels(), max_deliveries=DELIVERIES_PER_TASK)
+        sent = result["delivered"] + result["retrying"] + result["failed"]
+        return deliver_soon(result, when=sent >= DELIVERIES_PER_TASK)
+
+    def sweep(ctx) -> dict[str, Any]:
+        released = outbox.release_stale(ctx.db, ctx.settings)
+        with ctx.db.connection() as conn:
+            due = outbox.due_count(conn)
+        return deliver_soon({"released": released, "due": due}, when=due > 0)
+
     tasks: dict[str, Callable[[Any], dict[str, Any]]] = {
         "catalogue.stats": lambda ctx: catalogue_stats.compute(ctx.db),
-        "ml.embed": lambda ctx: pipeline.refresh(ctx.db, ctx.artifacts, ctx.settings),
+        "ml.embed": embed,
         "ml.reindex": lambda ctx: pipeline.rebuild_index(ctx.db, ctx.artifacts, ctx.settings),
         "ml.trending": lambda ctx: pipeline.recompute_trending(ctx.db, ctx.settings),
         "ml.retrain_cf": lambda ctx: pipeline.retrain_cf(ctx.db, ctx.artifacts, ctx.settings),
         "feeds.prune": lambda ctx: feed.prune_snapshots(ctx.db, ctx.settings),
+        "alerts.match": match,
+        "alerts.digests": compose_digests,
+        "alerts.deliver": deliver,
+        "alerts.sweep": sweep,
     }
     for name, work in tasks.items():
         app.task(name=name, bind=True)(_recorded(name, work))

@@ -190,3 +190,25 @@ def visible_categories(conn: psycopg.Connection, paper_ids: Sequence[str]) -> di
         (list(paper_ids),),
     )
     return {r["id"]: r["categories"] for r in rows}
+
+
+def unmatched_for_alerts(conn: psycopg.Connection, embedder: str | None, *, embed_grace_seconds: float,
+                         limit: int) -> list[dict[str, Any]]:
+    """Claim (FOR UPDATE SKIP LOCKED) up to ``limit`` papers not yet considered for alerts: those with a
+    vector under ``embedder``, or older than the grace period (then matched without one). Each row has
+    id, listed_at, deleted (deleted or hidden) and vector (bytes or None)."""
+    return conn.execute(
+        """
+        SELECT p.id, p.listed_at, (p.deleted_at IS NOT NULL OR p.hidden) AS deleted, e.vector
+        FROM papers p LEFT JOIN paper_embeddings e ON e.paper_id = p.id AND e.embedder = %(embedder)s
+        WHERE p.alerts_matched_at IS NULL
+          AND (e.vector IS NOT NULL OR p.created_at < now() - make_interval(secs => %(grace)s))
+        ORDER BY p.created_at, p.id LIMIT %(limit)s
+        FOR UPDATE OF p SKIP LOCKED
+        """,
+        {"embedder": embedder, "grace": embed_grace_seconds, "limit": limit},
+    ).fetchall()
+
+
+def mark_alerts_matched(conn: psycopg.Connection, paper_ids: Sequence[str]) -> None:
+    conn.execute("UPDATE papers SET alerts_matched_at = now() WHERE id = ANY(%s)", (list(paper_ids),))

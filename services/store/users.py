@@ -42,7 +42,8 @@ def counts(conn: psycopg.Connection, user_id: str) -> dict[str, int]:
                (SELECT count(*) FROM events WHERE user_id = %(u)s AND type = 'read') AS reads,
                (SELECT count(*) FROM events WHERE user_id = %(u)s) AS events,
                (SELECT count(*) FROM subscriptions WHERE user_id = %(u)s) AS subscriptions,
-               (SELECT count(*) FROM alerts WHERE user_id = %(u)s AND read_at IS NULL) AS unread_alerts
+               (SELECT count(*) FROM alerts WHERE user_id = %(u)s AND status = 'delivered' AND read_at IS NULL)
+                   AS unread_alerts
         """,
         {"u": user_id},
     ).fetchone()

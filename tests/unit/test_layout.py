@@ -33,6 +33,8 @@ def test_every_compose_command_is_a_real_paperfeed_subcommand():
 FORBIDDEN = {
     "services/store": ("flask", "celery", "services.api", "services.dashboard", "workers"),
     "services/catalog": ("flask", "celery", "services.api", "services.dashboard", "workers"),
+    "services/recommender": ("flask", "celery", "services.api", "services.dashboard", "workers"),
+    "services/alerts": ("flask", "celery", "services.api", "services.dashboard", "workers"),
     "schemas": ("flask", "celery", "psycopg", "services", "workers"),
 }
 

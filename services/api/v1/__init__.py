@@ -9,10 +9,10 @@ from flask_smorest import Api, Blueprint
 from marshmallow import ValidationError
 
 from schemas.common import validate_client_id
-from services.api.v1 import admin, events, feed, papers, users
+from services.api.v1 import admin, alerts, events, feed, papers, users
 from services.errors import InvalidInput
 
-BLUEPRINTS: tuple[Blueprint, ...] = (papers.blp, users.blp, events.blp, feed.blp, admin.blp)
+BLUEPRINTS: tuple[Blueprint, ...] = (papers.blp, users.blp, events.blp, feed.blp, alerts.blp, alerts.public, admin.blp)
 
 
 def _check_path_ids(_endpoint: str | None, values: dict[str, Any] | None) -> None:

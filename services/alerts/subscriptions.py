@@ -1,0 +1,89 @@
+"""Subscription and inbox operations behind /v1/users/{id}/subscriptions and /alerts."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+import psycopg
+
+from services import pagination
+from services.alerts import netguard
+from services.alerts.unsubscribe import InvalidUnsubscribeToken, read_token
+from services.config import Settings
+from services.errors import InvalidInput, NotFound
+from services.store import alerts as alerts_store
+from services.store import papers as papers_store
+from services.store import subscriptions as store
+from services.store import users as users_store
+
+MAX_SUBSCRIPTIONS_PER_USER = 100
+
+
+def upsert(conn: psycopg.Connection, settings: Settings, user_id: str, subscription_id: str,
+           fields: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """Create or replace a subscription (the user is created if unknown). Rules the schema cannot
+    check: an email channel needs the user's address, a webhook URL must be public (unless settings
+    allow private ones), and a user has at most MAX_SUBSCRIPTIONS_PER_USER."""
+    users_store.ensure(conn, user_id)
+    if fields["channel"] == "email" and not (users_store.get(conn, user_id) or {}).get("email"):
+        raise InvalidInput("channel", f"user {user_id} has no email address; set one with PUT /v1/users/{user_id}")
+    if fields["channel"] == "webhook":
+        try:
+            netguard.check_webhook_url(fields["webhook_url"], allow_private=settings.webhook_allow_private)
+        except ValueError as exc:
+            raise InvalidInput("webhook_url", str(exc)) from None
+    if store.get(conn, user_id, subscription_id) is None and \
+            store.count_for_user(conn, user_id) >= MAX_SUBSCRIPTIONS_PER_USER:
+        raise InvalidInput("subscription_id", f"a user may have at most {MAX_SUBSCRIPTIONS_PER_USER} subscriptions")
+    if fields["kind"] == "instant" and fields.get("min_score") is None:
+        fields = {**fields, "min_score": settings.alert_min_score_default}
+    row, created = store.upsert(conn, user_id, subscription_id, fields, webhook_secret=secrets.token_hex(32))
+    if fields["channel"] != "webhook":
+        row["webhook_secret"] = None  # only webhooks sign; do not show a secret that means nothing
+    return row, created
+
+
+def get(conn: psycopg.Connection, user_id: str, subscription_id: str) -> dict[str, Any]:
+    row = store.get(conn, user_id, subscription_id)
+    if row is None:
+        raise NotFound(f"user {user_id} has no subscription {subscription_id}")
+    return row
+
+
+def page(conn: psycopg.Connection, user_id: str, request: pagination.PageRequest) -> dict[str, Any]:
+    rows = store.page(conn, user_id, after=request.after, limit=request.limit + 1)
+    items, next_cursor = pagination.paginate("subscriptions", rows, request.limit, lambda r: (r["created_at"], r["id"]))
+    return {"items": items, "next_cursor": next_cursor}
+
+
+def delete(conn: psycopg.Connection, user_id: str, subscription_id: str) -> None:
+    if not store.delete(conn, user_id, subscription_id):
+        raise NotFound(f"user {user_id} has no subscription {subscription_id}")
+
+
+def inbox(conn: psycopg.Connection, user_id: str, request: pagination.PageRequest, *, unread: bool
+          ) -> dict[str, Any]:
+    """Delivered alerts, newest first, each with its paper (alerts of papers deleted since are left out)."""
+    rows = alerts_store.inbox(conn, user_id, unread=unread, after=request.after, limit=request.limit + 1)
+    items, next_cursor = pagination.paginate("alerts", rows, request.limit, lambda r: (r["created_at"], r["id"]))
+    papers = papers_store.visible_by_ids(conn, [r["paper_id"] for r in items])
+    return {"items": [{**r, "paper": papers[r["paper_id"]]} for r in items if r["paper_id"] in papers],
+            "next_cursor": next_cursor}
+
+
+def mark_read(conn: psycopg.Connection, user_id: str, alert_id: int) -> None:
+    if not alerts_store.mark_read(conn, user_id, alert_id):
+        raise NotFound(f"user {user_id} has no alert {alert_id}")
+
+
+def unsubscribe(conn: psycopg.Connection, settings: Settings, token: str) -> dict[str, str]:
+    """End the subscription named by a signed unsubscribe token (no login needed). Idempotent: a second
+    use, or a subscription deleted meanwhile, still succeeds. Raises InvalidInput for a bad token."""
+    try:
+        user_id, subscription_id = read_token(settings.require("secret_key"), token)
+    except InvalidUnsubscribeToken:
+        raise InvalidInput("token", "not a valid unsubscribe link") from None
+    store.disable(conn, user_id, subscription_id, "unsubscribed by the recipient")
+    alerts_store.fail_pending_of_subscription(conn, user_id, subscription_id, "unsubscribed")
+    return {"user_id": user_id, "subscription_id": subscription_id}

@@ -1,0 +1,223 @@
+"""alerts: the outbox. A row exists before any delivery; (user, paper, subscription) is unique.
+
+Status moves pending → sending → delivered, or back to pending (a retry) or on to failed. Every move is
+a conditional UPDATE from the expected state, so a repeated or late step changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from services.store import keyset
+
+
+@dataclass(frozen=True)
+class NewAlert:
+    user_id: str
+    subscription_id: str
+    paper_id: str
+    channel: str
+    score: float | None
+    reasons: list[dict]
+    digest_key: str | None = None
+
+
+def insert_many(conn: psycopg.Connection, alerts: Sequence[NewAlert]) -> int:
+    """Insert alerts, skipping any (user, paper, subscription) that exists already, papers the user
+    has read, starred or dismissed, and subscriptions no longer enabled. Returns how many were new."""
+    if not alerts:
+        return 0
+    return conn.execute(
+        """
+        INSERT INTO alerts (user_id, subscription_id, paper_id, channel, score, reasons, digest_key)
+        SELECT a.user_id, a.subscription_id, a.paper_id, a.channel, a.score, a.reasons, a.digest_key
+        FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::float8[], %s::jsonb[], %s::text[])
+             AS a(user_id, subscription_id, paper_id, channel, score, reasons, digest_key)
+        JOIN subscriptions s ON s.user_id = a.user_id AND s.id = a.subscription_id AND s.enabled
+        WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.user_id = a.user_id AND e.paper_id = a.paper_id
+                          AND e.type IN ('read', 'star', 'dismiss'))
+        ON CONFLICT (user_id, paper_id, subscription_id) DO NOTHING
+        """,
+        ([a.user_id for a in alerts], [a.subscription_id for a in alerts], [a.paper_id for a in alerts],
+         [a.channel for a in alerts], [a.score for a in alerts], [Jsonb(a.reasons) for a in alerts],
+         [a.digest_key for a in alerts]),
+    ).rowcount
+
+
+def insert_follow_matches(conn: psycopg.Connection, paper_ids: Sequence[str]) -> int:
+    """Alerts for author, category and saved-query subscriptions that match any of ``paper_ids``.
+
+    One statement per kind, each a join of the enabled subscriptions of that kind with the given papers
+    (GIN-indexed arrays for authors/categories; the papers' tsvector for queries): O(subscriptions ×
+    papers) for queries, index lookups for the others."""
+    if not paper_ids:
+        return 0
+    common = """
+        INSERT INTO alerts (user_id, subscription_id, paper_id, channel, score, reasons)
+        SELECT s.user_id, s.id, p.id, s.channel, NULL, jsonb_build_array(jsonb_build_object(
+               'kind', %(kind)s::text, 'detail', {detail}))
+        FROM subscriptions s JOIN papers p ON {match}
+        WHERE s.enabled AND s.kind = %(sub_kind)s AND p.id = ANY(%(ids)s)
+          AND p.deleted_at IS NULL AND NOT p.hidden
+          AND NOT EXISTS (SELECT 1 FROM events e WHERE e.user_id = s.user_id AND e.paper_id = p.id
+                          AND e.type IN ('read', 'star', 'dismiss'))
+        ON CONFLICT (user_id, paper_id, subscription_id) DO NOTHING
+    """
+    kinds = [
+        ("author", "followed_author", "'by ' || s.author || ', whom you follow'",
+         "p.authors @> ARRAY[s.author]"),
+        ("category", "new_in_followed_category", "'new in ' || s.category || ', which you follow'",
+         "p.categories @> ARRAY[s.category]"),
+        ("query", "matches_query", "'matches your saved search “' || s.query || '”'",
+         "p.search @@ websearch_to_tsquery('english', s.query)"),
+    ]
+    total = 0
+    for sub_kind, kind, detail, match in kinds:
+        total += conn.execute(common.format(detail=detail, match=match),
+                              {"kind": kind, "sub_kind": sub_kind, "ids": list(paper_ids)}).rowcount
+    return total
+
+
+def deliver_inbox(conn: psycopg.Connection, *, limit: int) -> int:
+    """Mark up to ``limit`` pending inbox alerts delivered (the row is the inbox item). One statement;
+    rows another worker holds are skipped, so concurrent runs never double-count."""
+    return conn.execute(
+        """
+        UPDATE alerts a SET status = 'delivered', delivered_at = now(), attempts = a.attempts + 1
+        FROM (SELECT id FROM alerts WHERE status = 'pending' AND channel = 'inbox'
+              ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED) due
+        WHERE a.id = due.id
+        """,
+        (limit,),
+    ).rowcount
+
+
+def claim_deliveries(conn: psycopg.Connection, *, limit: int) -> list[dict[str, Any]]:
+    """Claim up to ``limit`` due email/webhook alerts: pending → sending, grouped into deliveries.
+
+    Rows of one subscription and period (digest key) that are due together form one delivery and share
+    a delivery_id; a retried row keeps the delivery_id it was first given. Returns one row per delivery:
+    delivery_id, user_id, subscription_id, channel, digest_key, alert_ids, attempts."""
+    return conn.execute(
+        """
+        WITH due AS (
+            SELECT a.id, a.user_id, a.subscription_id, a.digest_key, a.delivery_id
+            FROM alerts a
+            WHERE a.status = 'pending' AND a.channel <> 'inbox' AND a.next_attempt_at <= now()
+            ORDER BY a.next_attempt_at, a.id LIMIT %s FOR UPDATE SKIP LOCKED
+        ), groups AS MATERIALIZED (
+            SELECT user_id, subscription_id, digest_key, delivery_id AS old_id,
+                   coalesce(delivery_id, gen_random_uuid()) AS new_id
+            FROM due GROUP BY user_id, subscription_id, digest_key, delivery_id
+        ), claimed AS (
+            UPDATE alerts a SET status = 'sending', claimed_at = now(), attempts = a.attempts + 1,
+                                delivery_id = g.new_id
+            FROM due d JOIN groups g ON g.user_id = d.user_id AND g.subscription_id = d.subscription_id
+                 AND g.digest_key IS NOT DISTINCT FROM d.digest_key AND g.old_id IS NOT DISTINCT FROM d.delivery_id
+            WHERE a.id = d.id
+            RETURNING a.id, a.delivery_id, a.user_id, a.subscription_id, a.channel, a.digest_key, a.attempts
+        )
+        SELECT delivery_id::text, user_id, subscription_id, min(channel) AS channel, digest_key,
+               array_agg(id ORDER BY id) AS alert_ids, max(attempts) AS attempts
+        FROM claimed GROUP BY delivery_id, user_id, subscription_id, digest_key
+        """,
+        (limit,),
+    ).fetchall()
+
+
+def delivery_items(conn: psycopg.Connection, alert_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """The alerts of a delivery with their scores and reasons, best first."""
+    return conn.execute(
+        "SELECT id, paper_id, score, reasons FROM alerts WHERE id = ANY(%s) "
+        "ORDER BY score DESC NULLS LAST, id", (list(alert_ids),),
+    ).fetchall()
+
+
+def mark_delivered(conn: psycopg.Connection, delivery_id: str) -> int:
+    """sending → delivered for every row of the delivery (no-op if they were already moved on)."""
+    return conn.execute(
+        "UPDATE alerts SET status = 'delivered', delivered_at = now(), last_error = NULL "
+        "WHERE delivery_id = %s AND status = 'sending'", (delivery_id,),
+    ).rowcount
+
+
+def mark_failed_attempt(conn: psycopg.Connection, delivery_id: str, *, error: str, retry_in_seconds: float | None
+                        ) -> int:
+    """sending → pending again after ``retry_in_seconds``, or → failed when that is None."""
+    if retry_in_seconds is None:
+        return conn.execute(
+            "UPDATE alerts SET status = 'failed', last_error = %s WHERE delivery_id = %s AND status = 'sending'",
+            (error[:2000], delivery_id),
+        ).rowcount
+    return conn.execute(
+        """
+        UPDATE alerts SET status = 'pending', last_error = %s,
+            next_attempt_at = now() + make_interval(secs => %s)
+        WHERE delivery_id = %s AND status = 'sending'
+        """,
+        (error[:2000], retry_in_seconds, delivery_id),
+    ).rowcount
+
+
+def fail_pending_of_subscription(conn: psycopg.Connection, user_id: str, subscription_id: str, error: str
+                                 ) -> int:
+    """A disabled subscription's waiting alerts will not be sent: mark them failed, saying why."""
+    return conn.execute(
+        "UPDATE alerts SET status = 'failed', last_error = %s "
+        "WHERE user_id = %s AND subscription_id = %s AND status = 'pending'",
+        (error, user_id, subscription_id),
+    ).rowcount
+
+
+def release_stale(conn: psycopg.Connection, *, older_than_seconds: float) -> int:
+    """Rows left in 'sending' by a worker that died go back to pending (keeping their delivery_id)."""
+    return conn.execute(
+        """
+        UPDATE alerts SET status = 'pending', next_attempt_at = now(),
+            last_error = coalesce(last_error, 'worker stopped while sending; retried')
+        WHERE status = 'sending' AND claimed_at < now() - make_interval(secs => %s)
+        """,
+        (older_than_seconds,),
+    ).rowcount
+
+
+def due_count(conn: psycopg.Connection) -> int:
+    return conn.execute("SELECT count(*) AS n FROM alerts WHERE status = 'pending' AND next_attempt_at <= now()"
+                        ).fetchone()["n"]
+
+
+def retry(conn: psycopg.Connection, alert_id: int) -> bool:
+    """failed → pending now, with a fresh attempt budget (an operator asked for it)."""
+    return conn.execute(
+        "UPDATE alerts SET status = 'pending', attempts = 0, next_attempt_at = now() "
+        "WHERE id = %s AND status = 'failed'", (alert_id,),
+    ).rowcount == 1
+
+
+def inbox(conn: psycopg.Connection, user_id: str, *, unread: bool, after: tuple | None, limit: int
+          ) -> list[dict[str, Any]]:
+    """Delivered alerts of the user, newest first, optionally only unread ones."""
+    params: dict[str, Any] = {"u": user_id, "limit": limit}
+    where = "user_id = %(u)s AND status = 'delivered'"
+    if unread:
+        where += " AND read_at IS NULL"
+    if after is not None:
+        where += " AND " + keyset.after("created_at, id", after, params)
+    return conn.execute(
+        f"SELECT id, subscription_id, paper_id, channel, score, reasons, created_at, delivered_at, read_at "
+        f"FROM alerts WHERE {where} ORDER BY created_at DESC, id DESC LIMIT %(limit)s", params,
+    ).fetchall()
+
+
+def mark_read(conn: psycopg.Connection, user_id: str, alert_id: int) -> bool:
+    """Set read_at (first read wins); False when the user has no such alert."""
+    row = conn.execute(
+        "UPDATE alerts SET read_at = coalesce(read_at, now()) WHERE id = %s AND user_id = %s RETURNING id",
+        (alert_id, user_id),
+    ).fetchone()
+    return row is not None
