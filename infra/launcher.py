@@ -129,7 +129,9 @@ def run(runtime: Runtime, *, demo: bool, migrate: Callable[[str], None], demo_ca
     cli = [sys.executable, "-m", "infra.cli"]
     sink_port = _mail_sink_port(settings) if settings.smtp_url is None else None
     if sink_port is not None:
-        settings = settings.replace(smtp_url=f"smtp://{mailsink.HOST}:{sink_port}")
+        # Both, so that children can tell (mailsink.uses_local_sink) that mail stays on this machine.
+        settings = settings.replace(mail_sink_port=sink_port)
+        settings = settings.replace(smtp_url=mailsink.sink_url(settings))
     supervisor = Supervisor({**os.environ, **settings.as_environ()})
     supervisor.install_signal_handlers()
     if sink_port is not None:

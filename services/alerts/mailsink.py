@@ -36,6 +36,20 @@ def sink_maildir(settings: Settings) -> Path:
     return settings.data_dir / "mail"
 
 
+def sink_url(settings: Settings) -> str:
+    """The SMTP_URL that reaches a sink listening on MAIL_SINK_PORT."""
+    return f"smtp://{HOST}:{settings.mail_sink_port}"
+
+
+def uses_local_sink(settings: Settings) -> bool:
+    """True when this deployment's mail goes to the local sink (so the dashboard should show it).
+
+    `paperfeed up` gives its children SMTP_URL = ``sink_url`` and MAIL_SINK_PORT = the sink's actual
+    port, so "SMTP_URL is set" alone does not mean mail leaves the machine.
+    """
+    return settings.smtp_url is None or settings.smtp_url == sink_url(settings)
+
+
 class MailSink:
     """An SMTP server on ``127.0.0.1:port`` (0 = a free port) storing every message in ``maildir``.
 

@@ -94,7 +94,7 @@ def _mail_sink() -> tuple[list[dict[str, Any]], str | None, int | None]:
         from services.alerts import mailsink
     except ImportError:
         return [], "The local mail sink is not part of this build yet.", None
-    if settings().smtp_url:
+    if not mailsink.uses_local_sink(settings()):
         return [], f"Mail goes out through {settings().smtp_url}; there is no local sink to show.", None
     limit = settings().page_limit_default
     offset = max(0, min(request.args.get("mail_offset", 0, type=int), 100_000))

@@ -236,3 +236,15 @@ def test_tampered_or_foreign_tokens_are_refused():
             unsubscribe.read_token(SECRET, bad)
     with pytest.raises(unsubscribe.InvalidUnsubscribeToken):
         unsubscribe.read_token("another-secret-key-123", token)
+
+
+# --- which mail the dashboard may show ---------------------------------------------------------
+
+def test_local_sink_is_recognised_from_smtp_url_and_port():
+    from services.alerts import mailsink
+
+    assert mailsink.uses_local_sink(Settings(smtp_url=None))
+    # What `paperfeed up` gives its children when the sink had to move to another port.
+    assert mailsink.uses_local_sink(Settings(smtp_url="smtp://127.0.0.1:40125", mail_sink_port=40125))
+    assert not mailsink.uses_local_sink(Settings(smtp_url="smtp://127.0.0.1:40125"))
+    assert not mailsink.uses_local_sink(Settings(smtp_url="smtps://mail.example.org"))
