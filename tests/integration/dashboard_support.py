@@ -6,16 +6,24 @@ fixtures are exported) and the helpers through the module, ``ds.sign_in(...)``.
 
 from __future__ import annotations
 
+import gzip
+import itertools
+import json
 import re
 
 import pytest
 
+from infra.cli import DEMO_CATALOGUE
+from services.catalog.importer import import_lines
 from services.dashboard import accounts
+from services.recommender import pipeline
+from services.recommender.artifacts import ArtifactStore
 
-__all__ = ["admin_client", "operators", "viewer_client"]
+__all__ = ["admin_client", "engine_settings", "indexed_catalogue", "operators", "viewer_client"]
 
 PASSWORD = "correct horse battery staple"
 ADMIN, VIEWER = "admin@example.org", "viewer@example.org"
+N_PAPERS = 60
 _TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
 
@@ -56,3 +64,20 @@ def viewer_client(app, operators):
     client = app.test_client()
     assert sign_in(client, VIEWER).status_code == 302
     return client
+
+
+@pytest.fixture
+def engine_settings(settings, tmp_path):
+    """Settings with this test's own artifacts and data dir, and no delay before new versions load."""
+    return settings.replace(artifact_dir=tmp_path / "artifacts", artifact_refresh_seconds=0.0,
+                            data_dir=tmp_path / "data")
+
+
+@pytest.fixture
+def indexed_catalogue(clean_db, engine_settings):
+    """N_PAPERS demo papers, embedded and indexed; returns them as dicts."""
+    with gzip.open(DEMO_CATALOGUE, "rt") as fh:
+        lines = list(itertools.islice(fh, N_PAPERS))
+    import_lines(clean_db, lines)
+    pipeline.refresh(clean_db, ArtifactStore(engine_settings.artifacts), engine_settings)
+    return [json.loads(line) for line in lines]
