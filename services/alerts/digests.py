@@ -87,9 +87,13 @@ def rank_digests(candidates: list[dict[str, Any]], vectors: np.ndarray | None, p
             content[owners[start]] = (block.max(axis=1), [profiles[start + int(b)] for b in best])
             start = end
     ids = [c["id"] for c in candidates]
+    position = {pid: i for i, pid in enumerate(ids)}
     out = {}
     for user in users:
-        allowed = np.array([pid not in excluded.get(user, ()) for pid in ids])
+        allowed = np.ones(n, dtype=bool)
+        for pid in excluded.get(user, ()):
+            if pid in position:
+                allowed[position[pid]] = False
         if not allowed.any():
             out[user] = []
             continue
@@ -101,11 +105,19 @@ def rank_digests(candidates: list[dict[str, Any]], vectors: np.ndarray | None, p
             similarity = np.zeros(n)
             similarity[allowed] = _normalise(raw[allowed])
             score = score + settings.feed_weight_content * similarity
-        top = [int(i) for i in np.argsort(-score, kind="stable")[: settings.digest_size] if np.isfinite(score[i])]
+        top = [int(i) for i in _top(score, settings.digest_size) if np.isfinite(score[i])]
         out[user] = [(ids[i], round(float(score[i]), 6),
                       _reasons(candidates[i], None if similarity is None else (similarity, content[user][1]), i))
                      for i in top]
     return out
+
+
+def _top(score: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the ``k`` highest scores, best first, in O(n + k log k)."""
+    if len(score) > k:
+        part = np.argpartition(-score, k - 1)[:k]
+        return part[np.argsort(-score[part], kind="stable")]
+    return np.argsort(-score, kind="stable")
 
 
 def _reasons(candidate: dict[str, Any], content: tuple[np.ndarray, list[dict]] | None, i: int) -> list[dict]:
