@@ -181,6 +181,12 @@ class LoadedCf:
             raise ValueError("factor matrices do not match the id maps")
         return cls(version, user_factors, item_factors, {u: i for i, u in enumerate(users)}, items)
 
+    @classmethod
+    def from_model(cls, model: TrainedModel, version: str) -> LoadedCf:
+        """A just-trained model, served without a round trip through disk (the offline evaluation)."""
+        return cls(version, model.user_factors, model.item_factors, {u: i for i, u in enumerate(model.users)},
+                   tuple(model.items))
+
     def recommend(self, user_id: str, k: int) -> list[tuple[str, float]]:
         """Top ``k`` (paper_id, score) for a known user, else []. O(items × factors) per call."""
         row = self.user_index.get(user_id)

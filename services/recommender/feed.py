@@ -14,6 +14,7 @@ and clicks carrying ``feed_id`` are credited to exactly what was shown.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +26,8 @@ from services.config import Settings
 from services.db import Database
 from services.errors import InvalidInput
 from services.recommender import ranking
+from services.recommender.cf import LoadedCf
+from services.recommender.index import LoadedIndex
 from services.recommender.serving import LiveModels
 from services.store import events as events_store
 from services.store import feeds as feeds_store
@@ -32,8 +35,8 @@ from services.store import papers as papers_store
 from services.store import trending as trending_store
 from services.store import users as users_store
 
-PER_INTEREST = 40
-CF_CANDIDATES = 100
+# Content and CF each retrieve FEED_SIZE candidates (per interest, for content): either alone can fill
+# the feed, and the offline evaluation (bench/quality.py) measures the list this depth produces.
 TRENDING_CANDIDATES = 50
 FRESH_CANDIDATES = 50
 # A CF hit far below the user's best one is noise, not "readers like you liked it".
@@ -108,17 +111,13 @@ def rank(conn: psycopg.Connection, live: LiveModels, settings: Settings, request
 
     profile, seen = events_store.feed_inputs(conn, request.user_id)
     if index is not None and profile:
-        retrieved["content"] = _content(index, profile, settings.feed_interest_clusters)
+        retrieved["content"] = content_hits(index, profile, settings)
         titles = {row["paper_id"]: row["title"] for row in profile}
         for _, _, reason in retrieved["content"]:
             title = titles.get(reason["paper_id"], reason["paper_id"])
             reason["detail"] = f"similar to “{title}”, which you {reason.pop('verb')}"
     if cf_model is not None:
-        hits = cf_model.recommend(request.user_id, CF_CANDIDATES)
-        floor = CF_RELATIVE_FLOOR * hits[0][1] if hits and hits[0][1] > 0 else float("inf")
-        retrieved["cf"] = [(pid, s, {"kind": "liked_by_similar_readers",
-                                     "detail": "readers with tastes like yours liked it"})
-                           for pid, s in hits if s >= floor]
+        retrieved["cf"] = cf_hits(cf_model, request.user_id, settings)
     # The same for every user: shared by all requests of this process for a few seconds.
     trending = live.shared(("trending", request.category), SHARED_LIST_SECONDS, lambda: trending_store.top(
         conn, period="week", category=request.category, limit=TRENDING_CANDIDATES))
@@ -130,32 +129,63 @@ def rank(conn: psycopg.Connection, live: LiveModels, settings: Settings, request
     retrieved["fresh"] = [(r["id"], 1.0 / (1 + position), {"kind": "fresh", "detail": "new in the catalogue"})
                           for position, r in enumerate(newest)]
 
-    weights = {"content": settings.feed_weight_content, "cf": settings.feed_weight_cf,
-               "trending": settings.feed_weight_trending, "fresh": settings.feed_weight_fresh}
-    candidates = ranking.drop(ranking.blend(retrieved, weights), seen | request.exclude)
-    # Only the best few can make the feed: check visibility (deleted, hidden, category) for those alone.
-    best = sorted(candidates.values(), key=lambda c: -c.score)[: VISIBILITY_CHECKED * settings.feed_size]
-    visible = papers_store.visible_categories(conn, [c.paper_id for c in best])
-    best = [c for c in best if c.paper_id in visible
-            and (request.category is None or request.category in visible[c.paper_id])]
+    def visible(best: list[ranking.Candidate]) -> list[ranking.Candidate]:
+        categories = papers_store.visible_categories(conn, [c.paper_id for c in best])
+        return [c for c in best if c.paper_id in categories
+                and (request.category is None or request.category in categories[c.paper_id])]
+
+    return order(retrieved, settings, unwanted=seen | request.exclude, index=index, keep=visible)
+
+
+def weights(settings: Settings) -> dict[str, float]:
+    """Each retriever's weight in the blend."""
+    return {"content": settings.feed_weight_content, "cf": settings.feed_weight_cf,
+            "trending": settings.feed_weight_trending, "fresh": settings.feed_weight_fresh}
+
+
+def order(retrieved: Mapping[str, list[tuple[str, float, dict]]], settings: Settings, *,
+          unwanted: Collection[str], index: LoadedIndex | None,
+          keep: Callable[[list[ranking.Candidate]], list[ranking.Candidate]] | None = None,
+          ) -> list[ranking.Candidate]:
+    """Blend the retrievers' hits, drop ``unwanted``, shortlist the best, let ``keep`` filter the shortlist
+    (visibility in the service), and order it with MMR into at most FEED_SIZE candidates.
+
+    No I/O of its own: the feed and the offline evaluation both rank through this function.
+    """
+    candidates = ranking.drop(ranking.blend(retrieved, weights(settings)), unwanted)
+    # Only the best few can make the feed: the (costly) visibility check looks at those alone.
+    best = sorted(candidates.values(), key=lambda c: (-c.score, c.paper_id))[: VISIBILITY_CHECKED * settings.feed_size]
+    if keep is not None:
+        best = keep(best)
     vectors: dict[str, np.ndarray] = {}
-    if index is not None:
+    if index is not None and settings.feed_mmr_lambda < 1.0:
         known, matrix = index.vectors_of([c.paper_id for c in best])
         vectors = dict(zip(known, matrix, strict=True))
     return ranking.mmr(best, vectors, lam=settings.feed_mmr_lambda, size=settings.feed_size)
 
 
-def _content(index, profile: list[dict[str, Any]], clusters: int) -> list[tuple[str, float, dict]]:
-    """Search the index once per interest cluster; each hit names the profile paper it is closest to."""
+def cf_hits(cf_model: LoadedCf, user_id: str, settings: Settings) -> list[tuple[str, float, dict]]:
+    """The user's FEED_SIZE best CF papers, without those far below the best (noise, not "readers like
+    you liked it"); [] for a user the model does not know."""
+    hits = cf_model.recommend(user_id, settings.feed_size)
+    floor = CF_RELATIVE_FLOOR * hits[0][1] if hits and hits[0][1] > 0 else float("inf")
+    return [(pid, s, {"kind": "liked_by_similar_readers", "detail": "readers with tastes like yours liked it"})
+            for pid, s in hits if s >= floor]
+
+
+def content_hits(index: LoadedIndex, profile: list[dict[str, Any]], settings: Settings
+                 ) -> list[tuple[str, float, dict]]:
+    """Search the index once per interest cluster (FEED_SIZE hits each, plus the profile's own papers);
+    each hit names the profile paper it is closest to. ``profile`` rows: paper_id, kind (star or read)."""
     kinds = {row["paper_id"]: row["kind"] for row in profile}
     member_ids, matrix = index.vectors_of([row["paper_id"] for row in profile])
     if not member_ids:
         return []
     # Stars count twice as much as reads in a cluster's centre.
-    weights = np.array([2.0 if kinds[pid] == "star" else 1.0 for pid in member_ids], dtype=np.float32)
-    centroids, _ = ranking.interest_centroids(matrix, weights, clusters)
+    star_weights = np.array([2.0 if kinds[pid] == "star" else 1.0 for pid in member_ids], dtype=np.float32)
+    centroids, _ = ranking.interest_centroids(matrix, star_weights, settings.feed_interest_clusters)
     hits: dict[str, float] = {}
-    for row in index.search(centroids, PER_INTEREST + len(member_ids)):
+    for row in index.search(centroids, settings.feed_size + len(member_ids)):
         for pid, score in row:
             hits[pid] = max(score, hits.get(pid, -1.0))
     own = set(member_ids)

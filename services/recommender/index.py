@@ -65,6 +65,15 @@ class LoadedIndex:
             index.hnsw.efSearch = ef_search
         return cls(version, embedder, index, paper_ids, {pid: i for i, pid in enumerate(paper_ids)}, vectors)
 
+    @classmethod
+    def in_memory(cls, index: object, paper_ids: list[str], vectors: np.ndarray, *, version: str, embedder: str,
+                  ef_search: int) -> LoadedIndex:
+        """An index just built by ``build`` (not written to disk): what the offline evaluation searches."""
+        if hasattr(index, "hnsw"):
+            index.hnsw.efSearch = ef_search
+        return cls(version, embedder, index, tuple(paper_ids), {pid: i for i, pid in enumerate(paper_ids)},
+                   np.ascontiguousarray(vectors, dtype=np.float32))
+
     @property
     def dim(self) -> int:
         return self.index.d

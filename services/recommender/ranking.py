@@ -112,6 +112,8 @@ def mmr(candidates: Sequence[Candidate], vectors: Mapping[str, np.ndarray], *, l
     pool = sorted(candidates, key=lambda c: (-c.score, c.paper_id))
     if not pool:
         return []
+    if lam >= 1.0 or not vectors:  # no diversity term: the loop below would pick in this very order
+        return pool[:size]
     top = pool[0].score or 1.0
     relevance = np.array([c.score / top for c in pool])
     dim = next((len(v) for v in vectors.values()), 0)

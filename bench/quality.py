@@ -1,0 +1,294 @@
+"""Offline recommendation quality of the real engine, under the corrected protocol.
+
+    .venv/bin/python bench/quality.py --data ../shared/data/citeulike-a/eval --split P1 --out bench/results/quality-P1.json
+
+Reads the plain evaluation format (items.jsonl; train-<split>.tsv and test-<split>.tsv with a
+``user_id<TAB>paper_id`` header; cold-items.txt for the cold split), then runs the service's own code:
+the configured embedder (``LsaEmbedder`` fitted on the catalogue as the worker fits it, or
+``MiniLmEmbedder``), the FAISS index built by ``index.build`` (HNSW above INDEX_EXACT_BELOW, as served),
+``cf.fit`` (the worker's training, holdout included) served through ``LoadedCf``, and the feed's own
+retrievers and ordering (``feed.content_hits``, ``feed.cf_hits``, ``feed.order``: blend, MMR). Settings
+are the service's defaults, read like the service reads them (environment; ``--set NAME=VALUE`` overrides).
+
+Papers: ``title``, ``abstract`` and ``categories`` are used when present; ``tags`` stand in for
+categories when a set has no categories (labels either way). A saved paper in train is a star.
+
+Rankers (each ranks FEED_SIZE = max M papers per user through ``feed.order``):
+- popularity: train saves per paper (the trending retriever's offline stand-in: the sets carry no times);
+- cf: the CF retriever alone; content / content-<embedder>: the content retriever alone;
+- hybrid: content + cf + popularity, weighted by FEED_WEIGHT_* — the feed as it runs;
+- seeded: hybrid for a user CF does not know yet (their papers given as seeds, before any retrain): the
+  first feed after ``PUT /v1/users/{id}`` with ``seed_papers``.
+
+``--validation`` never reads the test file: it holds out 20% (at least 1) of each train user's papers
+(users with 2 or more) and evaluates on those. That is what the defaults were tuned on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from services.config import Settings  # noqa: E402
+from services.recommender import cf, evaluation, feed  # noqa: E402
+from services.recommender import index as faiss_index  # noqa: E402
+from services.recommender.embedders import LsaEmbedder, MiniLmEmbedder, paper_text  # noqa: E402
+from services.recommender.index import LoadedIndex  # noqa: E402
+from services.recommender.ranking import Candidate  # noqa: E402
+
+CUTOFFS = {"P1": (20, 50, 100, 200, 300), "P10": (20, 50, 100, 200, 300), "cold": (20, 50, 100)}
+EMBEDDERS = ("tfidf-lsa", "minilm")
+Hits = list[tuple[str, float, dict]]
+
+
+def load_items(path: Path) -> list[dict]:
+    papers = []
+    with path.open() as fh:
+        for line in fh:
+            if line.strip():
+                item = json.loads(line)
+                papers.append({"id": str(item["id"]), "title": item.get("title") or "",
+                               "abstract": item.get("abstract") or "",
+                               "categories": item.get("categories") or item.get("tags") or []})
+    return papers
+
+
+def load_pairs(path: Path) -> dict[str, list[str]]:
+    pairs: dict[str, list[str]] = {}
+    with path.open() as fh:
+        next(fh)  # header
+        for line in fh:
+            if line.strip():
+                user, paper = line.rstrip("\n").split("\t")
+                pairs.setdefault(user, []).append(paper)
+    return pairs
+
+
+def carve_validation(train: dict[str, list[str]], keep: int = 0, seed: int = 20261127
+                     ) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """(train minus holdout, holdout): 20% (at least 1) of the papers of each user with 2 or more, or,
+    with ``keep``, all but ``keep`` random papers of each user with more (``keep=1`` mimics P1)."""
+    rng = np.random.default_rng(seed)
+    kept, held = {}, {}
+    for user, papers in train.items():
+        if len(papers) < 2 or (keep and len(papers) <= keep):
+            kept[user] = papers
+            continue
+        order = rng.permutation(len(papers))
+        n = len(papers) - keep if keep else max(1, int(round(0.2 * len(papers))))
+        held[user] = [papers[i] for i in order[:n]]
+        kept[user] = [papers[i] for i in order[n:]]
+    if not held:
+        raise SystemExit("--validation: no train user has 2 papers, nothing to hold out")
+    return kept, held
+
+
+def embed(papers: list[dict], name: str, settings: Settings) -> tuple[np.ndarray, str, float]:
+    started = time.perf_counter()
+    texts = [paper_text(p) for p in papers]
+    if name == "minilm":
+        embedder = MiniLmEmbedder()
+    else:  # as the worker does: fitted on the whole catalogue
+        embedder = LsaEmbedder.fit(texts, dimensions=settings.lsa_dimensions, version="offline")
+    vectors = embedder.embed(texts)
+    return vectors, embedder.name, time.perf_counter() - started
+
+
+def content_index(ids: list[str], vectors: np.ndarray, embedder: str, settings: Settings,
+                  candidates: list[str] | None) -> LoadedIndex:
+    """The served index over ``candidates`` (default: every paper). Profile vectors are looked up among
+    all papers: the cold split scores only the new papers, but users' profiles are older ones."""
+    rows = list(range(len(ids))) if candidates is None else _rows(ids, candidates)
+    built, _ = faiss_index.build(vectors[rows], exact_below=settings.index_exact_below, hnsw_m=settings.hnsw_m)
+    searchable = LoadedIndex.in_memory(built, [ids[r] for r in rows], vectors[rows], version="offline",
+                                       embedder=embedder, ef_search=settings.hnsw_ef_search)
+    if candidates is None:
+        return searchable
+    return LoadedIndex(searchable.version, embedder, built, searchable.paper_ids,
+                       {pid: i for i, pid in enumerate(ids)}, np.ascontiguousarray(vectors))
+
+
+def _rows(ids: list[str], wanted: list[str]) -> list[int]:
+    position = {pid: i for i, pid in enumerate(ids)}
+    return [position[pid] for pid in wanted if pid in position]
+
+
+def train_cf(train: dict[str, list[str]], settings: Settings) -> tuple[cf.LoadedCf, dict]:
+    """The worker's training (``cf.fit``, its holdout included) on train saves as stars."""
+    users = list(train)
+    items = sorted({p for papers in train.values() for p in papers})
+    column = {p: i for i, p in enumerate(items)}
+    rows = [u for u, papers in enumerate(train.values()) for _ in papers]
+    cols = [column[p] for papers in train.values() for p in papers]
+    star = float(settings.event_weights.get("star", 1.0))
+    matrix = sp.csr_matrix((np.full(len(rows), star, dtype=np.float32), (rows, cols)),
+                           shape=(len(users), len(items)), dtype=np.float32)
+    matrix.sum_duplicates()
+    model = cf.fit(cf.Interactions(users, items, matrix), settings)
+    return cf.LoadedCf.from_model(model, "offline"), model.metrics
+
+
+def rank_all(users: list[str], retrieve: Callable[[str], dict[str, Hits]], train: dict[str, list[str]],
+             settings: Settings, index: LoadedIndex | None, keep: set[str] | None) -> dict[str, list[str]]:
+    """Every user's ranked list through the feed's own ``order`` (blend, shortlist, MMR)."""
+    def allowed(best: list[Candidate]) -> list[Candidate]:
+        return [c for c in best if c.paper_id in keep]
+
+    out = {}
+    for user in users:
+        ranked = feed.order(retrieve(user), settings, unwanted=train.get(user, ()), index=index,
+                            keep=None if keep is None else allowed)
+        out[user] = [c.paper_id for c in ranked]
+    return out
+
+
+def run(args: argparse.Namespace) -> dict:
+    environ = dict(os.environ)
+    for assignment in args.set:
+        name, _, value = assignment.partition("=")
+        environ[name] = value
+    settings = Settings.from_env(environ)
+    cutoffs = CUTOFFS[args.split]
+    # The service's feed, asked for max(M) items: recall@M for M <= FEED_SIZE is exactly what it serves.
+    settings = settings.replace(feed_size=max(settings.feed_size, max(cutoffs)))
+    data = Path(args.data)
+    papers = load_items(data / "items.jsonl")
+    ids = [p["id"] for p in papers]
+    train = load_pairs(data / f"train-{args.split}.tsv")
+    if args.validation:
+        train, test = carve_validation(train, keep=args.validation_keep)
+    else:
+        test = load_pairs(data / f"test-{args.split}.tsv")
+    candidates = None
+    if args.split == "cold":
+        candidates = [line.strip() for line in (data / "cold-items.txt").read_text().split() if line.strip()]
+    keep = None if candidates is None else set(candidates)
+    users = sorted(u for u, items in test.items() if items)
+    if args.users and args.users < len(users):
+        users = sorted(np.random.default_rng(0).choice(users, args.users, replace=False).tolist())
+    timings: dict[str, float] = {}
+    results: dict[str, dict] = {}
+    started = time.perf_counter()
+
+    def record(name: str, rankings: dict[str, list[str]], seconds: float) -> None:
+        scores = evaluation.evaluate(rankings, {u: test[u] for u in users}, train, cutoffs=cutoffs)
+        results[name] = {**{k: round(v, 4) for k, v in scores.items() if k != "users"}, "users": scores["users"]}
+        timings[name] = round(seconds, 1)
+        print(f"  {name}: {seconds:.1f}s", file=sys.stderr, flush=True)
+
+    t = time.perf_counter()
+    counts = Counter(p for papers in train.values() for p in papers)
+    popular = [(pid, float(n), {"kind": "trending", "detail": "popular"}) for pid, n in counts.most_common()]
+    if keep is not None:
+        popular = [hit for hit in popular if hit[0] in keep]
+
+    def by_popularity(user: str) -> dict[str, Hits]:
+        return {"trending": popular[: settings.feed_size + len(train.get(user, ()))]}
+
+    if "popularity" in args.models:
+        record("popularity", rank_all(users, by_popularity, train, settings, None, keep), time.perf_counter() - t)
+
+    t = time.perf_counter()
+    cf_model, cf_metrics = train_cf(train, settings)
+    timings["cf_fit"] = round(time.perf_counter() - t, 1)
+    if "cf" in args.models:
+        t = time.perf_counter()
+        record("cf", rank_all(users, lambda u: {"cf": feed.cf_hits(cf_model, u, settings)}, train, settings,
+                              None, keep), time.perf_counter() - t)
+
+    profile = {u: [{"paper_id": p, "kind": "star"} for p in saved] for u, saved in train.items()}
+    trending_depth = feed.TRENDING_CANDIDATES  # the hybrid's popularity list is as deep as the feed's
+    embedders = [e for e in EMBEDDERS if f"content-{e}" in args.models or
+                 (e == settings.embedder and {"content", "hybrid", "seeded"} & set(args.models))]
+    for name in embedders:
+        vectors, embedder_name, seconds = embed(papers, name, settings)
+        timings[f"embed-{name}"] = round(seconds, 1)
+        print(f"  embedded {len(papers)} papers with {embedder_name} in {seconds:.1f}s", file=sys.stderr, flush=True)
+        t = time.perf_counter()
+        index = content_index(ids, vectors, embedder_name, settings, candidates)
+        timings[f"index-{name}"] = round(time.perf_counter() - t, 1)
+        def content(user: str, index: LoadedIndex = index) -> Hits:
+            return feed.content_hits(index, profile.get(user, []), settings)
+
+        t = time.perf_counter()
+        record(f"content-{name}", rank_all(users, lambda u: {"content": content(u)}, train, settings, index, keep),
+               time.perf_counter() - t)
+        if name != settings.embedder:
+            continue
+        results["content"] = results[f"content-{name}"]
+
+        def hybrid(user: str, with_cf: bool = True) -> dict[str, Hits]:
+            hits = {"content": content(user), "trending": popular[:trending_depth]}
+            if with_cf:
+                hits["cf"] = feed.cf_hits(cf_model, user, settings)
+            return hits
+
+        if "hybrid" in args.models:
+            t = time.perf_counter()
+            record("hybrid", rank_all(users, hybrid, train, settings, index, keep), time.perf_counter() - t)
+        if "seeded" in args.models:
+            t = time.perf_counter()
+            record("seeded", rank_all(users, lambda u: hybrid(u, with_cf=False), train, settings, index, keep),
+                   time.perf_counter() - t)
+    timings["total"] = round(time.perf_counter() - started, 1)
+    engine = {name: getattr(settings, name) for name in (
+        "embedder", "lsa_dimensions", "index_exact_below", "hnsw_m", "hnsw_ef_search", "cf_algorithm",
+        "cf_factors", "cf_iterations", "cf_regularization", "cf_alpha", "feed_weight_content", "feed_weight_cf",
+        "feed_weight_trending", "feed_mmr_lambda", "feed_interest_clusters")}
+    return {"data": str(data), "split": args.split, "validation": args.validation,
+            "validation_keep": args.validation_keep, "users": len(users),
+            "papers": len(papers), "results": results, "seconds": timings, "cf_holdout": cf_metrics,
+            "settings": engine, "overrides": args.set}
+
+
+def print_table(report: dict) -> None:
+    names = list(next(iter(report["results"].values())).keys()) if report["results"] else []
+    names = [n for n in names if n != "users"]
+    print(f"{report['split']}{' (validation)' if report['validation'] else ''}: {report['users']} users, "
+          f"{report['papers']} papers, {report['seconds'].get('total')}s")
+    print(f"| model | {' | '.join(names)} |")
+    print(f"|---|{'---|' * len(names)}")
+    for model, scores in report["results"].items():
+        print(f"| {model} | {' | '.join(f'{scores[n]:.4f}' for n in names)} |")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", required=True, help="folder with items.jsonl, train-*.tsv, test-*.tsv")
+    parser.add_argument("--split", required=True, choices=sorted(CUTOFFS))
+    parser.add_argument("--out", help="write the results as JSON here")
+    parser.add_argument("--models", default="popularity,cf,content,hybrid,seeded",
+                        help="comma-separated: popularity, cf, content, content-tfidf-lsa, content-minilm, "
+                             "hybrid, seeded")
+    parser.add_argument("--validation", action="store_true",
+                        help="evaluate on a holdout carved from train (for tuning); the test file is not read")
+    parser.add_argument("--validation-keep", type=int, default=0, metavar="N",
+                        help="with --validation: hold out all but N papers per user (1 mimics P1)")
+    parser.add_argument("--users", type=int, default=0, help="evaluate a random sample of this many users")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="override a setting, as its environment variable (e.g. FEED_WEIGHT_CF=0.5)")
+    args = parser.parse_args(argv)
+    args.models = [m.strip() for m in args.models.split(",") if m.strip()]
+    report = run(args)
+    print_table(report)
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(json.dumps(report, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
