@@ -7,7 +7,9 @@ from functools import cache
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from schemas.common import Body, BoundedString
+from schemas.common import Body, BoundedList, BoundedString, ClientId
+
+MAX_SEED_PAPERS = 100
 
 
 @cache
@@ -26,6 +28,9 @@ class UserIn(Body):
     email = fields.Email(validate=validate.Length(max=320), allow_none=True, load_default=None)
     name = BoundedString(200, allow_none=True, load_default=None)
     timezone = fields.String(validate=_validate_timezone, load_default="UTC")
+    seed_papers = BoundedList(ClientId(), MAX_SEED_PAPERS, load_default=None, metadata={
+        "description": f"Up to {MAX_SEED_PAPERS} paper ids the user is interested in: starred at once (context "
+                       "source=seed), so the first feed already reflects them. Write-only, additive, idempotent."})
 
 
 class UserCounts(Schema):

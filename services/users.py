@@ -8,14 +8,35 @@ from typing import Any
 import psycopg
 
 from services import pagination
-from services.errors import NotFound
+from services.errors import InvalidInput, NotFound
 from services.store import events as events_store
+from services.store import papers as papers_store
 from services.store import users as store
+
+SEED_SOURCE = "seed"
 
 
 def upsert(conn: psycopg.Connection, user_id: str, fields: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """Create or replace the profile; ``seed_papers`` (optional) are starred for the user.
+
+    Seeds are star events with context {"source": "seed"} and event id ``seed:<paper_id>``: they show in
+    the user's stars, feed the content profile on the very next feed request, and reach CF at its next
+    retrain. Sending the same seeds again changes nothing (duplicate event ids), and a seed the user has
+    since unstarred stays unstarred. If any seed is not a visible paper, nothing at all is stored.
+    """
+    seeds = list(dict.fromkeys(fields.get("seed_papers") or ()))
+    if seeds:
+        visible = papers_store.visible_by_ids(conn, seeds)
+        missing = [pid for pid in seeds if pid not in visible]
+        if missing:
+            raise InvalidInput("seed_papers", f"unknown papers: {', '.join(missing[:10])}"
+                                              f"{' …' if len(missing) > 10 else ''}")
     row, created = store.upsert(conn, user_id, email=fields.get("email"), name=fields.get("name"),
                                 timezone=fields.get("timezone") or "UTC")
+    if seeds:
+        now = dt.datetime.now(dt.UTC)
+        events_store.ingest(conn, [{"user_id": user_id, "paper_id": pid, "type": "star", "event_id": f"seed:{pid}",
+                                    "occurred_at": now, "context": {"source": SEED_SOURCE}} for pid in seeds])
     return {**row, "counts": store.counts(conn, user_id)}, created
 
 

@@ -95,3 +95,25 @@ def test_me_mirror_works_with_a_user_token(client, headers, user_token):
     assert client.get("/v1/me/export", headers=me).get_json()["user"]["id"] == "ada"
     assert client.delete("/v1/me", headers=me).status_code == 204
     assert client.get("/v1/users/ada", headers=headers["read"]).status_code == 404
+
+
+def test_seed_papers_are_stars_recorded_once(client, headers, clean_db):
+    client.put("/v1/papers/p1", json=PAPER, headers=headers["write"])
+    client.put("/v1/papers/p2", json=PAPER, headers=headers["write"])
+    body = {"seed_papers": ["p1", "p2", "p1"]}
+    first = client.put("/v1/users/seedy", json=body, headers=headers["write"])
+    assert first.status_code == 201 and first.get_json()["counts"]["stars"] == 2
+    again = client.put("/v1/users/seedy", json=body, headers=headers["write"])
+    assert again.status_code == 200 and again.get_json()["counts"] == first.get_json()["counts"]
+    with clean_db.connection() as conn:
+        rows = conn.execute("SELECT paper_id, context FROM events WHERE user_id = 'seedy' ORDER BY paper_id").fetchall()
+    assert [(r["paper_id"], r["context"]) for r in rows] == [("p1", {"source": "seed"}), ("p2", {"source": "seed"})]
+
+
+@pytest.mark.parametrize("seeds", [["p1", "nope"], [f"p{i}" for i in range(101)], ["p1", ""], "p1"])
+def test_bad_seed_papers_store_nothing(client, headers, seeds):
+    client.put("/v1/papers/p1", json=PAPER, headers=headers["write"])
+    response = client.put("/v1/users/unseeded", json={"seed_papers": seeds}, headers=headers["write"])
+    assert response.status_code == 422, response.get_json()
+    assert any(key.startswith("seed_papers") for key in response.get_json()["errors"])
+    assert client.get("/v1/users/unseeded", headers=headers["read"]).status_code == 404

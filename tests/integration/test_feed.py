@@ -200,3 +200,15 @@ def test_old_feeds_are_pruned_and_their_cursors_expire(client, headers, catalogu
     assert prune_snapshots(clean_db, engine_settings) == {"deleted": 1}
     assert client.get(f"/v1/users/p/feed?cursor={old['next_cursor']}", headers=headers["read"]).status_code == 422
     assert client.get(f"/v1/users/p/feed?cursor={fresh['next_cursor']}", headers=headers["read"]).status_code == 200
+
+
+def test_seed_papers_shape_the_very_first_feed(client, headers, catalogue):
+    seeds = [catalogue[10]["id"], catalogue[200]["id"]]
+    response = client.put("/v1/users/seeded", json={"name": "S", "seed_papers": seeds}, headers=headers["write"])
+    assert response.status_code == 201 and response.get_json()["counts"]["stars"] == 2
+    stars = client.get("/v1/users/seeded/stars", headers=headers["read"]).get_json()["items"]
+    assert {s["paper"]["id"] for s in stars} == set(seeds)
+    body = feed(client, headers["read"], user="seeded", limit=20)
+    anchors = {r["paper_id"] for i in body["items"] for r in i["reasons"] if r["kind"] == "similar_to_starred"}
+    assert anchors == set(seeds)  # both seeded interests show up on the first page
+    assert not set(seeds) & {i["paper"]["id"] for i in body["items"]}

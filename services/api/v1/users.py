@@ -24,7 +24,8 @@ blp = Blueprint("users", __name__, url_prefix="/v1", description="Users, their s
 @blp.response(200, UserDetail, description="Updated")
 @blp.alt_response(201, schema=UserDetail, description="Created")
 def put_user(fields, user_id):
-    """Create or replace a user's profile."""
+    """Create or replace a user's profile; `seed_papers` (up to 100 ids) are starred at once, so the first
+    feed already reflects them (unknown ids: 422, nothing stored)."""
     user, created = users.upsert(conn(), user_id, fields)
     return user, 201 if created else 200
 
