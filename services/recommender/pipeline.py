@@ -140,16 +140,62 @@ def rebuild_index(db: Database, artifacts: ArtifactStore, settings: Settings) ->
 
         path = artifacts.publish(INDEX_KIND, version, write)
         seconds = round(time.perf_counter() - started, 3)
+        metrics: dict[str, Any] = {"build_seconds": seconds}
+        if paper_ids:
+            loaded = faiss_index.LoadedIndex.in_memory(index, paper_ids, vectors, version=version,
+                                                       embedder=embedder_name, ef_search=settings.hnsw_ef_search)
+            metrics.update(index_holdout(db, loaded, settings))
         with db.connection() as conn:
             models.publish(conn, kind=INDEX_KIND, version=version, path=str(path),
                            params={"embedder": embedder_name, "papers": len(paper_ids), "type": index_type,
                                    "dim": int(vectors.shape[1])},
-                           metrics={"build_seconds": seconds})
+                           metrics=metrics)
             live = {models.live(conn, INDEX_KIND)["version"]}
             if embedder_name.startswith(f"{LSA_FAMILY}:"):
                 embeddings.drop_other_versions(conn, LSA_FAMILY, keep=embedder_name)
         artifacts.prune(INDEX_KIND, keep=settings.artifacts_kept, protect=live)
         return {"indexed": len(paper_ids), "version": version, "type": index_type, "seconds": seconds}
+
+
+def index_holdout(db: Database, index: faiss_index.LoadedIndex, settings: Settings) -> dict[str, Any]:
+    """Offline metrics of a new index, recorded with it:
+
+    - ``recall@20``: the feed's content retriever on a holdout drawn exactly as CF's (``cf.split_holdout``,
+      same seed, over the same interactions), so it reads side by side with the CF model's ``recall@20``;
+    - ``ann_recall@10`` (HNSW only): share of the exact 10 nearest neighbours the index returns, on up to
+      200 papers' own vectors.
+    """
+    from services.recommender import feed  # here, not at the top: feed → serving → this module
+
+    started = time.perf_counter()
+    metrics: dict[str, Any] = {}
+    with db.connection() as conn:
+        interactions = cf.load_interactions(conn, settings.event_weights)
+    train, hidden = cf.split_holdout(interactions.matrix)
+    if hidden:
+        star = float(settings.event_weights.get("star", 1.0))
+        probe = settings.replace(feed_size=cf.EVAL_K)
+        found = 0
+        for user, item in hidden.items():
+            row = slice(train.indptr[user], train.indptr[user + 1])
+            profile = [{"paper_id": interactions.items[c], "kind": "star" if w >= star else "read"}
+                       for c, w in zip(train.indices[row], train.data[row], strict=True)]
+            seen = {p["paper_id"] for p in profile}
+            hits = sorted(((s, pid) for pid, s, _ in feed.content_hits(index, profile, probe) if pid not in seen),
+                          reverse=True)[: cf.EVAL_K]
+            found += interactions.items[item] in {pid for _, pid in hits}
+        metrics.update({"recall@20": round(found / len(hidden), 4), "holdout_users": len(hidden)})
+    if hasattr(index.index, "hnsw"):
+        sample = np.random.default_rng(0).choice(len(index.paper_ids), min(200, len(index.paper_ids)), replace=False)
+        queries = np.asarray(index.vectors[sample])
+        k = min(10, len(index.paper_ids))
+        agree = 0
+        for query, hits in zip(queries, index.search(queries, k), strict=True):
+            exact = np.argpartition(-(index.vectors @ query), k - 1)[:k]  # one row at a time: bounded memory
+            agree += len({index.paper_ids[i] for i in exact} & {pid for pid, _ in hits})
+        metrics["ann_recall@10"] = round(agree / (k * len(queries)), 4)
+    metrics["eval_seconds"] = round(time.perf_counter() - started, 3)
+    return metrics
 
 
 def _current_embedder_name(db: Database, settings: Settings) -> str | None:

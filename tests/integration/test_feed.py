@@ -212,3 +212,16 @@ def test_seed_papers_shape_the_very_first_feed(client, headers, catalogue):
     anchors = {r["paper_id"] for i in body["items"] for r in i["reasons"] if r["kind"] == "similar_to_starred"}
     assert anchors == set(seeds)  # both seeded interests show up on the first page
     assert not set(seeds) & {i["paper"]["id"] for i in body["items"]}
+
+
+def test_every_index_version_records_its_holdout_metrics(client, headers, catalogue, clean_db, engine_settings):
+    batch = _communities(catalogue, users_per_side=20)
+    events(client, headers["write"], *batch[:1000])
+    hnsw = engine_settings.replace(index_exact_below=0)
+    built = pipeline.rebuild_index(clean_db, ArtifactStore(hnsw.artifacts), hnsw)
+    with clean_db.connection() as conn:
+        row = models.live(conn, "index")
+    assert row["version"] == built["version"] and row["params"]["type"].startswith("hnsw")
+    metrics = row["metrics"]
+    assert metrics["holdout_users"] == 40 and 0.0 <= metrics["recall@20"] <= 1.0
+    assert metrics["ann_recall@10"] >= 0.9
