@@ -32,9 +32,10 @@ def bar_chart(title: str, days: Sequence[dt.date], values: Sequence[float], *, p
             f'height="{h:.1f}"><title>{escape(day.isoformat())}: {escape(fmt(value))}</title></rect>'
         )
     if days:
-        for i in {0, len(days) // 2, len(days) - 1}:
-            x = PAD_LEFT + i * step + step / 2
-            parts.append(f'<text x="{x:.1f}" y="{HEIGHT - 6}" class="axis" text-anchor="middle">'
+        # First, middle and last day; the outer labels are anchored inwards so they are never cut off.
+        for i, anchor in sorted({0: "start", len(days) // 2: "middle", len(days) - 1: "end"}.items()):
+            x = PAD_LEFT + i * step + {"start": 0, "middle": step / 2, "end": step}[anchor]
+            parts.append(f'<text x="{x:.1f}" y="{HEIGHT - 6}" class="axis" text-anchor="{anchor}">'
                          f'{escape(days[i].strftime("%b %d"))}</text>')
     parts.append(f'<text x="2" y="{PAD_TOP + inner_h}" class="axis">0</text></svg>')
     return Markup("".join(parts))

@@ -13,7 +13,7 @@ from wtforms import (
     TextAreaField,
     widgets,
 )
-from wtforms.validators import URL, DataRequired, Length, Optional
+from wtforms.validators import URL, DataRequired, Length, Optional, ValidationError
 
 from services import jobs, keys
 from services.dashboard.accounts import MAX_PASSWORD
@@ -55,4 +55,9 @@ class KeyForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     scopes = SelectMultipleField("Scopes", choices=list(keys.SCOPES), default=["read"],
                                  widget=widgets.ListWidget(prefix_label=False),
-                                 option_widget=widgets.CheckboxInput(), validators=[DataRequired()])
+                                 option_widget=widgets.CheckboxInput())
+
+    def validate_scopes(self, field: SelectMultipleField) -> None:
+        # Not DataRequired: that renders `required` on every checkbox, and a browser then insists on all.
+        if not field.data:
+            raise ValidationError("choose at least one scope")

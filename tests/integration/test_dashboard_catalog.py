@@ -3,10 +3,13 @@
 import io
 import json
 import re
+import secrets
 
 import pytest
+import redis
 
 from services.api import create_app
+from services.jobs import TaskClient
 from tests.helpers import wait_until
 from tests.integration import dashboard_support as ds
 from tests.integration.dashboard_support import *  # noqa: F403 (fixtures)
@@ -102,7 +105,9 @@ def test_delete_asks_for_confirmation_first(admin_client, catalogue, clean_db):
     assert pid in _ids(admin_client.get("/admin/papers?status=deleted").get_data(as_text=True))
 
 
-def test_import_a_jsonl_file_and_follow_its_progress(admin_client, clean_db):
+def test_import_a_jsonl_file_and_follow_its_progress(app, admin_client, clean_db, engine_settings):
+    queue = f"test-{secrets.token_hex(4)}"  # the embedding job it asks for goes nowhere near a worker
+    app.extensions["paperfeed.tasks"] = TaskClient(engine_settings.redis_url, queue=queue)
     lines = [json.dumps({"id": f"imp{i}", "title": f"Imported paper {i}"}) for i in range(3)] + ["{not json"]
     upload = (io.BytesIO("\n".join(lines).encode()), "papers.jsonl")
     response = ds.post(admin_client, "/admin/papers/import", {"file": upload},
@@ -116,6 +121,9 @@ def test_import_a_jsonl_file_and_follow_its_progress(admin_client, clean_db):
     assert _row(clean_db, "SELECT stored, rejected, created FROM paper_imports") == {"stored": 3, "rejected": 1,
                                                                                      "created": 3}
     assert [a[1] for a in _audit(clean_db)] == ["papers.import"]
+    embed = wait_until(lambda: _row(clean_db, "SELECT job, requested_by FROM job_runs"), 10, message="embed queued")
+    assert embed["job"] == "ml.embed" and embed["requested_by"].startswith("dashboard:import:")
+    redis.Redis.from_url(engine_settings.redis_url).delete(queue)
     assert "papers.jsonl" in admin_client.get("/admin/papers/import").get_data(as_text=True)
 
 
