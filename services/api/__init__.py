@@ -7,7 +7,7 @@ import logging
 from flask import Flask
 from flask_swagger_ui import get_swaggerui_blueprint
 
-from services.api import errors, health, security, transaction, v1
+from services.api import errors, health, request_context, security, transaction, v1
 from services.api.metrics import ApiMetrics
 from services.config import Settings
 from services.dashboard import web as dashboard
@@ -28,7 +28,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     ``settings.database_url`` (each process opens its own on first use, so forking servers are safe).
     """
     settings = settings or Settings.from_env()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    request_context.install_log_records()  # before any handler formats %(request_id)s
+    logging.basicConfig(level=settings.log_level, format=request_context.LOG_FORMAT)
     database_url = settings.require("database_url")
     db = db or Database(database_url, min_size=settings.db_pool_min, max_size=settings.db_pool_max,
                         timeout=settings.db_timeout_seconds)
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer",
                                                    "description": "A service key (pf_...) or a user token (pfu_...)"})
     errors.register_error_handlers(app)
+    request_context.init_app(app)  # first before_request hook: the id exists before limits and auth run
     transaction.init_app(app)
     security.init_rate_limits(app, settings)
     api.register_blueprint(health.blp)
