@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint clean chromium
+.PHONY: install run test lint security clean chromium
 
 ## install: create .venv and install Paperfeed with its test tools (does nothing when up to date)
 install: $(STAMP)
@@ -23,8 +23,12 @@ run: install
 lint: install
 	$(BIN)/ruff check .
 
-## test: lint, then the whole suite against real PostgreSQL, Redis and Celery workers
-test: install lint chromium
+## security: bandit over our code and pip-audit over the installed dependencies (skips, saying so, offline)
+security: install
+	$(BIN)/python -m tests.security.audit
+
+## test: lint, security, then the whole suite against real PostgreSQL, Redis and Celery workers
+test: install lint security chromium
 	PAPERFEED_DATA_DIR=$${PAPERFEED_DATA_DIR:-.paperfeed/test} \
 		$(BIN)/paperfeed run-with-services -- $(BIN)/python -m pytest $(PYTEST_ARGS)
 

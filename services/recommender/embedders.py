@@ -84,7 +84,7 @@ class LsaEmbedder:
     def load(cls, directory: Path) -> LsaEmbedder:
         # Our own artifact, written by our own worker: pickle is the format scikit-learn supports.
         with (directory / "lsa.pickle").open("rb") as fh:
-            state = pickle.load(fh)  # noqa: S301
+            state = pickle.load(fh)  # noqa: S301  # nosec B301
         return cls(state["vectorizer"], state["svd"], state["version"])
 
 
