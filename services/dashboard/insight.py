@@ -14,7 +14,6 @@ from services.recommender.feed import FeedRequest, rank
 from services.recommender.serving import LiveModels
 from services.store import dashboard as dashboard_store
 from services.store import dashboard_lists as lists
-from services.store import events as events_store
 from services.store import papers as papers_store
 from services.store import stats
 from services.store import users as users_store
@@ -22,7 +21,7 @@ from services.store import users as users_store
 PERIODS = (7, 30, 90)
 FEED_ENDPOINTS = ("/v1/users/<user_id>/feed", "/v1/me/feed")
 SIMILAR_SHOWN = 10
-USER_LIST_SHOWN = 20
+SUBSCRIPTIONS_SHOWN = 100
 
 
 def overview(conn: psycopg.Connection, settings: Settings, *, days: int) -> dict[str, Any]:
@@ -115,18 +114,12 @@ def paper_page(conn: psycopg.Connection, live: LiveModels, paper_id: str) -> dic
 
 
 def user_page(conn: psycopg.Connection, user_id: str) -> dict[str, Any]:
-    """A user's profile, counts, latest stars, reads, subscriptions and alerts."""
+    """A user's profile, counts and subscriptions (at most SUBSCRIPTIONS_SHOWN: a person has a few)."""
     user = users_store.get(conn, user_id)
     if user is None:
         raise NotFound(f"no user {user_id}")
-    return {
-        "user": user,
-        "counts": users_store.counts(conn, user_id),
-        "stars": events_store.starred_papers(conn, user_id, after=None, limit=USER_LIST_SHOWN),
-        "reads": lists.user_reads(conn, user_id, after=None, limit=USER_LIST_SHOWN),
-        "subscriptions": lists.user_subscriptions(conn, user_id, limit=USER_LIST_SHOWN),
-        "alerts": lists.alerts(conn, user_id=user_id, after=None, limit=USER_LIST_SHOWN),
-    }
+    return {"user": user, "counts": users_store.counts(conn, user_id),
+            "subscriptions": lists.user_subscriptions(conn, user_id, limit=SUBSCRIPTIONS_SHOWN)}
 
 
 def user_feed(conn: psycopg.Connection, live: LiveModels, settings: Settings, user_id: str,

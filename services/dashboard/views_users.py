@@ -19,6 +19,7 @@ from services.dashboard.web import (
     settings,
 )
 from services.store import dashboard_lists as lists
+from services.store import events as events_store
 
 bp = area("users")
 
@@ -38,7 +39,15 @@ def user(user_id: str) -> str:
     page = insight.user_page(conn(), user_id)
     size = max(1, min(request.args.get("feed", 20, type=int), settings().feed_size))
     feed = insight.user_feed(conn(), live_models(), settings(), user_id, size)
-    return render("user.html", feed=feed, feed_size=size, max_feed=settings().feed_size, **page)
+    # Three lists on one page, each paged by its own cursor parameter.
+    stars = paged("admin.user.stars", lambda after, limit: events_store.starred_papers(
+        conn(), user_id, after=after, limit=limit), lambda r: (r["starred_at"], r["id"]), param="stars")
+    reads = paged("admin.user.reads", lambda after, limit: lists.user_reads(
+        conn(), user_id, after=after, limit=limit), lambda r: (r["occurred_at"], r["id"]), param="reads")
+    alerts = paged("admin.user.alerts", lambda after, limit: lists.alerts(
+        conn(), user_id=user_id, after=after, limit=limit), lambda r: (r["created_at"], r["id"]), param="alerts")
+    return render("user.html", feed=feed, feed_size=size, max_feed=settings().feed_size, stars=stars,
+                  reads=reads, alerts=alerts, **page)
 
 
 @bp.route("/users/<user_id>/delete", methods=["POST"])

@@ -137,33 +137,35 @@ def render(template: str, **context: Any) -> str:
     return render_template(f"dashboard/{template}", me=g.get("operator"), **context)
 
 
-def page_request(kind: str, arity: int = 2) -> pagination.PageRequest:
-    """The page asked for by ?cursor=&limit= (limit capped by PAGE_LIMIT_MAX); 400 for a foreign cursor."""
+def page_request(kind: str, param: str = "cursor") -> pagination.PageRequest:
+    """The page asked for by ?<param>=&limit= (limit capped by PAGE_LIMIT_MAX); 400 for a foreign cursor."""
     s = settings()
     limit = request.args.get("limit", type=int)
     try:
-        return pagination.page_request(kind, request.args.get("cursor") or None,
-                                       max(1, limit) if limit is not None else None, arity=arity,
+        return pagination.page_request(kind, request.args.get(param) or None,
+                                       max(1, limit) if limit is not None else None, arity=2,
                                        default_limit=s.page_limit_default, max_limit=s.page_limit_max)
     except (pagination.InvalidCursor, pagination.LimitTooLarge) as exc:
         abort(400, description=f"bad page: {exc}")
 
 
-def paged(kind: str, fetch: Callable[[tuple | None, int], list[T]], key: Callable[[T], Sequence[Any]]
-          ) -> tuple[list[T], str | None]:
-    """One page of a keyset list: ``fetch(after, limit + 1)`` → (rows shown, link to the next page or None)."""
-    request_page = page_request(kind)
+def paged(kind: str, fetch: Callable[[tuple | None, int], list[T]], key: Callable[[T], Sequence[Any]], *,
+          param: str = "cursor") -> tuple[list[T], str | None]:
+    """One page of a keyset list: ``fetch(after, limit + 1)`` → (rows shown, link to the next page or None).
+
+    ``param`` names the query parameter carrying this list's cursor, so one page can hold several lists."""
+    request_page = page_request(kind, param)
     rows, cursor = pagination.paginate(kind, fetch(request_page.after, request_page.limit + 1),
                                        request_page.limit, key)
     if cursor is None:
         return rows, None
     return rows, url_for(request.endpoint, **{**(request.view_args or {}), **request.args.to_dict(),
-                                              "cursor": cursor})
+                                              param: cursor})
 
 
-def first_page_url() -> str:
-    """This list's URL without its cursor (filters kept)."""
-    args = {k: v for k, v in request.args.to_dict().items() if k != "cursor"}
+def first_page_url(param: str = "cursor") -> str:
+    """This page's URL without the cursor ``param`` (filters and other lists' cursors kept)."""
+    args = {k: v for k, v in request.args.to_dict().items() if k != param}
     return url_for(request.endpoint, **{**(request.view_args or {}), **args})
 
 

@@ -50,9 +50,10 @@ def test_user_page_shows_their_feed_with_every_reason(admin_client, reader, head
     api_feed = reader.get("/v1/users/alice/feed?limit=30", headers=headers["read"]).get_json()
     assert shown == [item["paper"]["id"] for item in api_feed["items"]]  # ranked as the API ranks it
     assert "similar to “" in html and "which you starred" in html
-    stars, reads = html.split("Latest stars")[1].split("Latest reads")
-    assert f'/admin/papers/{catalogue[0]["id"]}"' in stars and f'/admin/papers/{catalogue[1]["id"]}"' in stars
-    assert f'/admin/papers/{catalogue[2]["id"]}"' in reads.split("Subscriptions")[0]
+    stars, reads = html.split('<ul id="stars">')[1], html.split('<ul id="reads">')[1]
+    assert f'/admin/papers/{catalogue[0]["id"]}"' in stars.split("</ul>")[0]
+    assert f'/admin/papers/{catalogue[1]["id"]}"' in stars.split("</ul>")[0]
+    assert f'/admin/papers/{catalogue[2]["id"]}"' in reads.split("</ul>")[0]
     with clean_db.connection() as conn:  # looking stored one feed: the API's, not the dashboard's
         assert conn.execute("SELECT count(*) AS n FROM feeds").fetchone()["n"] == 1
 
@@ -77,3 +78,15 @@ def test_delete_a_user_after_confirmation(admin_client, reader, clean_db):
     assert entry == {"operator_email": ds.ADMIN, "action": "user.delete", "target": "alice",
                      "detail": {"events": 3, "stars": 2}}
     assert ds.post(admin_client, "/admin/users/alice/delete", {"confirm": "yes"}).status_code == 404
+
+
+def test_stars_reads_and_alerts_page_separately(admin_client, reader, catalogue):
+    def starred(html):
+        return re.findall(r'<li><a href="/admin/papers/([^"]+)"', html.split('<ul id="stars">')[1].split("</ul>")[0])
+
+    first = admin_client.get("/admin/users/alice?limit=1&feed=1").get_data(as_text=True)
+    next_stars = re.search(r'href="([^"]*stars=[^"]+)"', first).group(1).replace("&amp;", "&")
+    second = admin_client.get(next_stars).get_data(as_text=True)
+    assert starred(first) + starred(second) == [catalogue[1]["id"], catalogue[0]["id"]]  # one instant: by id, descending
+    assert "« First page" in second.split('<ul id="stars">')[1].split("<h2>")[0]
+    assert admin_client.get("/admin/users/alice?reads=bogus").status_code == 400
