@@ -69,14 +69,14 @@ def run(db: Database, client: jobs.TaskClient | None, import_id: int, path: Path
         c = report.counts
         with db.connection() as conn:
             lists.import_finish(conn, import_id, status="succeeded" if report.stored or not report.rejected
-                                else "failed", lines=report.lines,
+                                else "failed", lines=report.lines, stored=report.stored,
                                 counts={"created": c.created, "updated": c.updated, "unchanged": c.unchanged},
                                 errors=[str(e) for e in report.rejected])
     except Exception as exc:  # a thread has no caller to raise to: the row must say why it stopped
         log.warning("paper import %s failed: %s", import_id, exc)
         with db.connection() as conn:
-            lists.import_finish(conn, import_id, status="failed", lines=read[0],
-                                counts={"created": 0, "updated": 0, "unchanged": stored[0]}, errors=[str(exc)])
+            lists.import_finish(conn, import_id, status="failed", lines=read[0], stored=stored[0], counts=None,
+                                errors=[str(exc)])
         return
     finally:
         path.unlink(missing_ok=True)

@@ -204,15 +204,17 @@ def import_progress(conn: psycopg.Connection, import_id: int, *, lines: int, sto
     conn.execute("UPDATE paper_imports SET lines = %s, stored = %s WHERE id = %s", (lines, stored, import_id))
 
 
-def import_finish(conn: psycopg.Connection, import_id: int, *, status: str, lines: int, counts: dict[str, int],
-                  errors: list[str]) -> None:
+def import_finish(conn: psycopg.Connection, import_id: int, *, status: str, lines: int, stored: int,
+                  counts: dict[str, int] | None, errors: list[str]) -> None:
+    """Record the outcome. ``errors`` are the rejected lines; or, with ``counts`` None, the one reason the
+    import stopped early, when only the number stored so far is known."""
     conn.execute(
-        "UPDATE paper_imports SET status = %(status)s, lines = %(lines)s, "
-        "stored = %(created)s + %(updated)s + %(unchanged)s, created = %(created)s, updated = %(updated)s, "
-        "unchanged = %(unchanged)s, rejected = %(rejected)s, errors = %(errors)s, finished_at = now() "
-        "WHERE id = %(id)s",
-        {"id": import_id, "status": status, "lines": lines, "rejected": len(errors), "errors": Jsonb(errors[:100]),
-         **counts},
+        "UPDATE paper_imports SET status = %(status)s, lines = %(lines)s, stored = %(stored)s, "
+        "created = %(created)s, updated = %(updated)s, unchanged = %(unchanged)s, rejected = %(rejected)s, "
+        "errors = %(errors)s, finished_at = now() WHERE id = %(id)s",
+        {"id": import_id, "status": status, "lines": lines, "stored": stored,
+         "rejected": len(errors) if counts is not None else 0,
+         "errors": Jsonb(errors[:100]), **(counts or {"created": 0, "updated": 0, "unchanged": 0})},
     )
 
 

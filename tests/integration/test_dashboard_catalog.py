@@ -133,3 +133,13 @@ def test_import_refuses_other_files(admin_client, clean_db):
     assert response.status_code == 422
     assert ds.post(admin_client, "/admin/papers/import").status_code == 200  # no file: the form says so
     assert _row(clean_db, "SELECT count(*) AS n FROM paper_imports")["n"] == 0
+
+
+def test_an_unreadable_upload_ends_as_a_failed_import_saying_why(admin_client, clean_db):
+    response = ds.post(admin_client, "/admin/papers/import", {"file": (io.BytesIO(b"not gzip"), "papers.jsonl.gz")},
+                       content_type="multipart/form-data")
+    page = wait_until(lambda: (h := admin_client.get(response.headers["Location"]).get_data(as_text=True))
+                      and 'id="import-status">running' not in h and h, 30, message="the import stopped")
+    assert 'id="import-status">failed' in page and "Not a gzipped file" in page
+    assert _row(clean_db, "SELECT status, stored, rejected FROM paper_imports") == {"status": "failed", "stored": 0,
+                                                                                    "rejected": 0}
