@@ -88,9 +88,10 @@ def import_papers() -> str | Response:
                                operator=operator().email, batch_size=s.import_batch_size)
         operations.record(conn(), operator(), "papers.import", upload.filename, import_id=number)
         return back_to("dashboard_catalog.import_progress", number=number)
-    rows, next_url = paged("admin.imports", lambda after, limit: lists.imports(conn(), after=after, limit=limit),
+    q = search_term()
+    rows, next_url = paged("admin.imports", lambda after, limit: lists.imports(conn(), q=q, after=after, limit=limit),
                            lambda r: (r["created_at"], r["id"]))
-    return render("import.html", form=form, rows=rows, next_url=next_url,
+    return render("import.html", form=form, rows=rows, next_url=next_url, q=q or "",
                   max_mib=settings().max_body_bytes / 2**20)
 
 

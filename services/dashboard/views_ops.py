@@ -23,7 +23,6 @@ from services.dashboard.web import (
 from services.errors import InvalidInput
 from services.recommender.artifacts import ArtifactStore
 from services.store import dashboard_lists as lists
-from services.store import models as models_store
 
 bp = area("ops")
 JOB_STATUSES = ("queued", "running", "succeeded", "failed")
@@ -36,10 +35,12 @@ def models() -> str:
     kind = request.args.get("kind") or None
     kinds = lists.model_kinds(conn())
     kind = kind if kind in kinds else None
-    rows, next_url = paged(f"admin.models.{kind}", lambda after, limit: models_store.recent(
-        conn(), kind=kind, after=after, limit=limit), lambda r: (r["created_at"], r["id"]))
+    q = search_term()
+    rows, next_url = paged(f"admin.models.{kind}", lambda after, limit: lists.model_versions(
+        conn(), kind=kind, q=q, after=after, limit=limit), lambda r: (r["created_at"], r["id"]))
     metric_names = sorted({name for r in rows for name in r["metrics"]})
-    return render("models.html", rows=rows, next_url=next_url, kind=kind, kinds=kinds, metric_names=metric_names,
+    return render("models.html", rows=rows, next_url=next_url, kind=kind, kinds=kinds, q=q or "",
+                  metric_names=metric_names,
                   job_form=JobForm(), rollback_kinds=operations.ROLLBACK_KINDS)
 
 
@@ -68,9 +69,10 @@ def jobs() -> str | Response:
     job = request.args.get("job") or None
     status = request.args.get("status") or None
     status = status if status in JOB_STATUSES else None
+    q = search_term()
     rows, next_url = paged("admin.jobs", lambda after, limit: lists.jobs(
-        conn(), job=job, status=status, after=after, limit=limit), lambda r: (r["created_at"], r["id"]))
-    return render("jobs.html", rows=rows, next_url=next_url, job=job or "", status=status or "",
+        conn(), job=job, status=status, q=q, after=after, limit=limit), lambda r: (r["created_at"], r["id"]))
+    return render("jobs.html", rows=rows, next_url=next_url, job=job or "", status=status or "", q=q or "",
                   names=lists.job_names(conn()), statuses=JOB_STATUSES, form=form,
                   running=any(r["status"] in ("queued", "running") for r in rows))
 

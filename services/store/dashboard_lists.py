@@ -128,10 +128,14 @@ def alerts(conn: psycopg.Connection, *, user_id: str | None = None, status: str 
     ).fetchall()
 
 
-def jobs(conn: psycopg.Connection, *, job: str | None, status: str | None, after: tuple | None,
-         limit: int) -> list[dict[str, Any]]:
-    """job_runs newest first with their duration in seconds; ``after`` = (created_at, id)."""
+def jobs(conn: psycopg.Connection, *, job: str | None, status: str | None, q: str | None = None,
+         after: tuple | None, limit: int) -> list[dict[str, Any]]:
+    """job_runs newest first with their duration in seconds; ``after`` = (created_at, id). ``q`` matches
+    the job id exactly, or part of who asked or of the error."""
     where, params = ["true"], {"limit": limit}
+    if q:
+        where.append("(task_id = %(q)s OR requested_by ILIKE %(like)s OR error ILIKE %(like)s)")
+        params.update(q=q, like=f"%{q}%")
     if job:
         where.append("job = %(job)s")
         params["job"] = job
@@ -189,6 +193,24 @@ def make_live(conn: psycopg.Connection, version_id: int) -> None:
     conn.execute("UPDATE model_versions SET is_live = true, published_at = now() WHERE id = %s", (version_id,))
 
 
+def model_versions(conn: psycopg.Connection, *, kind: str | None, q: str | None, after: tuple | None,
+                   limit: int) -> list[dict[str, Any]]:
+    """Published versions newest first, optionally of one kind and containing ``q``; ``after`` = (created_at, id)."""
+    where, params = ["true"], {"limit": limit}
+    if kind:
+        where.append("kind = %(kind)s")
+        params["kind"] = kind
+    if q:
+        where.append("version ILIKE %(like)s")
+        params["like"] = f"%{q}%"
+    if after is not None:
+        where.append(keyset.after("created_at, id", after, params))
+    return conn.execute(
+        "SELECT id, kind, version, path, params, metrics, is_live, created_at, published_at FROM model_versions "
+        f"WHERE {' AND '.join(where)} ORDER BY created_at DESC, id DESC LIMIT %(limit)s", params,
+    ).fetchall()
+
+
 def model_kinds(conn: psycopg.Connection) -> list[str]:
     return [r["kind"] for r in conn.execute("SELECT DISTINCT kind FROM model_versions ORDER BY kind")]
 
@@ -222,8 +244,13 @@ def import_get(conn: psycopg.Connection, import_id: int) -> dict[str, Any] | Non
     return conn.execute("SELECT * FROM paper_imports WHERE id = %s", (import_id,)).fetchone()
 
 
-def imports(conn: psycopg.Connection, *, after: tuple | None, limit: int) -> list[dict[str, Any]]:
-    params: dict[str, Any] = {"limit": limit}
-    where = keyset.after("created_at, id", after, params) if after is not None else "true"
-    return conn.execute(f"SELECT * FROM paper_imports WHERE {where} ORDER BY created_at DESC, id DESC "
+def imports(conn: psycopg.Connection, *, q: str | None, after: tuple | None, limit: int) -> list[dict[str, Any]]:
+    """Imports newest first, optionally those whose file name or operator contains ``q``."""
+    where, params = ["true"], {"limit": limit}
+    if q:
+        where.append("(filename ILIKE %(like)s OR operator ILIKE %(like)s)")
+        params["like"] = f"%{q}%"
+    if after is not None:
+        where.append(keyset.after("created_at, id", after, params))
+    return conn.execute(f"SELECT * FROM paper_imports WHERE {' AND '.join(where)} ORDER BY created_at DESC, id DESC "
                         "LIMIT %(limit)s", params).fetchall()

@@ -105,7 +105,7 @@ def worker(server, e2e_settings) -> Iterator[None]:
         proc.kill()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # closed before other modules' tests run: no event loop lingers
 def browser():
     from playwright.sync_api import sync_playwright
 

@@ -124,7 +124,8 @@ def test_import_a_jsonl_file_and_follow_its_progress(app, admin_client, clean_db
     embed = wait_until(lambda: _row(clean_db, "SELECT job, requested_by FROM job_runs"), 10, message="embed queued")
     assert embed["job"] == "ml.embed" and embed["requested_by"].startswith("dashboard:import:")
     redis.Redis.from_url(engine_settings.redis_url).delete(queue)
-    assert "papers.jsonl" in admin_client.get("/admin/papers/import").get_data(as_text=True)
+    assert "papers.jsonl" in admin_client.get("/admin/papers/import?q=papers.json").get_data(as_text=True)
+    assert "None yet." in admin_client.get("/admin/papers/import?q=other.jsonl").get_data(as_text=True)
 
 
 def test_import_refuses_other_files(admin_client, clean_db):

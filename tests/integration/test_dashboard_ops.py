@@ -68,6 +68,8 @@ def test_models_side_by_side_and_roll_back(app, admin_client, headers, engine_se
     html = admin_client.get("/admin/models").get_data(as_text=True)
     assert "<th>build_seconds</th>" in html and html.count('class="tag live"') == 2
     assert f'/admin/models/{first["id"]}/rollback' in html
+    found = admin_client.get(f"/admin/models?q={first['version'][-6:]}").get_data(as_text=True)
+    assert found.count("<tr><td>") == 1 and first["version"] in found
     asked = ds.post(admin_client, f"/admin/models/{first['id']}/rollback")
     assert asked.status_code == 200 and "live again?" in asked.get_data(as_text=True)
     assert ds.post(admin_client, f"/admin/models/{first['id']}/rollback", {"confirm": "yes"}).status_code == 302
@@ -90,6 +92,9 @@ def test_queue_a_job_and_list_it(admin_client, private_queue, clean_db):
     assert f'data-task="{row["task_id"]}"' in page and 'http-equiv="refresh"' in page
     assert "ml.retrain_cf" in admin_client.get("/admin/jobs?status=queued").get_data(as_text=True)
     assert "No jobs yet." in admin_client.get("/admin/jobs?status=failed").get_data(as_text=True)
+    assert row["task_id"] in admin_client.get(f"/admin/jobs?q={row['task_id']}").get_data(as_text=True)
+    assert "ml.retrain_cf" in admin_client.get("/admin/jobs?q=admin@").get_data(as_text=True)
+    assert "No jobs yet." in admin_client.get("/admin/jobs?q=nobody-asked").get_data(as_text=True)
     assert ds.post(admin_client, "/admin/jobs", {"job": "rm -rf"}).status_code == 422
     assert _one(clean_db, "SELECT count(*) AS n FROM job_runs")["n"] == 1
     assert _one(clean_db, "SELECT action, target FROM audit_log") == {"action": "job.request", "target": "retrain"}
