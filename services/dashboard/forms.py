@@ -13,7 +13,7 @@ from wtforms import (
     TextAreaField,
     widgets,
 )
-from wtforms.validators import URL, DataRequired, Length, Optional, ValidationError
+from wtforms.validators import URL, DataRequired, Length, Optional, Regexp, ValidationError
 
 from services import jobs, keys
 from services.dashboard.accounts import MAX_PASSWORD
@@ -30,7 +30,8 @@ class PaperForm(FlaskForm):
     abstract = TextAreaField("Abstract", validators=[Optional(), Length(max=100_000)])
     authors = TextAreaField("Authors (one per line)", validators=[Optional(), Length(max=50_000)])
     categories = StringField("Categories (comma-separated)", validators=[Optional(), Length(max=2000)])
-    url = StringField("URL", validators=[Optional(), URL(require_tld=False), Length(max=2000)])
+    url = StringField("URL", validators=[Optional(), URL(require_tld=False), Length(max=2048),
+                                         Regexp(r"^https?://", message="an http:// or https:// address")])
 
     def changes(self) -> dict:
         """The fields as the catalogue stores them."""

@@ -77,6 +77,9 @@ def test_edit_hide_feature_and_the_audit_log(admin_client, catalogue, clean_db):
                    "categories": ["cs.LG", "cs.AI"], "url": "https://example.org/p"}
     bad = ds.post(admin_client, f"/admin/papers/{pid}", {"title": "", "url": "not a url"})
     assert bad.status_code == 200 and "This field is required." in bad.get_data(as_text=True)
+    script = ds.post(admin_client, f"/admin/papers/{pid}", {"title": "T", "url": "ftp://example.org/x"})
+    assert "an http:// or https:// address" in script.get_data(as_text=True)
+    assert _row(clean_db, "SELECT url FROM papers WHERE id = %s", pid)["url"] == "https://example.org/p"
     assert ds.post(admin_client, f"/admin/papers/{pid}/hide").status_code == 302
     assert ds.post(admin_client, f"/admin/papers/{pid}/feature").status_code == 302
     assert _row(clean_db, "SELECT hidden, featured FROM papers WHERE id = %s", pid) == {"hidden": True,
