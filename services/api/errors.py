@@ -40,6 +40,15 @@ class ProblemApi(Api):
 
     ERROR_SCHEMA = Problem
 
+    def _register_responses(self) -> None:
+        # flask-smorest documents its shared error responses (DEFAULT_ERROR, UNPROCESSABLE_ENTITY, ...)
+        # with the default content type; ours leave as problem+json, and the spec must say so.
+        self.DEFAULT_RESPONSE_CONTENT_TYPE = PROBLEM_MIMETYPE
+        try:
+            super()._register_responses()
+        finally:
+            del self.DEFAULT_RESPONSE_CONTENT_TYPE  # back to the class default for success responses
+
     def handle_http_exception(self, error: HTTPException) -> Response:
         data = getattr(error, "data", None) or {}
         errors = data.get("errors") or data.get("messages")
