@@ -101,9 +101,11 @@ def main() -> None:
 
         match, seconds = timed(matching.match_new_papers, db, settings)
         result["instant"] = {**match, "seconds": round(seconds, 2)}
+        print("instant:", result["instant"], flush=True)
         now = dt.datetime.now(dt.UTC).replace(hour=max(settings.digest_local_hour, 9))
         composed, seconds = timed(digests.compose_due, db, settings, now=now)
         result["digests"] = {**composed, "seconds": round(seconds, 2)}
+        print("digests:", result["digests"], flush=True)
         delivered, seconds = timed(outbox.deliver_inbox, db)
         result["inbox_delivery"] = {"alerts": delivered, "seconds": round(seconds, 2),
                                     "alerts_per_second": round(delivered / seconds) if seconds else None}

@@ -84,7 +84,7 @@ def rank_digests(candidates: list[dict[str, Any]], vectors: np.ndarray | None, p
                 end += 1
             block = sims[:, start:end]
             best = block.argmax(axis=1)
-            content[owners[start]] = (block.max(axis=1), [profiles[start + int(b)] for b in best])
+            content[owners[start]] = (block.max(axis=1), start + best)  # best profile row per candidate
             start = end
     ids = [c["id"] for c in candidates]
     position = {pid: i for i, pid in enumerate(ids)}
@@ -106,9 +106,8 @@ def rank_digests(candidates: list[dict[str, Any]], vectors: np.ndarray | None, p
             similarity[allowed] = _normalise(raw[allowed])
             score = score + settings.feed_weight_content * similarity
         top = [int(i) for i in _top(score, settings.digest_size) if np.isfinite(score[i])]
-        out[user] = [(ids[i], round(float(score[i]), 6),
-                      _reasons(candidates[i], None if similarity is None else (similarity, content[user][1]), i))
-                     for i in top]
+        anchors = None if similarity is None else (similarity, content[user][1], profiles)
+        out[user] = [(ids[i], round(float(score[i]), 6), _reasons(candidates[i], anchors, i)) for i in top]
     return out
 
 
@@ -120,10 +119,13 @@ def _top(score: np.ndarray, k: int) -> np.ndarray:
     return np.argsort(-score, kind="stable")
 
 
-def _reasons(candidate: dict[str, Any], content: tuple[np.ndarray, list[dict]] | None, i: int) -> list[dict]:
+def _reasons(candidate: dict[str, Any], content: tuple[np.ndarray, np.ndarray, list[dict]] | None, i: int
+             ) -> list[dict]:
+    """Why candidate ``i`` is in the digest; ``content`` = (normalised similarity, best profile row per
+    candidate, the profile rows)."""
     reasons = []
     if content is not None and content[0][i] >= 0.5:
-        anchor = content[1][i]
+        anchor = content[2][int(content[1][i])]
         reasons.append({"kind": "matches_your_interests", "paper_id": anchor["anchor_paper_id"],
                         "detail": f"close to your interest in “{anchor['anchor_title']}”"})
     if candidate["trend_stars"]:

@@ -33,7 +33,7 @@ from services.store import users as users_store
 
 log = logging.getLogger(__name__)
 
-INBOX_BATCH = 5000
+INBOX_BATCH = 10_000
 
 
 def backoff_seconds(attempts: int, settings: Settings) -> float:

@@ -6,12 +6,12 @@ a conditional UPDATE from the expected state, so a repeated or late step changes
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg
-from psycopg.types.json import Jsonb
 
 from services.store import keyset
 
@@ -29,23 +29,31 @@ class NewAlert:
 
 def insert_many(conn: psycopg.Connection, alerts: Sequence[NewAlert]) -> int:
     """Insert alerts, skipping any (user, paper, subscription) that exists already, papers the user
-    has read, starred or dismissed, and subscriptions no longer enabled. Returns how many were new."""
+    has read, starred or dismissed, and subscriptions no longer enabled. Returns how many were new.
+
+    Rows travel by COPY into a per-session temporary table, then one INSERT … SELECT applies the rules:
+    a million decisions cost one statement, not a million parameters."""
     if not alerts:
         return 0
+    conn.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS new_alerts (user_id text, subscription_id text, paper_id text, "
+        "channel text, score float8, reasons jsonb, digest_key text) ON COMMIT DELETE ROWS"
+    )
+    conn.execute("TRUNCATE new_alerts")  # an earlier call in this same transaction
+    with conn.cursor() as cur, cur.copy("COPY new_alerts FROM STDIN") as copy:
+        for a in alerts:
+            copy.write_row((a.user_id, a.subscription_id, a.paper_id, a.channel, a.score,
+                            json.dumps(a.reasons, ensure_ascii=False), a.digest_key))
     return conn.execute(
         """
         INSERT INTO alerts (user_id, subscription_id, paper_id, channel, score, reasons, digest_key)
         SELECT a.user_id, a.subscription_id, a.paper_id, a.channel, a.score, a.reasons, a.digest_key
-        FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::float8[], %s::jsonb[], %s::text[])
-             AS a(user_id, subscription_id, paper_id, channel, score, reasons, digest_key)
+        FROM new_alerts a
         JOIN subscriptions s ON s.user_id = a.user_id AND s.id = a.subscription_id AND s.enabled
         WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.user_id = a.user_id AND e.paper_id = a.paper_id
                           AND e.type IN ('read', 'star', 'dismiss'))
         ON CONFLICT (user_id, paper_id, subscription_id) DO NOTHING
-        """,
-        ([a.user_id for a in alerts], [a.subscription_id for a in alerts], [a.paper_id for a in alerts],
-         [a.channel for a in alerts], [a.score for a in alerts], [Jsonb(a.reasons) for a in alerts],
-         [a.digest_key for a in alerts]),
+        """
     ).rowcount
 
 
