@@ -45,6 +45,16 @@ def catalogue(clean_db: Database) -> list[dict]:
     return load_catalogue(clean_db, 200)
 
 
+def post_reads(client, headers: dict[str, dict[str, str]], paper_ids: list[str], *, users: int,
+               per_user: int) -> None:
+    """``users`` readers reading ``per_user`` papers each, through the API (enough for CF to train on)."""
+    events = [{"user_id": f"r{u}", "paper_id": paper_ids[(u * 7 + k * 13) % len(paper_ids)], "type": "read"}
+              for u in range(users) for k in range(per_user)]
+    for start in range(0, len(events), 1000):
+        response = client.post("/v1/events", json={"events": events[start:start + 1000]}, headers=headers["write"])
+        assert response.status_code == 202, response.get_json()
+
+
 @dataclass
 class PrivatePostgres:
     server: EmbeddedPostgres

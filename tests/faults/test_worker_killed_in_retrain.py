@@ -13,19 +13,12 @@ import pytest
 from services.recommender import pipeline
 from services.recommender.artifacts import ArtifactStore
 from services.store import jobs, models
+from tests.faults.conftest import post_reads
 from tests.faults.processes import celery_worker, pool_processes
 from tests.helpers import wait_until
 from workers.app import create_celery
 
 USERS, EVENTS_PER_USER = 1000, 12
-
-
-def _interactions(client, headers, paper_ids: list[str]) -> None:
-    events = [{"user_id": f"r{u}", "paper_id": paper_ids[(u * 7 + k * 13) % len(paper_ids)], "type": "read"}
-              for u in range(USERS) for k in range(EVENTS_PER_USER)]
-    for start in range(0, len(events), 1000):
-        response = client.post("/v1/events", json={"events": events[start:start + 1000]}, headers=headers["write"])
-        assert response.status_code == 202
 
 
 def _job(db, task_id: str) -> dict | None:
@@ -43,7 +36,7 @@ def _cf_versions(db) -> tuple[str | None, list[str]]:
 @pytest.mark.slow
 def test_a_retrain_killed_midway_is_retried_and_the_live_model_stays(
         fault_settings, clean_db, catalogue, client, headers, tmp_path):
-    _interactions(client, headers, [p["id"] for p in catalogue])
+    post_reads(client, headers, [p["id"] for p in catalogue], users=USERS, per_user=EVENTS_PER_USER)
     store = ArtifactStore(fault_settings.artifacts)
     first = pipeline.retrain_cf(clean_db, store, fault_settings.replace(cf_iterations=3))
     assert first["published"]
