@@ -34,6 +34,9 @@ access_log_format = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms request_id=%(
 errorlog = "-"
 loglevel = _settings.log_level.lower()
 proc_name = "paperfeed-api"
+# gunicorn ≥ 25 opens a control socket at one fixed path per user ($HOME/.gunicorn/gunicorn.ctl) that can
+# resize or stop the server: nothing here uses it, and several instances on one machine would share it.
+control_socket_disable = True
 
 
 def child_exit(server, worker):

@@ -6,6 +6,8 @@ exactly as a person would (the helpers are shared with the dashboard's integrati
 
 from __future__ import annotations
 
+import secrets
+
 import pytest
 
 from services.dashboard import accounts
@@ -32,3 +34,11 @@ def dashboard_client(app, operators):
         return client
 
     return sign_in
+
+
+@pytest.fixture
+def process_settings(settings, tmp_path):
+    """Settings for real API/worker processes of one test: its own data and artifact dirs, DEBUG logs
+    (the most a process ever writes, so the most that could leak) and a SECRET_KEY of its own."""
+    return settings.replace(artifact_dir=tmp_path / "artifacts", data_dir=tmp_path / "data", log_level="DEBUG",
+                            secret_key=secrets.token_urlsafe(32))
