@@ -3,6 +3,7 @@ every event answered 202 stored exactly once, and the same API processes recover
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
@@ -58,5 +59,8 @@ def test_a_postgres_restart_costs_503s_and_loses_nothing(fault_settings, private
     db.close()
     accepted = [sent[(c, n)] for c, n, status in outcomes if status == 202]
     assert all(stored.get(event_id) == 1 for event_id in accepted)
+    # The service logged the outage, each line naming the request it answered.
+    outage_lines = [line for line in (tmp_path / "api.log").read_text().splitlines() if "database unavailable" in line]
+    assert outage_lines and all(re.search(r"request_id=[0-9a-f]{32}", line) for line in outage_lines)
     # A 503 may still have been committed (the server died between commit and answer): never twice.
     assert all(count == 1 for count in stored.values())
