@@ -126,6 +126,7 @@ def match_new_papers(db: Database, settings: Settings, *, max_batches: int | Non
                                            subscriptions_store.instant(conn))
     oldest = dt.datetime.now(dt.UTC) - dt.timedelta(days=settings.alert_max_paper_age_days)
     papers = instant = follows = batches = 0
+    search_seconds = store_seconds = 0.0
     while max_batches is None or batches < max_batches:
         with db.connection() as conn:
             claimed = papers_store.unmatched_for_alerts(conn, embedder, embed_grace_seconds=EMBED_GRACE_SECONDS,
@@ -136,16 +137,21 @@ def match_new_papers(db: Database, settings: Settings, *, max_batches: int | Non
             live = [r for r in claimed if not r["deleted"] and (r["listed_at"] is None or r["listed_at"] >= oldest)]
             with_vector = [r for r in live if r["vector"] is not None]
             if profiles is not None and with_vector:
+                t0 = time.perf_counter()
                 vectors = np.stack([np.frombuffer(bytes(r["vector"]), dtype=np.float32) for r in with_vector])
                 matches = instant_matches(profiles, [r["id"] for r in with_vector], vectors,
                                           default_min_score=settings.alert_min_score_default)
+                t1 = time.perf_counter()
                 anchors = {m[5] for m in matches if m[5]}
                 titles = {pid: p["title"] for pid, p in papers_store.visible_by_ids(conn, list(anchors)).items()}
                 instant += alerts_store.insert_many(conn, _instant_alerts(matches, titles))
+                search_seconds += t1 - t0
+                store_seconds += time.perf_counter() - t1
             follows += alerts_store.insert_follow_matches(conn, [r["id"] for r in live])
             papers_store.mark_alerts_matched(conn, [r["id"] for r in claimed])
         papers += len(claimed)
         batches += 1
     return {"papers": papers, "instant_alerts": instant, "follow_alerts": follows,
             "profiles": 0 if profiles is None else profiles.size, "embedder": embedder,
+            "search_seconds": round(search_seconds, 3), "store_seconds": round(store_seconds, 3),
             "seconds": round(time.perf_counter() - started, 3)}
