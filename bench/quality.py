@@ -27,6 +27,7 @@ Rankers (each ranks FEED_SIZE = max M papers per user through ``feed.order``):
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import sys
@@ -204,13 +205,12 @@ def run(args: argparse.Namespace) -> dict:
     t = time.perf_counter()
     cf_model, cf_metrics = train_cf(train, settings)
     timings["cf_fit"] = round(time.perf_counter() - t, 1)
-    if "cf" in args.models:
+    if "cf" in args.models:  # CF alone, for every user (the feed's FEED_CF_MIN_HISTORY gate left out)
         t = time.perf_counter()
-        record("cf", rank_all(users, lambda u: {"cf": feed.cf_hits(cf_model, u, settings)}, train, settings,
-                              None, keep), time.perf_counter() - t)
+        record("cf", rank_all(users, lambda u: {"cf": feed.cf_hits(cf_model, u, settings, history=10**9)},
+                              train, settings, None, keep), time.perf_counter() - t)
 
     profile = {u: [{"paper_id": p, "kind": "star"} for p in saved] for u, saved in train.items()}
-    trending_depth = feed.TRENDING_CANDIDATES  # the hybrid's popularity list is as deep as the feed's
     embedders = [e for e in EMBEDDERS if f"content-{e}" in args.models or
                  (e == settings.embedder and {"content", "hybrid", "seeded"} & set(args.models))]
     for name in embedders:
@@ -220,28 +220,35 @@ def run(args: argparse.Namespace) -> dict:
         t = time.perf_counter()
         index = content_index(ids, vectors, embedder_name, settings, candidates)
         timings[f"index-{name}"] = round(time.perf_counter() - t, 1)
-        def content(user: str, index: LoadedIndex = index) -> Hits:
-            return feed.content_hits(index, profile.get(user, []), settings)
+
+        def hybrid(user: str, s: Settings, index: LoadedIndex = index, with_cf: bool = True,
+                   with_others: bool = True) -> dict[str, Hits]:
+            hits = {"content": feed.content_hits(index, profile.get(user, []), s)}
+            if with_others:
+                hits["trending"] = popular[: s.feed_size]
+            if with_others and with_cf:
+                hits["cf"] = feed.cf_hits(cf_model, user, s, history=len(train.get(user, ())))
+            return hits
 
         t = time.perf_counter()
-        record(f"content-{name}", rank_all(users, lambda u: {"content": content(u)}, train, settings, index, keep),
-               time.perf_counter() - t)
+        record(f"content-{name}", rank_all(users, lambda u: hybrid(u, settings, with_others=False), train,
+                                           settings, index, keep), time.perf_counter() - t)
         if name != settings.embedder:
             continue
         results["content"] = results[f"content-{name}"]
-
-        def hybrid(user: str, with_cf: bool = True) -> dict[str, Hits]:
-            hits = {"content": content(user), "trending": popular[:trending_depth]}
-            if with_cf:
-                hits["cf"] = feed.cf_hits(cf_model, user, settings)
-            return hits
-
         if "hybrid" in args.models:
             t = time.perf_counter()
-            record("hybrid", rank_all(users, hybrid, train, settings, index, keep), time.perf_counter() - t)
+            record("hybrid", rank_all(users, lambda u: hybrid(u, settings), train, settings, index, keep),
+                   time.perf_counter() - t)
         if "seeded" in args.models:
             t = time.perf_counter()
-            record("seeded", rank_all(users, lambda u: hybrid(u, with_cf=False), train, settings, index, keep),
+            record("seeded", rank_all(users, lambda u: hybrid(u, settings, with_cf=False), train, settings, index,
+                                      keep), time.perf_counter() - t)
+        for combo in grid(args.grid):  # tuning: the same index and CF model, other FEED_* settings
+            tuned = Settings.from_env({**environ, **combo}).replace(feed_size=settings.feed_size)
+            t = time.perf_counter()
+            record("hybrid " + " ".join(f"{k}={v}" for k, v in combo.items()),
+                   rank_all(users, lambda u, tuned=tuned: hybrid(u, tuned), train, tuned, index, keep),
                    time.perf_counter() - t)
     timings["total"] = round(time.perf_counter() - started, 1)
     engine = {name: getattr(settings, name) for name in (
@@ -252,6 +259,18 @@ def run(args: argparse.Namespace) -> dict:
             "validation_keep": args.validation_keep, "users": len(users),
             "papers": len(papers), "results": results, "seconds": timings, "cf_holdout": cf_metrics,
             "settings": engine, "overrides": args.set}
+
+
+def grid(spec: str) -> list[dict[str, str]]:
+    """``"FEED_WEIGHT_CF=0.5,1;FEED_MMR_LAMBDA=0.8,1"`` → every combination. Only FEED_* settings: the
+    embedder and CF model are built once per run."""
+    axes = []
+    for part in filter(None, (p.strip() for p in spec.split(";"))):
+        name, _, values = part.partition("=")
+        if not name.startswith("FEED_"):
+            raise SystemExit(f"--grid: {name} is not a FEED_* setting")
+        axes.append([(name, v) for v in values.split(",")])
+    return [dict(combo) for combo in itertools.product(*axes)] if axes else []
 
 
 def print_table(report: dict) -> None:
@@ -277,6 +296,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="evaluate on a holdout carved from train (for tuning); the test file is not read")
     parser.add_argument("--validation-keep", type=int, default=0, metavar="N",
                         help="with --validation: hold out all but N papers per user (1 mimics P1)")
+    parser.add_argument("--grid", default="", metavar="SPEC",
+                        help='tuning: also rank the hybrid under each combination, e.g. "FEED_WEIGHT_CF=0.5,1"')
     parser.add_argument("--users", type=int, default=0, help="evaluate a random sample of this many users")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="override a setting, as its environment variable (e.g. FEED_WEIGHT_CF=0.5)")

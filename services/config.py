@@ -176,7 +176,7 @@ class Settings:
     # Recommendation engine.
     embedder: str = _env("EMBEDDER", _parse_choice("tfidf-lsa", "minilm"), default="tfidf-lsa")
     embed_batch_size: int = _env("EMBED_BATCH_SIZE", _parse_int(1, 10_000), default=512)
-    lsa_dimensions: int = _env("LSA_DIMENSIONS", _parse_int(8, 1024), default=256)
+    lsa_dimensions: int = _env("LSA_DIMENSIONS", _parse_int(8, 1024), default=1024)
     index_exact_below: int = _env("INDEX_EXACT_BELOW", _parse_int(0, 100_000_000), default=10_000)
     hnsw_m: int = _env("HNSW_M", _parse_int(4, 128), default=16)
     hnsw_ef_search: int = _env("HNSW_EF_SEARCH", _parse_int(8, 4096), default=128)
@@ -190,23 +190,27 @@ class Settings:
     cf_algorithm: str = _env("CF_ALGORITHM", _parse_choice("als", "bpr"), default="als")
     cf_factors: int = _env("CF_FACTORS", _parse_int(2, 1024), default=64)
     cf_iterations: int = _env("CF_ITERATIONS", _parse_int(1, 500), default=15)
-    cf_regularization: float = _env("CF_REGULARIZATION", _parse_float(0.0, 100.0), default=0.05)
-    cf_alpha: float = _env("CF_ALPHA", _parse_float(0.0, 1000.0), default=2.0)
+    cf_regularization: float = _env("CF_REGULARIZATION", _parse_float(0.0, 100.0), default=0.5)
+    cf_alpha: float = _env("CF_ALPHA", _parse_float(0.0, 1000.0), default=40.0)
     cf_threads: int = _env("CF_THREADS", _parse_int(1, 64), default=1)
     cf_min_interactions: int = _env("CF_MIN_INTERACTIONS", _parse_int(1, 10_000_000), default=50)
     # A retrained model is published only if its holdout recall is at least (1 - tolerance) × the live one's.
     cf_publish_tolerance: float = _env("CF_PUBLISH_TOLERANCE", _parse_float(0.0, 1.0), default=0.05)
 
-    # Feed blending: weight of each retriever's normalised score, and diversity.
+    # Feed blending: weight of each retriever's normalised score, and diversity. LSA_DIMENSIONS, CF_ALPHA,
+    # CF_REGULARIZATION, FEED_WEIGHT_CF/_TRENDING and FEED_MMR_LAMBDA were tuned offline on a validation
+    # carved from citeulike-a's train (bench/quality.py --validation; README "Quality").
     feed_weight_content: float = _env("FEED_WEIGHT_CONTENT", _parse_float(0.0, 100.0), default=1.0)
-    feed_weight_cf: float = _env("FEED_WEIGHT_CF", _parse_float(0.0, 100.0), default=1.0)
-    feed_weight_trending: float = _env("FEED_WEIGHT_TRENDING", _parse_float(0.0, 100.0), default=0.3)
+    feed_weight_cf: float = _env("FEED_WEIGHT_CF", _parse_float(0.0, 100.0), default=2.0)
+    feed_weight_trending: float = _env("FEED_WEIGHT_TRENDING", _parse_float(0.0, 100.0), default=0.5)
     feed_weight_fresh: float = _env("FEED_WEIGHT_FRESH", _parse_float(0.0, 100.0), default=0.15)
-    feed_mmr_lambda: float = _env("FEED_MMR_LAMBDA", _parse_float(0.0, 1.0), default=0.75)
+    feed_mmr_lambda: float = _env("FEED_MMR_LAMBDA", _parse_float(0.0, 1.0), default=0.9)
     feed_size: int = _env("FEED_SIZE", _parse_int(10, 1000), default=100)
     feed_interest_clusters: int = _env("FEED_INTEREST_CLUSTERS", _parse_int(1, 16), default=3)
     # Ranked feeds are kept this long for paging and click credit, then pruned by the worker.
     feed_retention_hours: float = _env("FEED_RETENTION_HOURS", _parse_float(0.1, 24 * 365), default=48.0)
+    # CF joins a user's feed once they have starred or read this many papers (fewer: noise offline).
+    feed_cf_min_history: int = _env("FEED_CF_MIN_HISTORY", _parse_int(1, 1000), default=3)
 
     # Beat schedule (seconds between runs; 0 disables the entry).
     catalogue_stats_every_seconds: int = _env(

@@ -35,9 +35,8 @@ from services.store import papers as papers_store
 from services.store import trending as trending_store
 from services.store import users as users_store
 
-# Content and CF each retrieve FEED_SIZE candidates (per interest, for content): either alone can fill
+# Every retriever but fresh returns FEED_SIZE candidates (per interest, for content): each alone can fill
 # the feed, and the offline evaluation (bench/quality.py) measures the list this depth produces.
-TRENDING_CANDIDATES = 50
 FRESH_CANDIDATES = 50
 # A CF hit far below the user's best one is noise, not "readers like you liked it".
 CF_RELATIVE_FLOOR = 0.25
@@ -117,10 +116,10 @@ def rank(conn: psycopg.Connection, live: LiveModels, settings: Settings, request
             title = titles.get(reason["paper_id"], reason["paper_id"])
             reason["detail"] = f"similar to “{title}”, which you {reason.pop('verb')}"
     if cf_model is not None:
-        retrieved["cf"] = cf_hits(cf_model, request.user_id, settings)
+        retrieved["cf"] = cf_hits(cf_model, request.user_id, settings, history=len(profile))
     # The same for every user: shared by all requests of this process for a few seconds.
     trending = live.shared(("trending", request.category), SHARED_LIST_SECONDS, lambda: trending_store.top(
-        conn, period="week", category=request.category, limit=TRENDING_CANDIDATES))
+        conn, period="week", category=request.category, limit=settings.feed_size))
     retrieved["trending"] = [
         (r["id"], r["score"], {"kind": "trending", "detail": f"trending this week ({r['stars']} stars, "
                                                              f"{r['reads']} reads)"}) for r in trending]
@@ -164,9 +163,14 @@ def order(retrieved: Mapping[str, list[tuple[str, float, dict]]], settings: Sett
     return ranking.mmr(best, vectors, lam=settings.feed_mmr_lambda, size=settings.feed_size)
 
 
-def cf_hits(cf_model: LoadedCf, user_id: str, settings: Settings) -> list[tuple[str, float, dict]]:
+def cf_hits(cf_model: LoadedCf, user_id: str, settings: Settings, *, history: int
+            ) -> list[tuple[str, float, dict]]:
     """The user's FEED_SIZE best CF papers, without those far below the best (noise, not "readers like
-    you liked it"); [] for a user the model does not know."""
+    you liked it"); [] for a user the model does not know, or who has starred or read fewer than
+    FEED_CF_MIN_HISTORY papers (``history``): offline, CF from one or two papers only added noise to
+    the content retriever (bench/quality.py, README "Quality")."""
+    if history < settings.feed_cf_min_history:
+        return []
     hits = cf_model.recommend(user_id, settings.feed_size)
     floor = CF_RELATIVE_FLOOR * hits[0][1] if hits and hits[0][1] > 0 else float("inf")
     return [(pid, s, {"kind": "liked_by_similar_readers", "detail": "readers with tastes like yours liked it"})
