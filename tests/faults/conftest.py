@@ -9,8 +9,11 @@ from __future__ import annotations
 import gzip
 import itertools
 import json
+import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -67,15 +70,22 @@ class PrivatePostgres:
 
 
 @pytest.fixture
-def private_postgres(tmp_path) -> Iterator[PrivatePostgres]:
-    """A PostgreSQL of this test's own, migrated, on a free port."""
-    server = EmbeddedPostgres(tmp_path / "pg")
-    url = server.start()
-    migrate.upgrade(url)
+def private_postgres() -> Iterator[PrivatePostgres]:
+    """A PostgreSQL of this test's own, migrated, on a free port.
+
+    Its data lives outside pytest's tmp dirs: as root the server runs as another user, which must
+    traverse the parent folders, and any pytest session starting meanwhile resets
+    /tmp/pytest-of-root to 0700 (so a restart there would fail with "Permission denied")."""
+    root = Path(tempfile.mkdtemp(prefix="paperfeed-faults-pg-"))
+    root.chmod(0o755)
+    server = EmbeddedPostgres(root)
     try:
+        url = server.start()
+        migrate.upgrade(url)
         yield PrivatePostgres(server, url, int(url.rsplit(":", 1)[1].split("/")[0]))
     finally:
         server.stop()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @dataclass
