@@ -21,7 +21,9 @@ Rankers (each ranks FEED_SIZE = max M papers per user through ``feed.order``):
   first feed after ``PUT /v1/users/{id}`` with ``seed_papers``.
 
 ``--validation`` never reads the test file: it holds out 20% (at least 1) of each train user's papers
-(users with 2 or more) and evaluates on those. That is what the defaults were tuned on.
+(users with 2 or more; ``--validation-keep 1``: all but one, like P1) and evaluates on those; for the
+cold split it holds out 20% of the papers in train with all their pairs, as new papers. That is what the
+defaults were tuned on.
 """
 
 from __future__ import annotations
@@ -97,6 +99,18 @@ def carve_validation(train: dict[str, list[str]], keep: int = 0, seed: int = 202
     return kept, held
 
 
+def carve_cold_validation(train: dict[str, list[str]], seed: int = 20261127
+                          ) -> tuple[dict[str, list[str]], dict[str, list[str]], list[str]]:
+    """(train without them, their pairs, the held-out papers): 20% of the papers in train, with every
+    pair of theirs, become "new" papers, as the cold split was made."""
+    rng = np.random.default_rng(seed)
+    papers = sorted({p for saved in train.values() for p in saved})
+    held = set(rng.choice(papers, size=len(papers) // 5, replace=False).tolist())
+    kept = {u: [p for p in saved if p not in held] for u, saved in train.items()}
+    test = {u: [p for p in saved if p in held] for u, saved in train.items()}
+    return kept, test, sorted(held)
+
+
 def embed(papers: list[dict], name: str, settings: Settings) -> tuple[np.ndarray, str, float]:
     started = time.perf_counter()
     texts = [paper_text(p) for p in papers]
@@ -127,8 +141,10 @@ def _rows(ids: list[str], wanted: list[str]) -> list[int]:
     return [position[pid] for pid in wanted if pid in position]
 
 
-def train_cf(train: dict[str, list[str]], settings: Settings) -> tuple[cf.LoadedCf, dict]:
-    """The worker's training (``cf.fit``, its holdout included) on train saves as stars."""
+def train_cf(train: dict[str, list[str]], settings: Settings, index: LoadedIndex | None
+             ) -> tuple[cf.LoadedCf, dict]:
+    """The worker's training (``cf.fit``, its holdout included, then ``cf.with_new_items``) on train
+    saves as stars."""
     users = list(train)
     items = sorted({p for papers in train.values() for p in papers})
     column = {p: i for i, p in enumerate(items)}
@@ -139,6 +155,8 @@ def train_cf(train: dict[str, list[str]], settings: Settings) -> tuple[cf.Loaded
                            shape=(len(users), len(items)), dtype=np.float32)
     matrix.sum_duplicates()
     model = cf.fit(cf.Interactions(users, items, matrix), settings)
+    if index is not None:
+        model = cf.with_new_items(model, index, settings.cf_new_item_neighbours)
     return cf.LoadedCf.from_model(model, "offline"), model.metrics
 
 
@@ -169,13 +187,15 @@ def run(args: argparse.Namespace) -> dict:
     papers = load_items(data / "items.jsonl")
     ids = [p["id"] for p in papers]
     train = load_pairs(data / f"train-{args.split}.tsv")
-    if args.validation:
+    candidates = None
+    if args.validation and args.split == "cold":
+        train, test, candidates = carve_cold_validation(train)
+    elif args.validation:
         train, test = carve_validation(train, keep=args.validation_keep)
     else:
         test = load_pairs(data / f"test-{args.split}.tsv")
-    candidates = None
-    if args.split == "cold":
-        candidates = [line.strip() for line in (data / "cold-items.txt").read_text().split() if line.strip()]
+        if args.split == "cold":
+            candidates = (data / "cold-items.txt").read_text().split()
     keep = None if candidates is None else set(candidates)
     users = sorted(u for u, items in test.items() if items)
     if args.users and args.users < len(users):
@@ -202,8 +222,31 @@ def run(args: argparse.Namespace) -> dict:
     if "popularity" in args.models:
         record("popularity", rank_all(users, by_popularity, train, settings, None, keep), time.perf_counter() - t)
 
+    embedded: dict[str, tuple[np.ndarray, str]] = {}
+
+    def vectors_of(name: str) -> tuple[np.ndarray, str]:
+        cached = Path(args.cache_vectors) / f"{name}.npz" if args.cache_vectors and name == "minilm" else None
+        if name not in embedded and cached is not None and cached.exists():  # MiniLM's are fit-free: reusable
+            saved = np.load(cached)
+            if list(saved["ids"]) == ids:
+                embedded[name] = (saved["vectors"], MiniLmEmbedder.name)
+                timings[f"embed-{name}"] = "cached"
+        if name not in embedded:
+            vectors, embedder_name, seconds = embed(papers, name, settings)
+            if cached is not None:
+                cached.parent.mkdir(parents=True, exist_ok=True)
+                np.savez(cached, ids=np.array(ids), vectors=vectors)
+            embedded[name] = (vectors, embedder_name)
+            timings[f"embed-{name}"] = round(seconds, 1)
+            print(f"  embedded {len(papers)} papers with {embedder_name} in {seconds:.1f}s", file=sys.stderr,
+                  flush=True)
+        return embedded[name]
+
     t = time.perf_counter()
-    cf_model, cf_metrics = train_cf(train, settings)
+    # As the worker's retrain: CF, then factors for never-saved papers from the live (full) index.
+    full_index = content_index(ids, *vectors_of(settings.embedder), settings, None) \
+        if settings.cf_new_item_neighbours else None
+    cf_model, cf_metrics = train_cf(train, settings, full_index)
     timings["cf_fit"] = round(time.perf_counter() - t, 1)
     if "cf" in args.models:  # CF alone, for every user (the feed's FEED_CF_MIN_HISTORY gate left out)
         t = time.perf_counter()
@@ -214,9 +257,7 @@ def run(args: argparse.Namespace) -> dict:
     embedders = [e for e in EMBEDDERS if f"content-{e}" in args.models or
                  (e == settings.embedder and {"content", "hybrid", "seeded"} & set(args.models))]
     for name in embedders:
-        vectors, embedder_name, seconds = embed(papers, name, settings)
-        timings[f"embed-{name}"] = round(seconds, 1)
-        print(f"  embedded {len(papers)} papers with {embedder_name} in {seconds:.1f}s", file=sys.stderr, flush=True)
+        vectors, embedder_name = vectors_of(name)
         t = time.perf_counter()
         index = content_index(ids, vectors, embedder_name, settings, candidates)
         timings[f"index-{name}"] = round(time.perf_counter() - t, 1)
@@ -253,7 +294,8 @@ def run(args: argparse.Namespace) -> dict:
     timings["total"] = round(time.perf_counter() - started, 1)
     engine = {name: getattr(settings, name) for name in (
         "embedder", "lsa_dimensions", "index_exact_below", "hnsw_m", "hnsw_ef_search", "cf_algorithm",
-        "cf_factors", "cf_iterations", "cf_regularization", "cf_alpha", "feed_weight_content", "feed_weight_cf",
+        "cf_factors", "cf_iterations", "cf_regularization", "cf_alpha", "cf_new_item_neighbours",
+        "feed_cf_min_history", "feed_weight_content", "feed_weight_cf",
         "feed_weight_trending", "feed_mmr_lambda", "feed_interest_clusters")}
     return {"data": str(data), "split": args.split, "validation": args.validation,
             "validation_keep": args.validation_keep, "users": len(users),
@@ -298,6 +340,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="with --validation: hold out all but N papers per user (1 mimics P1)")
     parser.add_argument("--grid", default="", metavar="SPEC",
                         help='tuning: also rank the hybrid under each combination, e.g. "FEED_WEIGHT_CF=0.5,1"')
+    parser.add_argument("--cache-vectors", metavar="DIR",
+                        help="keep MiniLM vectors here and reuse them (the run's time then excludes embedding)")
     parser.add_argument("--users", type=int, default=0, help="evaluate a random sample of this many users")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="override a setting, as its environment variable (e.g. FEED_WEIGHT_CF=0.5)")

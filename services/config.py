@@ -211,6 +211,8 @@ class Settings:
     feed_retention_hours: float = _env("FEED_RETENTION_HOURS", _parse_float(0.1, 24 * 365), default=48.0)
     # CF joins a user's feed once they have starred or read this many papers (fewer: noise offline).
     feed_cf_min_history: int = _env("FEED_CF_MIN_HISTORY", _parse_int(1, 1000), default=3)
+    # Papers nobody has interacted with get CF factors from this many content neighbours at retrain (0: off).
+    cf_new_item_neighbours: int = _env("CF_NEW_ITEM_NEIGHBOURS", _parse_int(0, 1000), default=20)
 
     # Beat schedule (seconds between runs; 0 disables the entry).
     catalogue_stats_every_seconds: int = _env(

@@ -151,6 +151,32 @@ def fit(interactions: Interactions, settings: Settings, *, seed: int = 0) -> Tra
     return TrainedModel(interactions.users, interactions.items, user_factors, item_factors, params, metrics)
 
 
+def with_new_items(model: TrainedModel, index: Any, neighbours: int) -> TrainedModel:
+    """The model plus factors for the indexed papers nobody has interacted with yet (``index``: a
+    ``LoadedIndex``): each gets the similarity-weighted mean of the factors of its ``neighbours`` nearest
+    content neighbours that have factors, so a new paper reaches the readers of papers like it.
+
+    ``neighbours=0``, or no new paper, returns ``model`` itself. Cost: one index search per new paper.
+    """
+    known = set(model.items)
+    new_ids = [pid for pid in index.paper_ids if pid not in known]
+    if neighbours <= 0 or not new_ids or not model.items:
+        return model
+    row_of = {pid: i for i, pid in enumerate(model.items)}
+    new_ids, vectors = index.vectors_of(new_ids)
+    # New papers cluster together (a topic's fresh batch): look deeper than ``neighbours`` to find old ones.
+    factors = np.zeros((len(new_ids), model.item_factors.shape[1]), dtype=np.float32)
+    for i, hits in enumerate(index.search(vectors, 4 * neighbours)):
+        rows = [(row_of[pid], score) for pid, score in hits if pid in row_of and score > 0][:neighbours]
+        if rows:
+            weights = np.array([w for _, w in rows], dtype=np.float32)
+            factors[i] = weights @ model.item_factors[[r for r, _ in rows]] / weights.sum()
+    return TrainedModel(model.users, [*model.items, *new_ids], model.user_factors,
+                        np.ascontiguousarray(np.vstack([model.item_factors, factors]), dtype=np.float32),
+                        {**model.params, "new_item_neighbours": neighbours},
+                        {**model.metrics, "imputed_items": len(new_ids)})
+
+
 def not_worse(new: dict[str, Any], live: dict[str, Any] | None, tolerance: float) -> bool:
     """True if ``new`` may replace ``live``: no live model, no comparable metric, or recall within tolerance."""
     if live is None:

@@ -198,6 +198,20 @@ def index_holdout(db: Database, index: faiss_index.LoadedIndex, settings: Settin
     return metrics
 
 
+def _live_index(db: Database, settings: Settings) -> faiss_index.LoadedIndex | None:
+    """The live content index, loaded here (the CF retrain reads it for papers without interactions)."""
+    with db.connection() as conn:
+        row = models.live(conn, INDEX_KIND)
+    if row is None:
+        return None
+    try:
+        return faiss_index.LoadedIndex.load(Path(row["path"]), version=row["version"],
+                                            embedder=row["params"]["embedder"], ef_search=settings.hnsw_ef_search)
+    except (OSError, ValueError, RuntimeError) as exc:
+        log.warning("CF retrain without new-paper factors: index %s unreadable: %s", row["version"], exc)
+        return None
+
+
 def _current_embedder_name(db: Database, settings: Settings) -> str | None:
     if settings.embedder == "minilm":
         return MiniLmEmbedder.name
@@ -241,6 +255,9 @@ def retrain_cf(db: Database, artifacts: ArtifactStore, settings: Settings) -> di
                                f"({settings.cf_min_interactions})"}
         model = cf.fit(interactions, settings)
         model.metrics["read_seconds"] = round(read_seconds, 3)
+        index = _live_index(db, settings) if settings.cf_new_item_neighbours else None
+        if index is not None:  # after the holdout metric: it measures the fitted factors alone
+            model = cf.with_new_items(model, index, settings.cf_new_item_neighbours)
         with db.connection() as conn:
             live = models.live(conn, CF_KIND)
         publish = cf.not_worse(model.metrics, live["metrics"] if live else None, settings.cf_publish_tolerance)

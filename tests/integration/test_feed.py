@@ -225,3 +225,20 @@ def test_every_index_version_records_its_holdout_metrics(client, headers, catalo
     metrics = row["metrics"]
     assert metrics["holdout_users"] == 40 and 0.0 <= metrics["recall@20"] <= 1.0
     assert metrics["ann_recall@10"] >= 0.9
+
+
+def test_papers_nobody_read_get_cf_factors_from_their_content_neighbours(client, headers, catalogue, clean_db,
+                                                                         engine_settings):
+    batch = _communities(catalogue)
+    for start in range(0, len(batch), 1000):
+        events(client, headers["write"], *batch[start:start + 1000])
+    store = ArtifactStore(engine_settings.artifacts)
+    result = pipeline.retrain_cf(clean_db, store, engine_settings.replace(cf_new_item_neighbours=10))
+    assert result["imputed_items"] == N_PAPERS - 80
+    folder = store.path("cf", result["version"])
+    items = json.loads((folder / "items.json").read_text())
+    factors = np.load(folder / "item_factors.npy")
+    assert len(items) == N_PAPERS == len(factors) and set(items) == {p["id"] for p in catalogue}
+    assert np.count_nonzero(np.abs(factors[80:]).sum(axis=1)) > (N_PAPERS - 80) // 2  # most found a neighbour
+    off = pipeline.retrain_cf(clean_db, store, engine_settings.replace(cf_new_item_neighbours=0))
+    assert "imputed_items" not in off
