@@ -209,6 +209,11 @@ class Settings:
     feed_interest_clusters: int = _env("FEED_INTEREST_CLUSTERS", _parse_int(1, 16), default=3)
     # Ranked feeds are kept this long for paging and click credit, then pruned by the worker.
     feed_retention_hours: float = _env("FEED_RETENTION_HOURS", _parse_float(0.1, 24 * 365), default=48.0)
+    # A plain feed request serves the user's last ranked feed again while it is this young and no event
+    # of theirs is newer (0 = always rank); the worker ranks active users' feeds ahead of time.
+    feed_reuse_seconds: float = _env("FEED_REUSE_SECONDS", _parse_float(0.0, 86400), default=1800.0)
+    feed_precompute_active_days: float = _env("FEED_PRECOMPUTE_ACTIVE_DAYS", _parse_float(0.0, 365), default=14.0)
+    feed_precompute_max_users: int = _env("FEED_PRECOMPUTE_MAX_USERS", _parse_int(1, 10_000_000), default=50_000)
     # CF joins a user's feed once they have starred or read this many papers (fewer: noise offline).
     feed_cf_min_history: int = _env("FEED_CF_MIN_HISTORY", _parse_int(1, 1000), default=3)
     # Papers nobody has interacted with get CF factors from this many content neighbours at retrain (0: off).
@@ -222,6 +227,7 @@ class Settings:
     trending_every_seconds: int = _env("TRENDING_EVERY_SECONDS", _parse_int(0, 7 * 86400), default=600)
     retrain_every_seconds: int = _env("RETRAIN_EVERY_SECONDS", _parse_int(0, 30 * 86400), default=3600)
     prune_every_seconds: int = _env("PRUNE_EVERY_SECONDS", _parse_int(0, 30 * 86400), default=3600)
+    feed_precompute_every_seconds: int = _env("FEED_PRECOMPUTE_EVERY_SECONDS", _parse_int(0, 86400), default=300)
 
     # Alerts: matching, the outbox and its retries (see services/alerts).
     alert_min_score_default: float = _env("ALERT_MIN_SCORE_DEFAULT", _parse_float(-1.0, 1.0), default=0.4)

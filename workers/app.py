@@ -26,6 +26,16 @@ class WorkerContext:
     db: Database
     artifacts: ArtifactStore
     _channels: dict[str, Any] | None = field(default=None, repr=False)
+    _live: Any = field(default=None, repr=False)
+
+    def live_models(self) -> Any:
+        """The live index and CF model, loaded in this process on first use (feed precompute)."""
+        if self._live is None:
+            from services.recommender.serving import LiveModels
+
+            self._live = LiveModels(self.artifacts, refresh_seconds=self.settings.artifact_refresh_seconds,
+                                    ef_search=self.settings.hnsw_ef_search)
+        return self._live
 
     def channels(self) -> dict[str, Any]:
         """The alert delivery channels (email, webhook), built on first use in this process."""

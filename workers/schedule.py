@@ -14,6 +14,7 @@ def build(settings: Settings) -> dict[str, dict[str, Any]]:
         "trending": ("ml.trending", settings.trending_every_seconds),
         "retrain-cf": ("ml.retrain_cf", settings.retrain_every_seconds),
         "prune-feeds": ("feeds.prune", settings.prune_every_seconds),
+        "precompute-feeds": ("feeds.precompute", settings.feed_precompute_every_seconds),
         "match-alerts": ("alerts.match", settings.alert_match_every_seconds),
         "sweep-alerts": ("alerts.sweep", settings.alert_sweep_every_seconds),
         "compose-digests": ("alerts.digests", settings.digest_every_seconds),

@@ -13,7 +13,7 @@ from celery import Celery, Task
 
 from services.alerts import digests, matching, outbox, profiles
 from services.catalog import stats as catalogue_stats
-from services.recommender import feed, pipeline
+from services.recommender import feed, feed_cache, pipeline
 from services.store import jobs
 
 
@@ -41,6 +41,8 @@ def _recorded(job: str, work: Callable[[Any], dict[str, Any]]) -> Callable[..., 
 
 # Email/webhook messages one delivery task sends before handing the rest to a fresh task.
 DELIVERIES_PER_TASK = 200
+# One precompute run ranks feeds for at most this long; the next run (beat) continues.
+PRECOMPUTE_SECONDS = 240.0
 
 
 def register(app: Celery) -> None:
@@ -54,6 +56,23 @@ def register(app: Celery) -> None:
         # New vectors: decide the new papers' alerts now rather than at the next beat.
         if result["embed"].get("embedded"):
             app.send_task("alerts.match")
+        if result["index"] != "unchanged":  # stored feeds were ranked on the previous index
+            app.send_task("feeds.precompute")
+        return result
+
+    def precompute_feeds(ctx) -> dict[str, Any]:
+        live = ctx.live_models()
+        with ctx.db.connection() as conn:  # load (or swap to) the live models first
+            live.index(conn)
+            live.cf(conn)
+        return feed_cache.precompute(ctx.db, ctx.settings,
+                                     lambda conn, user_id: feed.rank_and_store(conn, live, ctx.settings, user_id),
+                                     feed.model_version(live), time_budget_seconds=PRECOMPUTE_SECONDS)
+
+    def retrain(ctx) -> dict[str, Any]:
+        result = pipeline.retrain_cf(ctx.db, ctx.artifacts, ctx.settings)
+        if result.get("published"):  # active users' stored feeds were ranked by the old model
+            app.send_task("feeds.precompute")
         return result
 
     def match(ctx) -> dict[str, Any]:
@@ -82,8 +101,9 @@ def register(app: Celery) -> None:
         "ml.embed": embed,
         "ml.reindex": lambda ctx: pipeline.rebuild_index(ctx.db, ctx.artifacts, ctx.settings),
         "ml.trending": lambda ctx: pipeline.recompute_trending(ctx.db, ctx.settings),
-        "ml.retrain_cf": lambda ctx: pipeline.retrain_cf(ctx.db, ctx.artifacts, ctx.settings),
+        "ml.retrain_cf": retrain,
         "feeds.prune": lambda ctx: feed.prune_snapshots(ctx.db, ctx.settings),
+        "feeds.precompute": precompute_feeds,
         "alerts.match": match,
         "alerts.digests": compose_digests,
         "alerts.deliver": deliver,

@@ -15,6 +15,7 @@ from services.recommender.artifacts import ArtifactError, ArtifactStore
 from services.recommender.pipeline import CF_KIND, INDEX_KIND
 from services.store import audit
 from services.store import dashboard_lists as lists
+from services.store import feeds as feeds_store
 from services.store import users as users_store
 
 # Kinds an API process loads and swaps (services/recommender/serving.py); rolling back the embedder
@@ -34,6 +35,8 @@ def set_paper_flag(conn: psycopg.Connection, actor: Operator, paper_id: str, fla
         raise NotFound(f"no live paper {paper_id}")
     action = {("hidden", True): "paper.hide", ("hidden", False): "paper.unhide",
               ("featured", True): "paper.feature", ("featured", False): "paper.unfeature"}[(flag, value)]
+    if flag == "featured":  # pinned into everyone's feed: stored feeds must be ranked again
+        feeds_store.expire_reusable(conn)
     record(conn, actor, action, paper_id)
 
 

@@ -25,8 +25,9 @@ from services import pagination
 from services.config import Settings
 from services.db import Database
 from services.errors import InvalidInput
-from services.recommender import ranking
+from services.recommender import feed_cache, ranking
 from services.recommender.cf import LoadedCf
+from services.recommender.feed_cache import CURSOR_KIND
 from services.recommender.index import LoadedIndex
 from services.recommender.serving import LiveModels
 from services.store import events as events_store
@@ -43,7 +44,8 @@ CF_RELATIVE_FLOOR = 0.25
 # Candidates checked for visibility, as a multiple of FEED_SIZE (the rest cannot make the feed).
 VISIBILITY_CHECKED = 2
 SHARED_LIST_SECONDS = 5.0
-CURSOR_KIND = "feed"
+# Featured papers are pinned above everything else; more than a handful would crowd out the feed.
+MAX_FEATURED = 5
 
 
 @dataclass(frozen=True)
@@ -56,18 +58,26 @@ class FeedRequest:
 
 
 def get_feed(conn: psycopg.Connection, live: LiveModels, settings: Settings, request: FeedRequest) -> dict[str, Any]:
+    """A page of the user's feed: the next page of a ranked list (cursor), the user's still-valid ranked
+    list served again (plain requests, see feed_cache), or a list ranked now and stored."""
     if request.cursor is not None:
         return _next_page(conn, request)
+    plain = request.category is None and not request.exclude
+    if plain:
+        reused = feed_cache.serve_reusable(conn, settings, request.user_id, request.limit)
+        if reused is not None:
+            return reused
     users_store.ensure(conn, request.user_id)
+    # Read before ranking: an event arriving while we rank makes this list stale, never the reverse.
+    last_event_id = feeds_store.last_event_id(conn, request.user_id) if plain else None
     ranked = rank(conn, live, settings, request)
     page = ranked[: request.limit]
-    items = [{"p": c.paper_id, "s": round(c.score, 6), "r": c.reasons} for c in ranked]
-    version = _model_version(live)
-    feed_id = feeds_store.insert(conn, user_id=request.user_id, model_version=version, items=items,
-                                 served=len(page))
+    version = model_version(live)
+    feed_id = feeds_store.insert(conn, user_id=request.user_id, model_version=version, items=_snapshot(ranked),
+                                 served=len(page), reusable=plain, last_event_id=last_event_id)
     papers = papers_store.visible_by_ids(conn, [c.paper_id for c in page])
     next_cursor = pagination.encode(CURSOR_KIND, (feed_id, len(page))) if len(ranked) > len(page) else None
-    return {"items": [_item(papers[c.paper_id], c.score, c.reasons) for c in page if c.paper_id in papers],
+    return {"items": [_item(papers[c.paper_id], round(c.score, 6), c.reasons) for c in page if c.paper_id in papers],
             "next_cursor": next_cursor, "model_version": version, "feed_id": feed_id}
 
 
@@ -96,7 +106,21 @@ def _item(paper: dict[str, Any], score: float, reasons: list[dict]) -> dict[str,
     return {"paper": paper, "score": score, "reasons": reasons}
 
 
-def _model_version(live: LiveModels) -> str | None:
+def rank_and_store(conn: psycopg.Connection, live: LiveModels, settings: Settings, user_id: str) -> str:
+    """Rank the user's plain feed now and store it as reusable, shown to nobody yet (the worker's
+    precompute); returns its feed_id."""
+    last_event_id = feeds_store.last_event_id(conn, user_id)
+    ranked = rank(conn, live, settings, FeedRequest(user_id=user_id, limit=0))
+    return feeds_store.insert(conn, user_id=user_id, model_version=model_version(live), items=_snapshot(ranked),
+                              served=0, reusable=True, last_event_id=last_event_id)
+
+
+def _snapshot(ranked: list[ranking.Candidate]) -> list[dict[str, Any]]:
+    return [{"p": c.paper_id, "s": round(c.score, 6), "r": c.reasons} for c in ranked]
+
+
+def model_version(live: LiveModels) -> str | None:
+    """The versions a feed ranked now is made from, e.g. "cf:2026…;index:2026…"."""
     versions = live.versions()
     return ";".join(f"{kind}:{v}" for kind, v in sorted(versions.items())) or None
 
@@ -133,7 +157,23 @@ def rank(conn: psycopg.Connection, live: LiveModels, settings: Settings, request
         return [c for c in best if c.paper_id in categories
                 and (request.category is None or request.category in categories[c.paper_id])]
 
-    return order(retrieved, settings, unwanted=seen | request.exclude, index=index, keep=visible)
+    ranked = order(retrieved, settings, unwanted=seen | request.exclude, index=index, keep=visible)
+    featured = live.shared(("featured",), SHARED_LIST_SECONDS, lambda: papers_store.featured_ids(
+        conn, limit=MAX_FEATURED))
+    return pin_featured(ranked, featured, unwanted=seen | request.exclude, keep=visible, size=settings.feed_size)
+
+
+def pin_featured(ranked: list[ranking.Candidate], featured: list[str], *, unwanted: Collection[str],
+                 keep: Callable[[list[ranking.Candidate]], list[ranking.Candidate]], size: int
+                 ) -> list[ranking.Candidate]:
+    """Put the papers operators featured first (newest feature first), unless the user has seen them or
+    they fail the request's filters; the ranked list follows, without them, cut to ``size``."""
+    top = ranked[0].score if ranked else 1.0
+    pinned = keep([ranking.Candidate(pid, {"featured": 1.0}, [{"kind": "featured", "detail": "featured by the editors",
+                                                                 "paper_id": pid}], top)
+                   for pid in featured if pid not in unwanted])
+    chosen = {c.paper_id for c in pinned}
+    return (pinned + [c for c in ranked if c.paper_id not in chosen])[:size]
 
 
 def weights(settings: Settings) -> dict[str, float]:

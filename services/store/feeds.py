@@ -14,16 +14,82 @@ _NO_FLUSH = "(SELECT set_config('synchronous_commit', 'off', true)) AS no_flush"
 
 
 def insert(conn: psycopg.Connection, *, user_id: str, model_version: str | None, items: list[dict[str, Any]],
-           served: int) -> str:
+           served: int, reusable: bool = False, last_event_id: int | None = None) -> str:
     """Store a snapshot. Its loss in a crash costs nothing (the next request ranks again), so this
-    transaction does not wait for the WAL flush."""
+    transaction does not wait for the WAL flush. ``reusable`` snapshots (plain requests) may be served
+    again to later plain requests until the user's next event (``last_event_id``) or their age says no."""
     feed_id = str(uuid.uuid4())
     conn.execute(
-        f"INSERT INTO feeds (id, user_id, model_version, items, served) "
-        f"SELECT %s, %s, %s, %s, %s FROM {_NO_FLUSH}",
-        (feed_id, user_id, model_version, Jsonb(items), served),
+        f"INSERT INTO feeds (id, user_id, model_version, items, served, reusable, last_event_id) "
+        f"SELECT %s, %s, %s, %s, %s, %s, %s FROM {_NO_FLUSH}",
+        (feed_id, user_id, model_version, Jsonb(items), served, reusable, last_event_id),
     )
     return feed_id
+
+
+# A reusable snapshot is valid while it is young enough and the user has no event newer than the one
+# it was ranked after (events ids only grow; the check reads the user's entries of events_user_time_idx).
+_VALID = """
+    f.reusable AND f.created_at > now() - make_interval(secs => %(max_age)s)
+    AND NOT EXISTS (SELECT 1 FROM events e WHERE e.user_id = f.user_id AND e.id > coalesce(f.last_event_id, 0))
+"""
+
+
+def reusable_page(conn: psycopg.Connection, user_id: str, *, max_age_seconds: float, limit: int,
+                  paper_columns: str) -> dict[str, Any] | None:
+    """In one round trip: the user's newest still-valid reusable feed and its first ``limit`` entries
+    joined to their papers (entries whose paper was deleted or hidden since come back without one).
+    None when there is no such feed. ``paper_columns`` are selected from papers ``p``."""
+    rows = conn.execute(
+        f"""
+        WITH snap AS (
+            SELECT f.id, f.model_version, f.items, f.served FROM feeds f
+            WHERE f.user_id = %(u)s AND {_VALID}
+            ORDER BY f.created_at DESC LIMIT 1
+        )
+        SELECT s.id::text AS feed_id, s.model_version AS feed_model_version, s.served AS feed_served,
+               jsonb_array_length(s.items) AS feed_total, e.ord AS feed_position, e.entry AS feed_entry,
+               {paper_columns}
+        FROM snap s
+        LEFT JOIN LATERAL (SELECT entry, ord FROM jsonb_array_elements(s.items) WITH ORDINALITY x(entry, ord)
+                           WHERE ord <= %(limit)s) e ON true
+        LEFT JOIN papers p ON p.id = e.entry ->> 'p' AND p.deleted_at IS NULL AND NOT p.hidden
+        ORDER BY e.ord
+        """,
+        {"u": user_id, "max_age": max_age_seconds, "limit": limit},
+    ).fetchall()
+    if not rows:
+        return None
+    head = rows[0]
+    return {"feed_id": head["feed_id"], "model_version": head["feed_model_version"], "served": head["feed_served"],
+            "total": head["feed_total"], "rows": [r for r in rows if r["feed_position"] is not None]}
+
+
+def users_to_precompute(conn: psycopg.Connection, *, active_days: float, fresh_seconds: float,
+                        model_version: str | None, limit: int) -> list[str]:
+    """Users active in the last ``active_days`` whose reusable feed is missing, older than
+    ``fresh_seconds``, ranked by other models than ``model_version``, or outdated by a newer event."""
+    return [r["user_id"] for r in conn.execute(
+        f"""
+        SELECT a.user_id FROM (
+            SELECT DISTINCT user_id FROM events WHERE received_at > now() - make_interval(secs => %(days)s * 86400)
+        ) a
+        WHERE NOT EXISTS (SELECT 1 FROM feeds f WHERE f.user_id = a.user_id AND {_VALID}
+                          AND f.model_version IS NOT DISTINCT FROM %(version)s)
+        ORDER BY a.user_id LIMIT %(limit)s
+        """,
+        {"days": active_days, "max_age": fresh_seconds, "version": model_version, "limit": limit},
+    )]
+
+
+def last_event_id(conn: psycopg.Connection, user_id: str) -> int | None:
+    """The id of the user's newest event (a feed ranked now is outdated by any later one)."""
+    return conn.execute("SELECT max(id) AS id FROM events WHERE user_id = %s", (user_id,)).fetchone()["id"]
+
+
+def expire_reusable(conn: psycopg.Connection) -> int:
+    """Stop every stored feed from being served again (an operator pinned or unpinned a paper)."""
+    return conn.execute("UPDATE feeds SET reusable = false WHERE reusable").rowcount
 
 
 def get(conn: psycopg.Connection, feed_id: str, user_id: str) -> dict[str, Any] | None:

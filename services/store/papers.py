@@ -183,6 +183,13 @@ def fresh(conn: psycopg.Connection, *, limit: int, category: str | None = None) 
     ).fetchall()
 
 
+def featured_ids(conn: psycopg.Connection, *, limit: int) -> list[str]:
+    """Live, visible papers operators featured, most recently changed first."""
+    return [r["id"] for r in conn.execute(
+        "SELECT id FROM papers WHERE featured AND deleted_at IS NULL AND NOT hidden "
+        "ORDER BY updated_at DESC, id LIMIT %s", (limit,))]
+
+
 def visible_categories(conn: psycopg.Connection, paper_ids: Sequence[str]) -> dict[str, list[str]]:
     """id → categories for the ids that are live and not hidden (a light filter for many candidates)."""
     rows = conn.execute(

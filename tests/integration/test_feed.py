@@ -194,7 +194,8 @@ def test_old_feeds_are_pruned_and_their_cursors_expire(client, headers, catalogu
     from services.recommender.feed import prune_snapshots
 
     old = feed(client, headers["read"], user="p", limit=2)
-    fresh = feed(client, headers["read"], user="p", limit=2)
+    fresh = feed(client, headers["read"], user="p", limit=2, exclude="none")  # not reusable: ranked anew
+    assert fresh["feed_id"] != old["feed_id"]
     with clean_db.connection() as conn:
         conn.execute("UPDATE feeds SET created_at = now() - interval '3 days' WHERE id = %s", (old["feed_id"],))
     assert prune_snapshots(clean_db, engine_settings) == {"deleted": 1}
@@ -225,6 +226,47 @@ def test_every_index_version_records_its_holdout_metrics(client, headers, catalo
     metrics = row["metrics"]
     assert metrics["holdout_users"] == 40 and 0.0 <= metrics["recall@20"] <= 1.0
     assert metrics["ann_recall@10"] >= 0.9
+
+
+def test_a_plain_feed_is_served_again_until_the_user_acts(client, headers, catalogue, clean_db, engine_settings):
+    from services.recommender.feed import rank_and_store
+    from services.store import feeds as feeds_store
+
+    first = feed(client, headers["read"], user="r", limit=5)
+    again = feed(client, headers["read"], user="r", limit=5)
+    assert again["feed_id"] == first["feed_id"] and again["items"] == first["items"]
+    # A star makes the stored list stale: the next feed is ranked anew, without the starred paper.
+    starred = first["items"][0]["paper"]["id"]
+    events(client, headers["write"], {"user_id": "r", "paper_id": starred, "type": "star"})
+    after = feed(client, headers["read"], user="r", limit=5)
+    assert after["feed_id"] != first["feed_id"] and starred not in {i["paper"]["id"] for i in after["items"]}
+    # Filters never reuse a list, and a deleted paper leaves a reused one at once.
+    assert feed(client, headers["read"], user="r", limit=5, exclude=starred)["feed_id"] != after["feed_id"]
+    gone = after["items"][1]["paper"]["id"]
+    assert client.delete(f"/v1/papers/{gone}", headers=headers["admin"]).status_code == 204
+    reused = feed(client, headers["read"], user="r", limit=5)
+    assert reused["feed_id"] == after["feed_id"] and gone not in {i["paper"]["id"] for i in reused["items"]}
+
+    # The worker's precompute stores a list nobody has seen; the first request serves it and counts it.
+    events(client, headers["write"], {"user_id": "s", "paper_id": catalogue[7]["id"], "type": "read"})
+    with clean_db.connection() as conn:
+        stored = rank_and_store(conn, client.application.extensions["paperfeed.models"], engine_settings, "s")
+    served = feed(client, headers["read"], user="s", limit=3)
+    assert served["feed_id"] == stored
+    with clean_db.connection() as conn:
+        assert feeds_store.get(conn, stored, "s")["served"] == 3
+        assert feeds_store.expire_reusable(conn) >= 2
+    assert feed(client, headers["read"], user="s", limit=3)["feed_id"] != stored
+
+
+def test_featured_papers_are_pinned_first_for_everyone_who_has_not_seen_them(client, headers, catalogue, clean_db):
+    pick = catalogue[123]["id"]
+    with clean_db.connection() as conn:
+        conn.execute("UPDATE papers SET featured = true WHERE id = %s", (pick,))
+    top = feed(client, headers["read"], user="f1", limit=3)["items"][0]
+    assert top["paper"]["id"] == pick and top["reasons"][0]["kind"] == "featured"
+    events(client, headers["write"], {"user_id": "f2", "paper_id": pick, "type": "read"})
+    assert pick not in {i["paper"]["id"] for i in feed(client, headers["read"], user="f2", limit=50)["items"]}
 
 
 def test_papers_nobody_read_get_cf_factors_from_their_content_neighbours(client, headers, catalogue, clean_db,

@@ -41,3 +41,41 @@ def test_catalogue_stats_runs_in_a_real_worker(settings, clean_db, worker_queue)
     assert row["job"] == "catalogue.stats"
     assert row["result"] == {"papers": 7, "papers_including_deleted": 7}
     assert row["started_at"] <= row["finished_at"]
+
+
+@pytest.mark.slow
+def test_feeds_are_ranked_ahead_of_time_for_active_users(settings, clean_db, worker_queue):
+    import datetime
+    import gzip
+    import itertools
+
+    from infra.cli import DEMO_CATALOGUE
+    from services.catalog.importer import import_lines
+    from services.recommender import pipeline
+    from services.recommender.artifacts import ArtifactStore
+    from services.store import events
+
+    with gzip.open(DEMO_CATALOGUE, "rt") as fh:
+        import_lines(clean_db, list(itertools.islice(fh, 300)))
+    pipeline.refresh(clean_db, ArtifactStore(settings.artifacts), settings)
+    with clean_db.connection() as conn:
+        ids = [r["id"] for r in conn.execute("SELECT id FROM papers ORDER BY id LIMIT 6")]
+        now = datetime.datetime.now(datetime.UTC)
+        events.ingest(conn, [{"user_id": f"active-{i}", "paper_id": pid, "type": "star", "event_id": None,
+                              "occurred_at": now, "context": None}
+                             for i in range(3) for pid in ids[i * 2: i * 2 + 2]])
+    result = create_celery(settings).send_task("feeds.precompute", queue=worker_queue)
+
+    def finished():
+        with clean_db.connection() as conn:
+            row = jobs.get_by_task(conn, result.id)
+        return row if row and row["status"] in ("succeeded", "failed") else None
+
+    row = wait_until(finished, timeout=120, message="precompute finished")
+    assert row["status"] == "succeeded", row["error"]
+    assert row["result"]["ranked"] == 3
+    with clean_db.connection() as conn:
+        stored = conn.execute("SELECT user_id, served, jsonb_array_length(items) AS n FROM feeds "
+                              "WHERE reusable ORDER BY user_id").fetchall()
+    assert [(r["user_id"], r["served"]) for r in stored] == [(f"active-{i}", 0) for i in range(3)]
+    assert all(r["n"] > 0 for r in stored)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Response, render_template_string, request
 from flask_smorest import Blueprint
 
@@ -29,7 +31,8 @@ MAX_ALERT_ID = 2**63 - 1
 
 
 def _alert_id(raw: str) -> int:
-    if not raw.isdigit() or int(raw) > MAX_ALERT_ID:
+    # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+    if not re.fullmatch(r"[0-9]{1,19}", raw) or int(raw) > MAX_ALERT_ID:
         raise InvalidInput("alert_id", "must be a positive integer")
     return int(raw)
 
