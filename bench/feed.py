@@ -5,8 +5,10 @@ topical interests each and 1,000,000 events, it measures:
 
 - embedding throughput of each embedder (LSA on the whole catalogue, MiniLM on a sample),
 - FAISS index build time, ALS training time end to end (reading the events from PostgreSQL included),
+- the worker's feed precompute (feeds ranked ahead of time per second, one process),
 - feed latency and throughput through gunicorn (2 workers): at a steady 200 feeds/s, at 16 concurrent
-  clients, and at 16 clients while a retrain runs (one thread, nice 10),
+  clients, at 16 clients with every request ranked anew (`exclude=`: nothing reused), and at 16 clients
+  while a retrain runs (one thread, nice 10),
 - a minimal Flask view returning 50 small dicts under the same gunicorn settings, as the ceiling.
 
 Client processes share the machine with the server: the numbers are a floor for the server alone.
@@ -36,9 +38,10 @@ from bench.common import REPO, api_server, fresh_database, load  # noqa: E402
 from services import keys  # noqa: E402
 from services.catalog.importer import import_lines, open_text  # noqa: E402
 from services.db import Database  # noqa: E402
-from services.recommender import pipeline  # noqa: E402
+from services.recommender import feed, feed_cache, pipeline  # noqa: E402
 from services.recommender.artifacts import ArtifactStore  # noqa: E402
 from services.recommender.embedders import MiniLmEmbedder, from_bytes, paper_text  # noqa: E402
+from services.recommender.serving import LiveModels  # noqa: E402
 from services.store import embeddings  # noqa: E402
 
 ARXIV = REPO.parent / "shared" / "data" / "arxiv-cs-2026q2" / "papers.jsonl"
@@ -121,6 +124,14 @@ def main() -> None:
         result["simulation"] = simulate_events(db, embed["embedder"], users=args.users, events=args.events)
         result["als"] = pipeline.retrain_cf(db, store, settings)
         pipeline.recompute_trending(db, settings)
+        # What the worker's feeds.precompute does for active users (here: all of them), timed.
+        live = LiveModels(store, refresh_seconds=0.0, ef_search=settings.hnsw_ef_search)
+        with db.connection() as conn:
+            live.index(conn)
+            live.cf(conn)
+        result["precompute"] = feed_cache.precompute(
+            db, settings, lambda conn, user_id: feed.rank_and_store(conn, live, settings, user_id),
+            feed.model_version(live))
         with db.connection() as conn:
             key = keys.create(conn, name="bench", scopes=["read"])
         db.close()
@@ -136,6 +147,9 @@ def main() -> None:
             result["feed_steady_200"] = load(port, feed_path, clients=8, seconds=args.seconds, headers=headers,
                                              total_rate=200)
             result["feed_16_clients"] = load(port, feed_path, clients=16, seconds=args.seconds, headers=headers)
+            # The ranking path itself: `exclude=` makes every request rank anew (nothing reused).
+            result["feed_16_clients_ranked_each_time"] = load(
+                port, lambda n: feed_path(n) + "&exclude=none", clients=16, seconds=args.seconds, headers=headers)
             env = {**os.environ, **settings.as_environ()}
             trainer = subprocess.Popen(
                 ["nice", "-n", "10", sys.executable, "-c",
@@ -183,11 +197,14 @@ def print_table(r: dict) -> None:
         ("ALS end to end, s", r["als"].get("total_seconds")),
         ("ALS read from PostgreSQL, s", r["als"].get("read_seconds")),
         ("ALS holdout recall@20", r["als"].get("recall@20")),
+        ("precompute: feeds ranked", r["precompute"]["ranked"]),
+        ("precompute: feeds/s (one process)", r["precompute"]["feeds_per_second"]),
     ]
     for name, value in rows:
         print(f"{name:<34} {value!s:>14}")
     print(f"\n{'load':<34} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}")
-    for name in ("feed_steady_200", "feed_16_clients", "feed_16_clients_during_retrain", "minimal_flask_16_clients"):
+    for name in ("feed_steady_200", "feed_16_clients", "feed_16_clients_ranked_each_time",
+                 "feed_16_clients_during_retrain", "minimal_flask_16_clients"):
         row = r[name]
         print(f"{name:<34} {row['rps']:>8} {row['p50_ms']:>8} {row['p95_ms']:>8} {row['p99_ms']:>8} {row['errors']:>7}")
     print(f"\nfeed throughput / minimal Flask view: {r['feed_fraction_of_minimal']}")
