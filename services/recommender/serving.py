@@ -41,6 +41,9 @@ class LiveModels:
         self._lock = threading.Lock()
         self._shared: dict[Any, tuple[float, Any]] = {}
         self.problems: dict[str, str] = {}
+        # kind → the live version that failed to load. Versions are immutable, so it is not retried
+        # (and not logged again) at every refresh; a newer version gets its own chance.
+        self._refused: dict[str, str] = {}
 
     def index(self, conn: psycopg.Connection) -> LoadedIndex | None:
         self._maybe_refresh(conn)
@@ -75,7 +78,12 @@ class LiveModels:
             live = models.live_versions(conn)  # one small query; rows are read only for what changed
             for kind in self._loaders:
                 current = self._loaded.get(kind)
-                if kind not in live or (current is not None and current.version == live[kind]):
+                if kind not in live:
+                    continue
+                if current is not None and current.version == live[kind]:
+                    self.problems.pop(kind, None)  # e.g. rolled back from a refused version to this one
+                    continue
+                if self._refused.get(kind) == live[kind]:
                     continue
                 row = models.live(conn, kind)
                 if row is None:
@@ -85,6 +93,7 @@ class LiveModels:
                     loaded = self._loaders[kind](row)
                 except (ArtifactError, OSError, ValueError, KeyError, RuntimeError) as exc:
                     self.problems[kind] = f"{kind} {row['version']} refused: {exc}"
+                    self._refused[kind] = row["version"]
                     log.error("%s", self.problems[kind])
                     continue
                 self._loaded = {**self._loaded, kind: loaded}  # swap the whole mapping at once

@@ -15,7 +15,7 @@ import pytest
 from services.api import create_app
 from services.recommender import pipeline
 from services.recommender.artifacts import ArtifactStore
-from services.store import jobs, models
+from services.store import dashboard_lists, jobs, models
 from tests.faults.conftest import post_reads
 from tests.faults.processes import celery_worker
 from tests.helpers import wait_until
@@ -67,7 +67,7 @@ def _publish_again(kind: str, db, store: ArtifactStore, settings) -> str:
 
 @pytest.mark.parametrize("damage", DAMAGE)
 def test_a_damaged_version_is_refused_and_the_previous_keeps_serving(
-        damage, engine_settings, clean_db, trained, headers):
+        damage, engine_settings, clean_db, trained, headers, caplog):
     kind, file, harm = DAMAGE[damage]
     client = create_app(engine_settings, db=clean_db).test_client()
     before = client.get("/readyz").get_json()
@@ -83,6 +83,15 @@ def test_a_damaged_version_is_refused_and_the_previous_keeps_serving(
     body = ready.get_json()
     assert ready.status_code == 200 and body["serving"][kind] == serving
     assert bad in body["warnings"][kind] and "refused" in body["warnings"][kind]
+    for _ in range(3):  # later refreshes neither retry the refused version nor log it again
+        assert client.get("/readyz").get_json()["warnings"][kind] == body["warnings"][kind]
+    refusals = [r for r in caplog.records if r.name == "services.recommender.serving" and "refused" in r.message]
+    assert len(refusals) == 1, [r.message for r in refusals]
+
+    with clean_db.connection() as conn:  # an operator rolls back to the version still serving
+        row = next(r for r in models.recent(conn, kind=kind) if r["version"] == serving)
+        dashboard_lists.make_live(conn, row["id"])
+    assert "warnings" not in client.get("/readyz").get_json()
 
 
 def test_a_damaged_first_index_makes_readyz_say_why(engine_settings, clean_db, catalogue, headers):
