@@ -7,14 +7,20 @@ always points at complete files. Old versions beyond ``keep`` are pruned, never 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+# A scratch folder this old belongs to a publish that died (kill -9, power loss): writing files takes
+# seconds, so no live publish is ever near it.
+STALE_SCRATCH_SECONDS = 3600
 
 
 class ArtifactError(RuntimeError):
@@ -67,10 +73,15 @@ class ArtifactStore:
         return manifest
 
     def prune(self, kind: str, *, keep: int, protect: set[str]) -> list[str]:
-        """Delete all but the newest ``keep`` versions of ``kind`` (never those in ``protect``)."""
+        """Delete all but the newest ``keep`` versions of ``kind`` (never those in ``protect``), and the
+        scratch folders of publishes that died more than STALE_SCRATCH_SECONDS ago."""
         folder = self.root / kind
         if not folder.is_dir():
             return []
+        for scratch in folder.glob(".tmp-*"):
+            with contextlib.suppress(OSError):
+                if time.time() - scratch.stat().st_mtime > STALE_SCRATCH_SECONDS:
+                    shutil.rmtree(scratch, ignore_errors=True)
         versions = sorted((p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")),
                           reverse=True)
         removed = [v for v in versions[keep:] if v not in protect]

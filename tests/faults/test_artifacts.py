@@ -3,8 +3,10 @@ serving, and /readyz says why; a publish that runs out of space leaves nothing b
 
 from __future__ import annotations
 
+import os
 import resource
 import secrets
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -14,7 +16,7 @@ import pytest
 
 from services.api import create_app
 from services.recommender import pipeline
-from services.recommender.artifacts import ArtifactStore
+from services.recommender.artifacts import STALE_SCRATCH_SECONDS, ArtifactStore
 from services.store import dashboard_lists, jobs, models
 from tests.faults.conftest import post_reads
 from tests.faults.processes import celery_worker
@@ -104,6 +106,23 @@ def test_a_damaged_first_index_makes_readyz_say_why(engine_settings, clean_db, c
     assert version in ready.get_json()["checks"]["index"] and "refused" in ready.get_json()["checks"]["index"]
     similar = client.get(f"/v1/papers/{catalogue[0]['id']}/similar", headers=headers["read"])
     assert similar.status_code == 503 and similar.headers["Retry-After"]
+
+
+def test_scratch_folders_of_dead_publishes_are_pruned(tmp_path):
+    """A publish killed midway leaves its hidden scratch folder; a later prune removes it once it is
+    clearly abandoned, and never touches one that may still be in progress."""
+    store = ArtifactStore(tmp_path)
+    for version in ("v1", "v2"):
+        store.publish("cf", version, lambda folder: (folder / "f.bin").write_bytes(b"x") and {})
+    dead, busy = tmp_path / "cf" / ".tmp-dead", tmp_path / "cf" / ".tmp-busy"
+    for scratch in (dead, busy):
+        scratch.mkdir()
+        (scratch / "part.npy").write_bytes(b"half")
+    old = time.time() - STALE_SCRATCH_SECONDS - 60
+    os.utime(dead, (old, old))
+    assert store.prune("cf", keep=5, protect={"v2"}) == []
+    assert not dead.exists() and busy.exists()
+    assert store.manifest("cf", "v1") and store.manifest("cf", "v2")
 
 
 FILE_LIMIT_BYTES = 32 * 1024  # far below the CF factors of USERS readers (USERS × 64 factors × 4 bytes)
