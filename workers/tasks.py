@@ -77,12 +77,12 @@ def register(app: Celery) -> None:
 
     def match(ctx) -> dict[str, Any]:
         refreshed = profiles.refresh(ctx.db, ctx.settings)
-        result = {"profiles": refreshed, **matching.match_new_papers(ctx.db, ctx.settings)}
+        result = {"profiles_refreshed": refreshed, **matching.match_new_papers(ctx.db, ctx.settings)}
         return deliver_soon(result, when=bool(result["instant_alerts"] or result["follow_alerts"]))
 
     def compose_digests(ctx) -> dict[str, Any]:
         refreshed = profiles.refresh(ctx.db, ctx.settings)
-        result = {"profiles": refreshed, **digests.compose_due(ctx.db, ctx.settings)}
+        result = {"profiles_refreshed": refreshed, **digests.compose_due(ctx.db, ctx.settings)}
         return deliver_soon(result, when=bool(result["alerts"]))
 
     def deliver(ctx) -> dict[str, Any]:
