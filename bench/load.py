@@ -1,0 +1,267 @@
+"""Capacity under a mixed workload: how many requests/s Paperfeed sustains with p99 under 100 ms.
+
+Self-contained: starts the real servers (embedded PostgreSQL and Redis unless DATABASE_URL / REDIS_URL
+are set), builds the engine-benchmark data set on a fresh database (20,737 CC0 arXiv papers, 10,000
+simulated users, 1,000,000 events; the worker's steps run in-process: embed, index, ALS, trending,
+feed precompute), starts gunicorn (API_WORKERS=2), and drives it from client processes on loopback:
+
+    75 % feeds   GET  /v1/users/{u}/feed?limit=20
+    15 % events  POST /v1/events (10 reads/clicks/stars of one user: that user's next feed ranks anew)
+     5 % search  GET  /v1/papers?q=…&limit=20
+     5 % lookups GET  /v1/papers/{id}/similar?limit=10 or /v1/trending?window=week&limit=20
+
+stepping the number of closed-loop clients up (2, 4, 8, …) until p99 passes 100 ms. For each step:
+requests/s, p50/p95/p99 per endpoint, errors, CPU and memory (RSS and USS) per gunicorn worker. Then a
+profile of the feed path (cProfile, in-process) for both the stored-feed and the ranking path.
+
+    .venv/bin/python bench/load.py --out bench/results/load.json [--seconds 20] [--events 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import http.client
+import io
+import json
+import os
+import pstats
+import random
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from infra.threads import cap_native_threads  # noqa: E402
+
+cap_native_threads(1)
+
+import psutil  # noqa: E402
+
+from bench.common import REPO, api_server, fresh_database, percentile, run_processes  # noqa: E402
+from bench.feed import ARXIV, simulate_events  # noqa: E402
+from services import keys  # noqa: E402
+from services.catalog.importer import import_lines, open_text  # noqa: E402
+from services.db import Database  # noqa: E402
+from services.recommender import feed, feed_cache, pipeline  # noqa: E402
+from services.recommender.artifacts import ArtifactStore  # noqa: E402
+from services.recommender.serving import LiveModels  # noqa: E402
+
+P99_LIMIT_MS = 100.0
+SEARCH_WORDS = ["diffusion", "transformer", "graph", "robot", "language model", "reinforcement", "vision",
+                "agents", "retrieval", "speech", "privacy", "quantum", "benchmark", "video", "federated"]
+
+
+def _client(port: int, headers: dict, seconds: float, users: int, paper_ids: list[str], seed: int, out) -> None:
+    """One closed-loop client: the mixed workload, latencies per endpoint."""
+    rng = random.Random(seed)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    stats: dict[str, list] = {}
+    deadline = time.perf_counter() + seconds
+    json_headers = {**headers, "Content-Type": "application/json"}
+    while time.perf_counter() < deadline:
+        draw = rng.random()
+        user = f"u{rng.randrange(users)}"
+        body = None
+        if draw < 0.75:
+            endpoint, method, path = "feed", "GET", f"/v1/users/{user}/feed?limit=20"
+        elif draw < 0.90:
+            endpoint, method, path = "events", "POST", "/v1/events"
+            body = json.dumps({"events": [{"user_id": user, "paper_id": rng.choice(paper_ids),
+                                           "type": rng.choice(("read", "read", "click", "star"))}
+                                          for _ in range(10)]})
+        elif draw < 0.95:
+            endpoint, method, path = "search", "GET", f"/v1/papers?q={rng.choice(SEARCH_WORDS).replace(' ', '%20')}&limit=20"
+        elif draw < 0.975:
+            endpoint, method, path = "similar", "GET", f"/v1/papers/{rng.choice(paper_ids)}/similar?limit=10"
+        else:
+            endpoint, method, path = "trending", "GET", "/v1/trending?window=week&limit=20"
+        began = time.perf_counter()
+        try:
+            conn.request(method, path, body=body, headers=json_headers if body else headers)
+            response = conn.getresponse()
+            response.read()
+            ok = response.status in (200, 202)
+        except (OSError, http.client.HTTPException):
+            ok = False
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        entry = stats.setdefault(endpoint, [[], 0])
+        entry[0].append(time.perf_counter() - began)
+        entry[1] += not ok
+    out.put(stats)
+
+
+def _summarise(latencies: list[float], errors: int, wall: float) -> dict:
+    return {"requests": len(latencies), "rps": round(len(latencies) / wall, 1),
+            "p50_ms": round(percentile(latencies, 0.50) * 1000, 2), "p95_ms": round(percentile(latencies, 0.95) * 1000, 2),
+            "p99_ms": round(percentile(latencies, 0.99) * 1000, 2), "errors": errors}
+
+
+class WorkerSampler:
+    """CPU % and memory of each gunicorn worker (children of the master) while a step runs."""
+
+    def __init__(self, master_pid: int) -> None:
+        self.master = psutil.Process(master_pid)
+        self.samples: dict[int, list[tuple[float, float, float]]] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        workers = self.master.children()
+        for w in workers:
+            w.cpu_percent(None)
+        while not self._stop.wait(1.0):
+            for w in workers:
+                try:
+                    mem = w.memory_full_info()
+                    self.samples.setdefault(w.pid, []).append((w.cpu_percent(None), mem.rss / 2**20, mem.uss / 2**20))
+                except psutil.Error:
+                    pass
+
+    def __enter__(self) -> WorkerSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def report(self) -> list[dict]:
+        return [{"pid": pid, "cpu_percent": round(sum(s[0] for s in rows) / len(rows), 1),
+                 "rss_mb": round(max(s[1] for s in rows), 1), "uss_mb": round(max(s[2] for s in rows), 1)}
+                for pid, rows in self.samples.items() if rows]
+
+
+def step(port: int, master_pid: int, headers: dict, clients: int, seconds: float, users: int,
+         paper_ids: list[str]) -> dict:
+    with WorkerSampler(master_pid) as sampler:
+        results, wall = run_processes(_client, [(port, headers, seconds, users, paper_ids, 7919 * clients + i)
+                                                 for i in range(clients)])
+    merged: dict[str, list] = {}
+    for stats in results:
+        for endpoint, (lat, err) in stats.items():
+            entry = merged.setdefault(endpoint, [[], 0])
+            entry[0].extend(lat)
+            entry[1] += err
+    every = [x for lat, _ in merged.values() for x in lat]
+    return {"clients": clients, **_summarise(every, sum(e for _, e in merged.values()), wall),
+            "per_endpoint": {name: _summarise(lat, err, wall) for name, (lat, err) in sorted(merged.items())},
+            "workers": sampler.report()}
+
+
+def profile_feed(db: Database, settings, users: int) -> dict:
+    """cProfile of the feed path in-process: stored feeds served again, and ranking each time."""
+    from services.api import create_app
+
+    app = create_app(settings, db=db)
+    client = app.test_client()
+    with db.connection() as conn:
+        key = keys.create(conn, name="profile", scopes=["read"])
+    headers = {"Authorization": f"Bearer {key}"}
+    out = {}
+    for name, suffix in (("stored_feed", ""), ("ranked_each_time", "&exclude=none")):
+        for n in range(20):  # warm-up: models loaded, caches filled
+            client.get(f"/v1/users/u{n}/feed?limit=20{suffix}", headers=headers)
+        profiler = cProfile.Profile()
+        started = time.perf_counter()
+        profiler.enable()
+        for n in range(300):
+            client.get(f"/v1/users/u{(n * 7919) % users}/feed?limit=20{suffix}", headers=headers)
+        profiler.disable()
+        text = io.StringIO()
+        pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(18)
+        out[name] = {"ms_per_request_in_process": round((time.perf_counter() - started) / 300 * 1000, 2),
+                     "top_cumulative": [line for line in text.getvalue().splitlines() if "(" in line][:18]}
+    return out
+
+
+def build_data(settings, args) -> tuple[str, list[str]]:
+    db = Database(settings.database_url, min_size=0, max_size=4)
+    store = ArtifactStore(settings.artifacts)
+    with open_text(args.papers) as lines:
+        import_lines(db, lines, batch_size=2000)
+    embedded = pipeline.embed_missing(db, store, settings)
+    pipeline.rebuild_index(db, store, settings)
+    simulate_events(db, embedded["embedder"], users=args.users, events=args.events)
+    pipeline.retrain_cf(db, store, settings)
+    pipeline.recompute_trending(db, settings)
+    live = LiveModels(store, refresh_seconds=0.0, ef_search=settings.hnsw_ef_search)
+    with db.connection() as conn:
+        live.index(conn)
+        live.cf(conn)
+    feed_cache.precompute(db, settings, lambda conn, u: feed.rank_and_store(conn, live, settings, u),
+                          feed.model_version(live))
+    with db.connection() as conn:
+        key = keys.create(conn, name="load", scopes=["write"])
+        paper_ids = [r["id"] for r in conn.execute("SELECT id FROM papers ORDER BY random() LIMIT 5000")]
+    db.close()
+    return key, paper_ids
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "load.json")
+    parser.add_argument("--papers", type=Path, default=ARXIV)
+    parser.add_argument("--users", type=int, default=10_000)
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--seconds", type=float, default=20.0, help="per concurrency step")
+    parser.add_argument("--steps", default="2,4,8,16,32,64")
+    args = parser.parse_args()
+    result: dict = {"benchmark": "load", "cpu_count": os.cpu_count(), "steps": []}
+    with fresh_database("bench-load") as (server_settings, url):
+        settings = server_settings.replace(
+            database_url=url, artifact_dir=REPO / ".paperfeed" / "bench-load" / f"artifacts-{os.getpid()}",
+            api_workers=2, rate_limit_key="100000000/minute", log_level="WARNING")
+        started = time.perf_counter()
+        key, paper_ids = build_data(settings, args)
+        result["setup_seconds"] = round(time.perf_counter() - started, 1)
+        headers = {"Authorization": f"Bearer {key}"}
+        with api_server(settings) as port:
+            # `paperfeed api` execs gunicorn: our child process is its master.
+            gunicorn = next(p for p in psutil.Process().children() if "gunicorn" in " ".join(p.cmdline()))
+            step(port, gunicorn.pid, headers, 4, 3.0, args.users, paper_ids)  # warm-up
+            for clients in (int(c) for c in args.steps.split(",")):
+                row = step(port, gunicorn.pid, headers, clients, args.seconds, args.users, paper_ids)
+                result["steps"].append(row)
+                print(f"{clients:>3} clients: {row['rps']:>7} req/s  p50 {row['p50_ms']:>6} ms  "
+                      f"p99 {row['p99_ms']:>7} ms  errors {row['errors']}", flush=True)
+                if row["p99_ms"] > P99_LIMIT_MS:
+                    break
+        db = Database(url, min_size=0, max_size=2)
+        result["feed_profile"] = profile_feed(db, settings, args.users)
+        db.close()
+    held = [s for s in result["steps"] if s["p99_ms"] <= P99_LIMIT_MS and s["errors"] == 0]
+    best = max(held, key=lambda s: s["rps"]) if held else None
+    result.update({
+        "sustained_rps": best["rps"] if best else None, "clients": best["clients"] if best else None,
+        "p50_ms": best["p50_ms"] if best else None, "p99_ms": best["p99_ms"] if best else None,
+        "errors": best["errors"] if best else None, "per_endpoint": best["per_endpoint"] if best else None,
+        "rss_mb_per_worker": [w["rss_mb"] for w in best["workers"]] if best else None,
+        "uss_mb_per_worker": [w["uss_mb"] for w in best["workers"]] if best else None,
+        "target": {"sustained_rps": 400, "p99_ms": P99_LIMIT_MS, "errors": 0},
+    })
+    print_table(result)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2, default=str))
+    print(f"\nwrote {args.out}")
+
+
+def print_table(r: dict) -> None:
+    print(f"\n{'clients':>7} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}   per worker: cpu%, rss/uss MB")
+    for s in r["steps"]:
+        workers = "  ".join(f"{w['cpu_percent']}%, {w['rss_mb']}/{w['uss_mb']}" for w in s["workers"])
+        print(f"{s['clients']:>7} {s['rps']:>8} {s['p50_ms']:>8} {s['p95_ms']:>8} {s['p99_ms']:>8} {s['errors']:>7}   {workers}")
+    if r["per_endpoint"]:
+        print(f"\nat {r['clients']} clients (the highest step holding p99 ≤ {P99_LIMIT_MS:.0f} ms):")
+        print(f"{'endpoint':<10} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}")
+        for name, e in r["per_endpoint"].items():
+            print(f"{name:<10} {e['rps']:>8} {e['p50_ms']:>8} {e['p95_ms']:>8} {e['p99_ms']:>8} {e['errors']:>7}")
+    print(f"\nsustained: {r['sustained_rps']} req/s (target ≥ {r['target']['sustained_rps']}, p99 ≤ 100 ms, no errors)")
+    for name, prof in r["feed_profile"].items():
+        print(f"feed profile, {name}: {prof['ms_per_request_in_process']} ms/request in process")
+
+
+if __name__ == "__main__":
+    main()
