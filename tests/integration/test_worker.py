@@ -24,19 +24,23 @@ def worker_queue(settings):
         proc.kill()
 
 
+def run_job(settings, db, queue: str, task: str, *, timeout: float) -> dict:
+    """Send ``task`` to the worker on ``queue`` and wait for its job_runs row to finish."""
+    result = create_celery(settings).send_task(task, queue=queue)
+
+    def finished():
+        with db.connection() as conn:
+            row = jobs.get_by_task(conn, result.id)
+        return row if row and row["status"] in ("succeeded", "failed") else None
+
+    return wait_until(finished, timeout=timeout, message=f"{task} finished")
+
+
 @pytest.mark.slow
 def test_catalogue_stats_runs_in_a_real_worker(settings, clean_db, worker_queue):
     with clean_db.connection() as conn:
         papers.upsert_many(conn, [{"id": f"p{i}", "title": f"Paper {i}"} for i in range(7)])
-    client = create_celery(settings)
-    result = client.send_task("catalogue.stats", queue=worker_queue)
-
-    def finished():
-        with clean_db.connection() as conn:
-            row = jobs.get_by_task(conn, result.id)
-        return row if row and row["status"] in ("succeeded", "failed") else None
-
-    row = wait_until(finished, timeout=60, message="job_runs row finished")
+    row = run_job(settings, clean_db, worker_queue, "catalogue.stats", timeout=60)
     assert row["status"] == "succeeded", row["error"]
     assert row["job"] == "catalogue.stats"
     assert row["result"] == {"papers": 7, "papers_including_deleted": 7}
@@ -64,14 +68,7 @@ def test_feeds_are_ranked_ahead_of_time_for_active_users(settings, clean_db, wor
         events.ingest(conn, [{"user_id": f"active-{i}", "paper_id": pid, "type": "star", "event_id": None,
                               "occurred_at": now, "context": None}
                              for i in range(3) for pid in ids[i * 2: i * 2 + 2]])
-    result = create_celery(settings).send_task("feeds.precompute", queue=worker_queue)
-
-    def finished():
-        with clean_db.connection() as conn:
-            row = jobs.get_by_task(conn, result.id)
-        return row if row and row["status"] in ("succeeded", "failed") else None
-
-    row = wait_until(finished, timeout=120, message="precompute finished")
+    row = run_job(settings, clean_db, worker_queue, "feeds.precompute", timeout=120)
     assert row["status"] == "succeeded", row["error"]
     assert row["result"]["ranked"] == 3
     with clean_db.connection() as conn:
