@@ -166,14 +166,13 @@ def compose_due(db: Database, settings: Settings, *, now: dt.datetime | None = N
 
 
 def _candidate_pool(conn, embedder: str | None, since: dt.datetime) -> tuple[list[dict[str, Any]], np.ndarray | None]:
+    """The period's candidates and their vectors; without an index (or any vector) content scoring is
+    skipped; otherwise papers still waiting for a vector wait for the next period."""
     candidates = digests_store.candidates(conn, embedder, since=since, limit=MAX_CANDIDATES)
-    if embedder is None or not candidates or any(c["vector"] is None for c in candidates):
-        with_vectors = [c for c in candidates if c["vector"] is not None]
-        if embedder is None or not with_vectors:
-            return candidates, None
-        candidates = with_vectors
-    vectors = np.stack([np.frombuffer(bytes(c["vector"]), dtype=np.float32) for c in candidates])
-    return candidates, vectors
+    with_vectors = [c for c in candidates if c["vector"] is not None]
+    if embedder is None or not with_vectors:
+        return candidates, None
+    return with_vectors, np.stack([np.frombuffer(bytes(c["vector"]), dtype=np.float32) for c in with_vectors])
 
 
 def _compose_batch(conn, settings: Settings, embedder: str | None, batch: list[tuple[dict[str, Any], str]],

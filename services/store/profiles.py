@@ -77,10 +77,3 @@ def of_instant_subscribers(conn: psycopg.Connection, embedder: str) -> list[dict
             (embedder,),
         ).fetchall()
 
-
-def of_users(conn: psycopg.Connection, embedder: str, user_ids: Sequence[str]) -> list[dict[str, Any]]:
-    with conn.cursor(binary=True) as cur:
-        return cur.execute(
-            "SELECT user_id, vector, anchor_paper_id FROM user_profiles WHERE embedder = %s AND user_id = ANY(%s) "
-            "ORDER BY user_id, cluster", (embedder, list(user_ids)),
-        ).fetchall()
