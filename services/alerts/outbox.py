@@ -8,6 +8,8 @@ Exactly once, per (user, paper, subscription):
   'sending', and ``release_stale`` hands them back after ALERT_SENDING_TIMEOUT_SECONDS with the same
   delivery_id. The one unavoidable window (sent, then killed before the commit) resends the same
   delivery_id (X-Paperfeed-Delivery, the email's Message-ID), so a receiver can drop the repeat.
+  The lease is renewed per delivery right before its send (``renew_claim``), so a live worker whose
+  batch outlasts the timeout skips what the sweeper took back instead of sending it a second time.
 Failures retry with exponential backoff (ALERT_RETRY_BASE_SECONDS × 2^(attempt-1), capped at
 ALERT_RETRY_MAX_SECONDS) up to ALERT_MAX_ATTEMPTS; a webhook failing WEBHOOK_DISABLE_AFTER_FAILURES
 times in a row disables its subscription (visible to the user and the operator).
@@ -56,7 +58,7 @@ def deliver_due(db: Database, settings: Settings, channels: Mapping[str, Channel
                 max_deliveries: int = 200) -> dict[str, Any]:
     """Deliver what is due: all inbox alerts, then up to ``max_deliveries`` email/webhook messages."""
     started = time.perf_counter()
-    counts = {"inbox": deliver_inbox(db), "delivered": 0, "retrying": 0, "failed": 0}
+    counts = {"inbox": deliver_inbox(db), "delivered": 0, "retrying": 0, "failed": 0, "lease_lost": 0}
     with db.connection() as conn:
         claimed = alerts_store.claim_deliveries(conn, limit=max_deliveries)
     for delivery in claimed:
@@ -69,6 +71,9 @@ def deliver_due(db: Database, settings: Settings, channels: Mapping[str, Channel
 def _deliver_one(db: Database, settings: Settings, channels: Mapping[str, Channel], delivery: dict[str, Any]
                  ) -> str:
     with db.connection() as conn:
+        if not alerts_store.renew_claim(conn, delivery["delivery_id"], delivery["claimed_at"],
+                                        rows=len(delivery["alert_ids"])):
+            return "lease_lost"  # the sweeper released it while this batch was busy: another run sends it
         message = _message(conn, settings, delivery)
     if isinstance(message, str):  # nothing left to send: say why and stop
         with db.connection() as conn:

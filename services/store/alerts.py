@@ -110,7 +110,8 @@ def claim_deliveries(conn: psycopg.Connection, *, limit: int) -> list[dict[str, 
 
     Rows of one subscription and period (digest key) that are due together form one delivery and share
     a delivery_id; a retried row keeps the delivery_id it was first given. Returns one row per delivery:
-    delivery_id, user_id, subscription_id, channel, digest_key, alert_ids, attempts."""
+    delivery_id, user_id, subscription_id, channel, digest_key, alert_ids, attempts, and claimed_at (the
+    same for every row of the claim: the lease token ``renew_claim`` checks)."""
     return conn.execute(
         """
         WITH due AS (
@@ -128,10 +129,11 @@ def claim_deliveries(conn: psycopg.Connection, *, limit: int) -> list[dict[str, 
             FROM due d JOIN groups g ON g.user_id = d.user_id AND g.subscription_id = d.subscription_id
                  AND g.digest_key IS NOT DISTINCT FROM d.digest_key AND g.old_id IS NOT DISTINCT FROM d.delivery_id
             WHERE a.id = d.id
-            RETURNING a.id, a.delivery_id, a.user_id, a.subscription_id, a.channel, a.digest_key, a.attempts
+            RETURNING a.id, a.delivery_id, a.user_id, a.subscription_id, a.channel, a.digest_key, a.attempts,
+                      a.claimed_at
         )
         SELECT delivery_id::text, user_id, subscription_id, min(channel) AS channel, digest_key,
-               array_agg(id ORDER BY id) AS alert_ids, max(attempts) AS attempts
+               array_agg(id ORDER BY id) AS alert_ids, max(attempts) AS attempts, max(claimed_at) AS claimed_at
         FROM claimed GROUP BY delivery_id, user_id, subscription_id, digest_key
         """,
         (limit,),
@@ -144,6 +146,32 @@ def delivery_items(conn: psycopg.Connection, alert_ids: Sequence[int]) -> list[d
         "SELECT id, paper_id, score, reasons FROM alerts WHERE id = ANY(%s) "
         "ORDER BY score DESC NULLS LAST, id", (list(alert_ids),),
     ).fetchall()
+
+
+def renew_claim(conn: psycopg.Connection, delivery_id: str, claimed_at: Any, *, rows: int) -> bool:
+    """Renew this worker's lease on a delivery right before sending it; False if the lease is lost.
+
+    One claim stamps a whole batch with one claimed_at, and a batch of slow deliveries can outlast
+    ALERT_SENDING_TIMEOUT_SECONDS: the sweeper would then hand back rows a live worker is still about to
+    send, and another worker would send them too. So each delivery moves its claimed_at to now just
+    before its send, all ``rows`` rows or none, and only while they are still 'sending' under the
+    claimed_at this worker's claim gave them. False means the sweeper released them (another worker may
+    hold them already): do not send. Rows are locked in id order, as ``release_stale`` locks them, so
+    the two never deadlock and never split a delivery between them."""
+    return conn.execute(
+        """
+        WITH held AS MATERIALIZED (
+            SELECT id FROM alerts WHERE delivery_id = %(d)s AND status = 'sending' AND claimed_at = %(t)s
+            ORDER BY id FOR UPDATE
+        ), renewed AS (
+            UPDATE alerts a SET claimed_at = now() FROM held
+            WHERE a.id = held.id AND (SELECT count(*) FROM held) = %(n)s
+            RETURNING a.id
+        )
+        SELECT count(*) AS n FROM renewed
+        """,
+        {"d": delivery_id, "t": claimed_at, "n": rows},
+    ).fetchone()["n"] == rows
 
 
 def mark_delivered(conn: psycopg.Connection, delivery_id: str) -> int:
@@ -183,12 +211,17 @@ def fail_pending_of_subscription(conn: psycopg.Connection, user_id: str, subscri
 
 
 def release_stale(conn: psycopg.Connection, *, older_than_seconds: float) -> int:
-    """Rows left in 'sending' by a worker that died go back to pending (keeping their delivery_id)."""
+    """Rows left in 'sending' by a worker that died go back to pending (keeping their delivery_id).
+
+    Locks in id order, as ``renew_claim`` does: a delivery being renewed at this moment is either
+    renewed whole (and skipped here) or released whole (and its renewal fails)."""
     return conn.execute(
         """
-        UPDATE alerts SET status = 'pending', next_attempt_at = now(),
-            last_error = coalesce(last_error, 'worker stopped while sending; retried')
-        WHERE status = 'sending' AND claimed_at < now() - make_interval(secs => %s)
+        UPDATE alerts a SET status = 'pending', next_attempt_at = now(),
+            last_error = coalesce(a.last_error, 'worker stopped while sending; retried')
+        FROM (SELECT id FROM alerts WHERE status = 'sending' AND claimed_at < now() - make_interval(secs => %s)
+              ORDER BY id FOR UPDATE) stale
+        WHERE a.id = stale.id
         """,
         (older_than_seconds,),
     ).rowcount
