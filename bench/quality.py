@@ -46,10 +46,11 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from services.config import Settings  # noqa: E402
-from services.recommender import cf, evaluation, feed  # noqa: E402
+from services.recommender import cf, evaluation, feed, pipeline  # noqa: E402
 from services.recommender import index as faiss_index  # noqa: E402
 from services.recommender.embedders import LsaEmbedder, MiniLmEmbedder, paper_text  # noqa: E402
 from services.recommender.index import LoadedIndex  # noqa: E402
+from services.recommender.lexical import LexicalModel  # noqa: E402
 from services.recommender.ranking import Candidate  # noqa: E402
 
 CUTOFFS = {"P1": (20, 50, 100, 200, 300), "P10": (20, 50, 100, 200, 300), "cold": (20, 50, 100)}
@@ -80,17 +81,25 @@ def load_pairs(path: Path) -> dict[str, list[str]]:
     return pairs
 
 
-def carve_validation(train: dict[str, list[str]], keep: int = 0, seed: int = 20261127
+def carve_validation(train: dict[str, list[str]], keep: int = 0, seed: int = 20261127, order_by: str = "random",
+                     position: dict[str, int] | None = None
                      ) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """(train minus holdout, holdout): 20% (at least 1) of the papers of each user with 2 or more, or,
-    with ``keep``, all but ``keep`` random papers of each user with more (``keep=1`` mimics P1)."""
+    with ``keep``, all but ``keep`` papers of each user with more (``keep=1`` mimics P1).
+
+    ``order_by="random"`` holds out random papers; ``"catalogue"`` holds out each user's papers that come
+    last in ``position`` (their line in items.jsonl), keeping the first: citeulike-a's P10 split is made
+    that way (every user's 10 train papers are their 10 first in catalogue order, the test the rest)."""
     rng = np.random.default_rng(seed)
     kept, held = {}, {}
     for user, papers in train.items():
         if len(papers) < 2 or (keep and len(papers) <= keep):
             kept[user] = papers
             continue
-        order = rng.permutation(len(papers))
+        if order_by == "catalogue" and position is not None:
+            order = np.argsort([-position.get(p, -1) for p in papers], kind="stable")
+        else:
+            order = rng.permutation(len(papers))
         n = len(papers) - keep if keep else max(1, int(round(0.2 * len(papers))))
         held[user] = [papers[i] for i in order[:n]]
         kept[user] = [papers[i] for i in order[n:]]
@@ -123,17 +132,19 @@ def embed(papers: list[dict], name: str, settings: Settings) -> tuple[np.ndarray
 
 
 def content_index(ids: list[str], vectors: np.ndarray, embedder: str, settings: Settings,
-                  candidates: list[str] | None) -> LoadedIndex:
-    """The served index over ``candidates`` (default: every paper). Profile vectors are looked up among
-    all papers: the cold split scores only the new papers, but users' profiles are older ones."""
+                  candidates: list[str] | None, lexical: LexicalModel | None) -> LoadedIndex:
+    """The served index over ``candidates`` (default: every paper), with the lexical rows the worker
+    publishes beside it. Profile vectors and rows are looked up among all papers: the cold split scores
+    only the new papers, but users' profiles are older ones."""
     rows = list(range(len(ids))) if candidates is None else _rows(ids, candidates)
     built, _ = faiss_index.build(vectors[rows], exact_below=settings.index_exact_below, hnsw_m=settings.hnsw_m)
     searchable = LoadedIndex.in_memory(built, [ids[r] for r in rows], vectors[rows], version="offline",
-                                       embedder=embedder, ef_search=settings.hnsw_ef_search)
+                                       embedder=embedder, ef_search=settings.hnsw_ef_search, lexical=lexical)
     if candidates is None:
         return searchable
     return LoadedIndex(searchable.version, embedder, built, searchable.paper_ids,
-                       {pid: i for i, pid in enumerate(ids)}, np.ascontiguousarray(vectors))
+                       {pid: i for i, pid in enumerate(ids)}, np.ascontiguousarray(vectors),
+                       None if lexical is None else lexical.restricted(candidates))
 
 
 def _rows(ids: list[str], wanted: list[str]) -> list[int]:
@@ -191,7 +202,8 @@ def run(args: argparse.Namespace) -> dict:
     if args.validation and args.split == "cold":
         train, test, candidates = carve_cold_validation(train)
     elif args.validation:
-        train, test = carve_validation(train, keep=args.validation_keep)
+        train, test = carve_validation(train, keep=args.validation_keep, order_by=args.validation_order,
+                                       position={pid: i for i, pid in enumerate(ids)})
     else:
         test = load_pairs(data / f"test-{args.split}.tsv")
         if args.split == "cold":
@@ -243,8 +255,12 @@ def run(args: argparse.Namespace) -> dict:
         return embedded[name]
 
     t = time.perf_counter()
+    # As the worker's index build: the sparse TF-IDF rows of every paper, published beside the index.
+    lexical = LexicalModel.fit(papers, pipeline.lexical_weights(settings))
+    timings["lexical_fit"] = round(time.perf_counter() - t, 1)
+    t = time.perf_counter()
     # As the worker's retrain: CF, then factors for never-saved papers from the live (full) index.
-    full_index = content_index(ids, *vectors_of(settings.embedder), settings, None) \
+    full_index = content_index(ids, *vectors_of(settings.embedder), settings, None, lexical) \
         if settings.cf_new_item_neighbours else None
     cf_model, cf_metrics = train_cf(train, settings, full_index)
     timings["cf_fit"] = round(time.perf_counter() - t, 1)
@@ -259,7 +275,7 @@ def run(args: argparse.Namespace) -> dict:
     for name in embedders:
         vectors, embedder_name = vectors_of(name)
         t = time.perf_counter()
-        index = content_index(ids, vectors, embedder_name, settings, candidates)
+        index = content_index(ids, vectors, embedder_name, settings, candidates, lexical)
         timings[f"index-{name}"] = round(time.perf_counter() - t, 1)
 
         def hybrid(user: str, s: Settings, index: LoadedIndex = index, with_cf: bool = True,
@@ -296,7 +312,8 @@ def run(args: argparse.Namespace) -> dict:
         "embedder", "lsa_dimensions", "index_exact_below", "hnsw_m", "hnsw_ef_search", "cf_algorithm",
         "cf_factors", "cf_iterations", "cf_regularization", "cf_alpha", "cf_new_item_neighbours",
         "feed_cf_min_history", "feed_weight_content", "feed_weight_cf",
-        "feed_weight_trending", "feed_mmr_lambda", "feed_interest_clusters")}
+        "feed_weight_trending", "feed_mmr_lambda", "feed_interest_clusters", "feed_content_lexical",
+        "feed_content_sharpen", "lexical_title_weight", "lexical_abstract_weight", "lexical_labels_weight")}
     return {"data": str(data), "split": args.split, "validation": args.validation,
             "validation_keep": args.validation_keep, "users": len(users),
             "papers": len(papers), "results": results, "seconds": timings, "cf_holdout": cf_metrics,
@@ -338,6 +355,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="evaluate on a holdout carved from train (for tuning); the test file is not read")
     parser.add_argument("--validation-keep", type=int, default=0, metavar="N",
                         help="with --validation: hold out all but N papers per user (1 mimics P1)")
+    parser.add_argument("--validation-order", choices=("random", "catalogue"), default="random",
+                        help="with --validation: hold out random papers, or each user's last in catalogue order")
     parser.add_argument("--grid", default="", metavar="SPEC",
                         help='tuning: also rank the hybrid under each combination, e.g. "FEED_WEIGHT_CF=0.5,1"')
     parser.add_argument("--cache-vectors", metavar="DIR",

@@ -180,6 +180,11 @@ class Settings:
     index_exact_below: int = _env("INDEX_EXACT_BELOW", _parse_int(0, 100_000_000), default=10_000)
     hnsw_m: int = _env("HNSW_M", _parse_int(4, 128), default=16)
     hnsw_ef_search: int = _env("HNSW_EF_SEARCH", _parse_int(8, 4096), default=128)
+    # The exact sparse TF-IDF rows kept beside each index (services/recommender/lexical.py): weight of each
+    # field's block (0 leaves it out). Labels (categories, or a data set's tags) carry the most (tuned).
+    lexical_title_weight: float = _env("LEXICAL_TITLE_WEIGHT", _parse_float(0.0, 100.0), default=1.0)
+    lexical_abstract_weight: float = _env("LEXICAL_ABSTRACT_WEIGHT", _parse_float(0.0, 100.0), default=1.0)
+    lexical_labels_weight: float = _env("LEXICAL_LABELS_WEIGHT", _parse_float(0.0, 100.0), default=2.0)
     artifact_refresh_seconds: float = _env("ARTIFACT_REFRESH_SECONDS", _parse_float(0.0, 3600), default=5.0)
     artifacts_kept: int = _env("ARTIFACTS_KEPT", _parse_int(1, 100), default=5)
     # How much each event type says about interest (collaborative filtering and trending).
@@ -207,6 +212,11 @@ class Settings:
     feed_mmr_lambda: float = _env("FEED_MMR_LAMBDA", _parse_float(0.0, 1.0), default=0.9)
     feed_size: int = _env("FEED_SIZE", _parse_int(10, 1000), default=100)
     feed_interest_clusters: int = _env("FEED_INTEREST_CLUSTERS", _parse_int(1, 16), default=3)
+    # The content retriever's score: this share from the exact TF-IDF (lexical) score, the rest from the
+    # dense index's cosine (0: dense only, as with an index published without lexical rows).
+    feed_content_lexical: float = _env("FEED_CONTENT_LEXICAL", _parse_float(0.0, 1.0), default=0.6)
+    # Exponent on each profile paper's TF-IDF cosine before they are summed (1: the summed profile).
+    feed_content_sharpen: float = _env("FEED_CONTENT_SHARPEN", _parse_float(0.1, 10.0), default=1.0)
     # Ranked feeds are kept this long for paging and click credit, then pruned by the worker.
     feed_retention_hours: float = _env("FEED_RETENTION_HOURS", _parse_float(0.1, 24 * 365), default=48.0)
     # A plain feed request serves the user's last ranked feed again while it is this young and no event

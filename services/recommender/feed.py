@@ -1,8 +1,9 @@
 """The personal feed: retrieve → blend → filter → diversify → explain → snapshot → page.
 
 Retrievers (each returns (paper_id, raw score, reason)):
-- content: the user's interest clusters (stars, then recent reads) searched in the FAISS index — reacts
-  to a star on the very next request, works for brand-new papers;
+- content: papers like the user's stars and reads, by exact TF-IDF and by the dense index's interest
+  clusters, fused (``content.content_hits``) — reacts to a star on the very next request, works for
+  brand-new papers;
 - cf: the user's ALS factors against every paper (warm users);
 - trending: time-decayed stars and reads of the week;
 - fresh: the newest papers.
@@ -27,6 +28,7 @@ from services.db import Database
 from services.errors import InvalidInput
 from services.recommender import feed_cache, ranking
 from services.recommender.cf import LoadedCf
+from services.recommender.content import content_hits
 from services.recommender.feed_cache import CURSOR_KIND
 from services.recommender.index import LoadedIndex
 from services.recommender.serving import LiveModels
@@ -215,36 +217,6 @@ def cf_hits(cf_model: LoadedCf, user_id: str, settings: Settings, *, history: in
     floor = CF_RELATIVE_FLOOR * hits[0][1] if hits and hits[0][1] > 0 else float("inf")
     return [(pid, s, {"kind": "liked_by_similar_readers", "detail": "readers with tastes like yours liked it"})
             for pid, s in hits if s >= floor]
-
-
-def content_hits(index: LoadedIndex, profile: list[dict[str, Any]], settings: Settings
-                 ) -> list[tuple[str, float, dict]]:
-    """Search the index once per interest cluster (FEED_SIZE hits each, plus the profile's own papers);
-    each hit names the profile paper it is closest to. ``profile`` rows: paper_id, kind (star or read)."""
-    kinds = {row["paper_id"]: row["kind"] for row in profile}
-    member_ids, matrix = index.vectors_of([row["paper_id"] for row in profile])
-    if not member_ids:
-        return []
-    # Stars count twice as much as reads in a cluster's centre.
-    star_weights = np.array([2.0 if kinds[pid] == "star" else 1.0 for pid in member_ids], dtype=np.float32)
-    centroids, _ = ranking.interest_centroids(matrix, star_weights, settings.feed_interest_clusters)
-    hits: dict[str, float] = {}
-    for row in index.search(centroids, settings.feed_size + len(member_ids)):
-        for pid, score in row:
-            hits[pid] = max(score, hits.get(pid, -1.0))
-    own = set(member_ids)
-    hit_ids, hit_matrix = index.vectors_of([pid for pid in hits if pid not in own])
-    if not hit_ids:
-        return []
-    anchor_of = np.argmax(hit_matrix @ matrix.T, axis=1)
-    out = []
-    for pid, anchor in zip(hit_ids, anchor_of, strict=True):
-        anchor_id = member_ids[int(anchor)]
-        starred = kinds[anchor_id] == "star"
-        reason = {"kind": "similar_to_starred" if starred else "similar_to_read", "paper_id": anchor_id,
-                  "verb": "starred" if starred else "read"}
-        out.append((pid, hits[pid], reason))
-    return out
 
 
 def prune_snapshots(db: Database, settings: Settings) -> dict[str, Any]:

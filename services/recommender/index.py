@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from services.recommender.lexical import LexicalModel
+
 INDEX_FILE = "index.faiss"
 IDS_FILE = "ids.json"
 VECTORS_FILE = "vectors.npy"  # the same vectors as a plain matrix: memory-mapped for fast row lookups
@@ -33,12 +35,18 @@ def build(vectors: np.ndarray, *, exact_below: int, hnsw_m: int) -> tuple[object
     return index, kind
 
 
-def write(folder: Path, index: object, paper_ids: list[str], vectors: np.ndarray) -> None:
+def write(folder: Path, index: object, paper_ids: list[str], vectors: np.ndarray,
+          lexical: LexicalModel | None = None) -> None:
+    """The index, its ids and vectors, and (when given) the lexical rows of the same papers."""
     import faiss
 
     faiss.write_index(index, str(folder / INDEX_FILE))
     (folder / IDS_FILE).write_text(json.dumps(paper_ids))
     np.save(folder / VECTORS_FILE, np.ascontiguousarray(vectors, dtype=np.float32))
+    if lexical is not None:
+        if list(lexical.paper_ids) != list(paper_ids):
+            raise ValueError("lexical rows are not in the index's paper order")
+        lexical.save(folder)
 
 
 @dataclass(frozen=True)
@@ -51,6 +59,8 @@ class LoadedIndex:
     paper_ids: tuple[str, ...]
     positions: dict[str, int]
     vectors: np.ndarray  # memory-mapped, row i ↔ paper_ids[i]
+    # Exact sparse TF-IDF rows of the same papers (None for an index published without them).
+    lexical: LexicalModel | None = None
 
     @classmethod
     def load(cls, folder: Path, *, version: str, embedder: str, ef_search: int) -> LoadedIndex:
@@ -63,16 +73,17 @@ class LoadedIndex:
             raise ValueError(f"index has {index.ntotal} vectors, {vectors.shape[0]} rows, {len(paper_ids)} ids")
         if hasattr(index, "hnsw"):
             index.hnsw.efSearch = ef_search
-        return cls(version, embedder, index, paper_ids, {pid: i for i, pid in enumerate(paper_ids)}, vectors)
+        positions = {pid: i for i, pid in enumerate(paper_ids)}
+        return cls(version, embedder, index, paper_ids, positions, vectors, LexicalModel.load(folder, paper_ids))
 
     @classmethod
     def in_memory(cls, index: object, paper_ids: list[str], vectors: np.ndarray, *, version: str, embedder: str,
-                  ef_search: int) -> LoadedIndex:
+                  ef_search: int, lexical: LexicalModel | None = None) -> LoadedIndex:
         """An index just built by ``build`` (not written to disk): what the offline evaluation searches."""
         if hasattr(index, "hnsw"):
             index.hnsw.efSearch = ef_search
         return cls(version, embedder, index, tuple(paper_ids), {pid: i for i, pid in enumerate(paper_ids)},
-                   np.ascontiguousarray(vectors, dtype=np.float32))
+                   np.ascontiguousarray(vectors, dtype=np.float32), lexical)
 
     @property
     def dim(self) -> int:

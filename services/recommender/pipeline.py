@@ -28,6 +28,7 @@ from services.recommender.embedders import (
     paper_text,
     to_bytes,
 )
+from services.recommender.lexical import FieldWeights, LexicalModel
 from services.store import embeddings, models
 from services.store import papers as papers_store
 from services.store import trending as trending_store
@@ -132,18 +133,21 @@ def rebuild_index(db: Database, artifacts: ArtifactStore, settings: Settings) ->
                    else np.zeros((0, 1), dtype=np.float32))
         index, index_type = faiss_index.build(vectors, exact_below=settings.index_exact_below,
                                               hnsw_m=settings.hnsw_m)
+        lexical = build_lexical(db, paper_ids, settings)
         version = new_version()
 
         def write(folder: Path) -> dict[str, Any]:
-            faiss_index.write(folder, index, paper_ids, vectors)
-            return {"embedder": embedder_name, "papers": len(paper_ids), "type": index_type}
+            faiss_index.write(folder, index, paper_ids, vectors, lexical)
+            return {"embedder": embedder_name, "papers": len(paper_ids), "type": index_type,
+                    "lexical_terms": int(lexical.matrix.shape[1])}
 
         path = artifacts.publish(INDEX_KIND, version, write)
         seconds = round(time.perf_counter() - started, 3)
         metrics: dict[str, Any] = {"build_seconds": seconds}
         if paper_ids:
             loaded = faiss_index.LoadedIndex.in_memory(index, paper_ids, vectors, version=version,
-                                                       embedder=embedder_name, ef_search=settings.hnsw_ef_search)
+                                                       embedder=embedder_name, ef_search=settings.hnsw_ef_search,
+                                                       lexical=lexical)
             metrics.update(index_holdout(db, loaded, settings))
         with db.connection() as conn:
             models.publish(conn, kind=INDEX_KIND, version=version, path=str(path),
@@ -155,6 +159,20 @@ def rebuild_index(db: Database, artifacts: ArtifactStore, settings: Settings) ->
                 embeddings.drop_other_versions(conn, LSA_FAMILY, keep=embedder_name)
         artifacts.prune(INDEX_KIND, keep=settings.artifacts_kept, protect=live)
         return {"indexed": len(paper_ids), "version": version, "type": index_type, "seconds": seconds}
+
+
+def lexical_weights(settings: Settings) -> FieldWeights:
+    """The LEXICAL_*_WEIGHT settings as the lexical model's field weights."""
+    return FieldWeights(title=settings.lexical_title_weight, abstract=settings.lexical_abstract_weight,
+                        labels=settings.lexical_labels_weight)
+
+
+def build_lexical(db: Database, paper_ids: list[str], settings: Settings) -> LexicalModel:
+    """Sparse TF-IDF rows of ``paper_ids`` (the index's papers, in its order), fitted on their texts."""
+    with db.connection() as conn:
+        texts = {p["id"]: p for p in embeddings.paper_texts(conn)}
+    papers = [texts.get(pid) or {"id": pid} for pid in paper_ids]
+    return LexicalModel.fit(papers, lexical_weights(settings))
 
 
 def index_holdout(db: Database, index: faiss_index.LoadedIndex, settings: Settings) -> dict[str, Any]:

@@ -1,0 +1,112 @@
+"""The exact TF-IDF scorer (lexical.py) and the content retriever's fusion (content.py), on tiny catalogues."""
+
+import numpy as np
+import pytest
+
+from services.config import Settings
+from services.recommender import index as faiss_index
+from services.recommender.content import content_hits, fuse
+from services.recommender.lexical import FieldWeights, LexicalModel, _labels, item_scores, top_positive
+
+PAPERS = [
+    {"id": "v1", "title": "video object segmentation", "categories": ["computer-vision", "video"]},
+    {"id": "v2", "title": "video object tracking", "categories": ["computer_vision", "video"]},
+    {"id": "v3", "title": "segmentation of video frames", "categories": ["Computer Vision"]},
+    {"id": "r1", "title": "robot arm grasping", "categories": ["robotics"]},
+    {"id": "r2", "title": "robot grasping with tactile sensing", "categories": ["robotics"]},
+    {"id": "g1", "title": "gene expression networks", "categories": ["biology"]},
+]
+
+
+def test_labels_are_one_token_whatever_their_spelling():
+    assert _labels({"categories": ["small-world", "Small_World", "small world", " ", "cs.LG"]}) == \
+        ["smallworld", "smallworld", "smallworld", "cslg"]
+    assert _labels({}) == []
+
+
+def test_item_scores_sum_weighted_sharpened_cosines():
+    sims = np.array([[0.5, 0.0], [0.2, 0.4], [-0.3, 1.0]], dtype=np.float32)
+    weights = np.array([2.0, 1.0], dtype=np.float32)
+    assert np.allclose(item_scores(sims, weights, 1.0), [1.0, 0.8, 1.0])
+    assert np.allclose(item_scores(sims, weights, 2.0), [0.5, 2 * 0.04 + 0.16, 1.0])
+    assert item_scores(np.zeros((3, 0), dtype=np.float32), np.zeros(0, dtype=np.float32), 1.0).tolist() == [0, 0, 0]
+
+
+def test_top_positive_orders_by_score_then_position_and_skips_zeros():
+    scores = np.array([0.0, 0.5, 0.9, 0.5, 0.1], dtype=np.float32)
+    assert top_positive(scores, 3).tolist() == [2, 1, 3]
+    assert top_positive(scores, 10).tolist() == [2, 1, 3, 4]
+    assert top_positive(np.zeros(3, dtype=np.float32), 2).tolist() == []
+
+
+def test_rows_are_unit_length_and_profile_papers_never_come_back():
+    model = LexicalModel.fit(PAPERS)
+    norms = np.sqrt(np.asarray(model.matrix.multiply(model.matrix).sum(axis=1)).ravel())
+    assert np.allclose(norms[:5], 1.0) and norms[5] == 0  # g1: no term shared with another paper
+    top = model.top(["v1"], [1.0], 10)
+    ids = [pid for pid, _, _ in top]
+    assert "v1" not in ids
+    assert ids[:2] in (["v2", "v3"], ["v3", "v2"])  # same words and the same (squashed) label
+    assert "g1" not in ids  # nothing in common: score 0, left out
+    assert all(anchor == "v1" for _, _, anchor in top)
+    scores = [s for _, s, _ in top]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_each_hit_is_anchored_to_its_closest_profile_paper():
+    model = LexicalModel.fit(PAPERS)
+    anchors = {pid: anchor for pid, _, anchor in model.top(["v1", "r1"], [1.0, 1.0], 10)}
+    assert anchors["v2"] == "v1" and anchors["r2"] == "r1"
+
+
+def test_restricted_returns_only_candidates_but_profiles_still_count():
+    model = LexicalModel.fit(PAPERS).restricted(["v3", "r2"])
+    assert {pid for pid, _, _ in model.top(["v1", "v2"], [1.0, 1.0], 10)} == {"v3"}
+
+
+def test_field_weights_choose_what_matters():
+    labels_only = LexicalModel.fit(PAPERS, FieldWeights(title=0.0, abstract=0.0, labels=1.0))
+    # r1 and r2 share only words of their titles besides the label: labels alone tie v2 and v3 to v1.
+    ids = [pid for pid, _, _ in labels_only.top(["v1"], [1.0], 10)]
+    assert set(ids) == {"v2", "v3"}
+
+
+def test_a_profile_unknown_to_the_model_gives_nothing():
+    model = LexicalModel.fit(PAPERS)
+    assert model.top(["nope"], [1.0], 5) == []
+
+
+def test_fuse_mixes_the_scaled_lexical_and_the_floored_dense_score():
+    lexical = np.array([2.0, 1.0, 0.0], dtype=np.float32)
+    dense = np.array([0.5, -0.2, 0.8], dtype=np.float32)
+    assert np.allclose(fuse(lexical, dense, 0.6), [0.6 + 0.2, 0.3, 0.32])
+    assert np.allclose(fuse(np.zeros(3, dtype=np.float32), dense, 0.6), [0.2, 0.0, 0.32])
+    assert np.allclose(fuse(lexical, dense, 0.0), [0.5, 0.0, 0.8])
+
+
+def _index(lexical: bool) -> faiss_index.LoadedIndex:
+    rng = np.random.default_rng(0)
+    topics = {"v": rng.normal(size=8), "r": rng.normal(size=8), "g": rng.normal(size=8)}
+    vectors = np.stack([topics[p["id"][0]] + 0.1 * rng.normal(size=8) for p in PAPERS]).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    built, _ = faiss_index.build(vectors, exact_below=100, hnsw_m=8)
+    return faiss_index.LoadedIndex.in_memory(built, [p["id"] for p in PAPERS], vectors, version="t", embedder="t",
+                                             ef_search=16, lexical=LexicalModel.fit(PAPERS) if lexical else None)
+
+
+@pytest.mark.parametrize("share", [0.0, 0.6, 1.0])
+@pytest.mark.parametrize("lexical", [True, False])
+def test_content_hits_rank_the_users_topic_first_and_name_the_anchor(share, lexical):
+    settings = Settings.from_env({"FEED_CONTENT_LEXICAL": str(share), "FEED_SIZE": "10"})
+    hits = content_hits(_index(lexical), [{"paper_id": "v1", "kind": "star"}, {"paper_id": "r1", "kind": "read"}],
+                        settings)
+    ranked = [pid for pid, _, _ in sorted(hits, key=lambda h: -h[1])]
+    assert "v1" not in ranked and "r1" not in ranked
+    assert set(ranked[:3]) == {"v2", "v3", "r2"}
+    reasons = {pid: reason for pid, _, reason in hits}
+    assert reasons["v2"] == {"kind": "similar_to_starred", "paper_id": "v1", "verb": "starred"}
+    assert reasons["r2"] == {"kind": "similar_to_read", "paper_id": "r1", "verb": "read"}
+
+
+def test_content_hits_of_an_empty_profile_are_empty():
+    assert content_hits(_index(True), [], Settings.from_env({})) == []
