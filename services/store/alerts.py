@@ -109,16 +109,27 @@ def claim_deliveries(conn: psycopg.Connection, *, limit: int) -> list[dict[str, 
     """Claim up to ``limit`` due email/webhook alerts: pending → sending, grouped into deliveries.
 
     Rows of one subscription and period (digest key) that are due together form one delivery and share
-    a delivery_id; a retried row keeps the delivery_id it was first given. Returns one row per delivery:
+    a delivery_id; a retried row keeps the delivery_id it was first given, and a retried delivery is
+    claimed whole even where ``limit`` ends inside it (one id must never go out with part of its
+    alerts: a receiver dropping repeated ids would drop the rest). Returns one row per delivery:
     delivery_id, user_id, subscription_id, channel, digest_key, alert_ids, attempts, and claimed_at (the
     same for every row of the claim: the lease token ``renew_claim`` checks)."""
     return conn.execute(
         """
-        WITH due AS (
-            SELECT a.id, a.user_id, a.subscription_id, a.digest_key, a.delivery_id
+        WITH picked AS (
+            SELECT a.id, a.delivery_id
             FROM alerts a
             WHERE a.status = 'pending' AND a.channel <> 'inbox' AND a.next_attempt_at <= now()
             ORDER BY a.next_attempt_at, a.id LIMIT %s FOR UPDATE SKIP LOCKED
+        ), due AS (
+            SELECT a.id, a.user_id, a.subscription_id, a.digest_key, a.delivery_id
+            FROM alerts a
+            WHERE a.id IN (SELECT id FROM picked
+                           UNION
+                           SELECT s.id FROM alerts s
+                           WHERE s.status = 'pending'
+                             AND s.delivery_id IN (SELECT delivery_id FROM picked WHERE delivery_id IS NOT NULL))
+            FOR UPDATE SKIP LOCKED
         ), groups AS MATERIALIZED (
             SELECT user_id, subscription_id, digest_key, delivery_id AS old_id,
                    coalesce(delivery_id, gen_random_uuid()) AS new_id

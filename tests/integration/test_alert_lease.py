@@ -81,3 +81,17 @@ def test_a_lease_is_renewed_only_by_the_claim_that_holds_it(settings, clean_db, 
         assert not alerts_store.renew_claim(conn, first["delivery_id"], first["claimed_at"], rows=2)
         assert not alerts_store.renew_claim(conn, second["delivery_id"], second["claimed_at"], rows=3)
         assert alerts_store.renew_claim(conn, second["delivery_id"], second["claimed_at"], rows=2)
+
+
+def test_a_retried_delivery_goes_out_whole_when_the_claim_limit_cuts_through_it(settings, clean_db, headers):
+    # Two deliveries of two rows each, claimed, then handed back (a dead worker's, or retried after a
+    # failure): they keep their ids. A claim whose row limit ends inside the second must not send part
+    # of it under its id, or a receiver dropping repeated ids would drop the rest as a repeat.
+    _queue(settings, clean_db, headers, ["na", "nb"])
+    with clean_db.connection() as conn:
+        first = {d["delivery_id"]: d["alert_ids"] for d in alerts_store.claim_deliveries(conn, limit=10)}
+        conn.execute("UPDATE alerts SET claimed_at = claimed_at - interval '1 hour'")
+        assert alerts_store.release_stale(conn, older_than_seconds=60) == 4
+    with clean_db.connection() as conn:
+        again = {d["delivery_id"]: d["alert_ids"] for d in alerts_store.claim_deliveries(conn, limit=3)}
+    assert again == first
