@@ -84,7 +84,12 @@ def users_to_precompute(conn: psycopg.Connection, *, active_days: float, fresh_s
 
 def last_event_id(conn: psycopg.Connection, user_id: str) -> int | None:
     """The id of the user's newest event (a feed ranked now is outdated by any later one)."""
-    return conn.execute("SELECT max(id) AS id FROM events WHERE user_id = %s", (user_id,)).fetchone()["id"]
+    # MATERIALIZED keeps the planner from answering max(id) by walking the primary key backwards until
+    # it meets this user's row (86 ms at 1M events); the user's own rows come from their index (0.1 ms).
+    return conn.execute(
+        "WITH mine AS MATERIALIZED (SELECT id FROM events WHERE user_id = %s) SELECT max(id) AS id FROM mine",
+        (user_id,),
+    ).fetchone()["id"]
 
 
 def expire_reusable(conn: psycopg.Connection) -> int:
