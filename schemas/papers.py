@@ -6,7 +6,7 @@ import datetime as dt
 
 from marshmallow import Schema, fields, validate
 
-from schemas.common import Body, BoundedList, BoundedString, ClientId, Input
+from schemas.common import Body, BoundedList, BoundedString, ClientId, Input, StringList
 from schemas.pagination import Page, PageQuery
 
 MAX_BATCH = 10_000  # absolute ceiling; MAX_BATCH_PAPERS (default 1,000) is enforced by the API
@@ -39,11 +39,11 @@ class PaperOut(Schema):
     id = fields.String(required=True)
     title = fields.String(required=True)
     abstract = fields.String()
-    authors = fields.List(fields.String())
-    categories = fields.List(fields.String())
+    authors = StringList()
+    categories = StringList()
     published_at = fields.DateTime(allow_none=True)
     url = fields.String(allow_none=True)
-    code_urls = fields.List(fields.String())
+    code_urls = StringList()
     comment = fields.String(allow_none=True)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
