@@ -2,7 +2,8 @@
 
 Exact (IndexFlatIP) below ``exact_below`` papers, HNSW above (sub-linear search, ~0.99 recall at the
 default ef_search). Paper ids live beside the index in ids.json, position i ↔ FAISS id i. Loading
-memory-maps the index file, so N API processes share one copy in the page cache.
+memory-maps the index's vectors (and vectors.npy), so N API processes share one copy in the page cache;
+only the HNSW graph (a few MB) is private to each.
 """
 
 from __future__ import annotations
@@ -67,7 +68,10 @@ class LoadedIndex:
         import faiss
 
         paper_ids = tuple(json.loads((folder / IDS_FILE).read_text()))
-        index = faiss.read_index(str(folder / INDEX_FILE), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
+        # MMAP_IFC maps the vectors of flat-coded indexes (IndexFlat, IndexHNSWFlat's storage) straight
+        # from the file; plain IO_FLAG_MMAP copied HNSW storage into each process (+84 MB private per
+        # API worker at 20k × 1024 floats). A truncated file is still refused at load.
+        index = faiss.read_index(str(folder / INDEX_FILE), faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY)
         vectors = np.load(folder / VECTORS_FILE, mmap_mode="r")
         if index.ntotal != len(paper_ids) or vectors.shape[0] != len(paper_ids):
             raise ValueError(f"index has {index.ntotal} vectors, {vectors.shape[0]} rows, {len(paper_ids)} ids")
