@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import contextlib
-import http.client
 import multiprocessing as mp
 import os
 import secrets
+import socket
 import statistics
 import subprocess
 import sys
@@ -83,9 +83,75 @@ def api_server(settings: Settings, *, argv: list[str] | None = None) -> Iterator
         proc.wait(30)
 
 
+class LeanHttpClient:
+    """A keep-alive HTTP/1.1 client over one socket that does only what a load generator needs: send a
+    request, read the status and a Content-Length body. ``http.client`` parses every header through the
+    email package and cost ~1.7 ms of CPU per request here, a quarter of a 2-core machine at 270 req/s,
+    taken from the server being measured."""
+
+    def __init__(self, port: int, timeout: float = 30.0) -> None:
+        self.port, self.timeout = port, timeout
+        self.sock: socket.socket | None = None
+        self.buffer = b""
+
+    def request(self, method: str, path: str, headers: dict[str, str], body: bytes | None = None) -> int:
+        """Send one request and read its whole response; returns the status. Raises OSError on failure
+        (the connection is then dropped and the next request opens a new one)."""
+        head = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{self.port}"]
+        head += [f"{k}: {v}" for k, v in headers.items()]
+        if body is not None:
+            head.append(f"Content-Length: {len(body)}")
+        payload = ("\r\n".join(head) + "\r\n\r\n").encode() + (body or b"")
+        try:
+            if self.sock is None:
+                self.sock = socket.create_connection(("127.0.0.1", self.port), timeout=self.timeout)
+                self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                self.buffer = b""
+            self.sock.sendall(payload)
+            return self._read_response()
+        except OSError:
+            self.close()
+            raise
+
+    def _read_response(self) -> int:
+        while b"\r\n\r\n" not in self.buffer:
+            self._fill()
+        head, _, rest = self.buffer.partition(b"\r\n\r\n")
+        lines = head.split(b"\r\n")
+        status = int(lines[0].split()[1])
+        length, closing = 0, False
+        for line in lines[1:]:
+            name, _, value = line.partition(b":")
+            name = name.strip().lower()
+            if name == b"content-length":
+                length = int(value)
+            elif name == b"connection" and value.strip().lower() == b"close":
+                closing = True
+        while len(rest) < length:
+            self.buffer = rest
+            self._fill()
+            rest = self.buffer
+        self.buffer = rest[length:]
+        if closing:
+            self.close()
+        return status
+
+    def _fill(self) -> None:
+        chunk = self.sock.recv(262144)
+        if not chunk:
+            raise ConnectionResetError("server closed the connection")
+        self.buffer += chunk
+
+    def close(self) -> None:
+        if self.sock is not None:
+            with contextlib.suppress(OSError):
+                self.sock.close()
+        self.sock, self.buffer = None, b""
+
+
 def _worker(port: int, paths: Callable[[int], str], headers: dict, seconds: float, rate: float | None,
             seed: int, out: mp.Queue) -> None:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    client = LeanHttpClient(port)
     latencies, errors, n = [], 0, 0
     start = time.perf_counter()
     deadline = start + seconds
@@ -101,13 +167,9 @@ def _worker(port: int, paths: Callable[[int], str], headers: dict, seconds: floa
         n += 1
         began = time.perf_counter()
         try:
-            conn.request("GET", path, headers=headers)
-            response = conn.getresponse()
-            response.read()
-            ok = response.status == 200
-        except (OSError, http.client.HTTPException):
+            ok = client.request("GET", path, headers) == 200
+        except (OSError, ValueError):
             ok = False
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         latencies.append(time.perf_counter() - began)
         errors += not ok
     out.put((latencies, errors))

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import http.client
 import io
 import json
 import os
@@ -40,7 +39,7 @@ cap_native_threads(1)
 
 import psutil  # noqa: E402
 
-from bench.common import REPO, api_server, fresh_database, percentile, run_processes  # noqa: E402
+from bench.common import REPO, LeanHttpClient, api_server, fresh_database, percentile, run_processes  # noqa: E402
 from bench.feed import ARXIV, simulate_events  # noqa: E402
 from services import keys  # noqa: E402
 from services.catalog.importer import import_lines, open_text  # noqa: E402
@@ -57,7 +56,7 @@ SEARCH_WORDS = ["diffusion", "transformer", "graph", "robot", "language model", 
 def _client(port: int, headers: dict, seconds: float, users: int, paper_ids: list[str], seed: int, out) -> None:
     """One closed-loop client: the mixed workload, latencies per endpoint."""
     rng = random.Random(seed)
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    client = LeanHttpClient(port)
     stats: dict[str, list] = {}
     deadline = time.perf_counter() + seconds
     json_headers = {**headers, "Content-Type": "application/json"}
@@ -71,7 +70,7 @@ def _client(port: int, headers: dict, seconds: float, users: int, paper_ids: lis
             endpoint, method, path = "events", "POST", "/v1/events"
             body = json.dumps({"events": [{"user_id": user, "paper_id": rng.choice(paper_ids),
                                            "type": rng.choice(("read", "read", "click", "star"))}
-                                          for _ in range(10)]})
+                                          for _ in range(10)]}).encode()
         elif draw < 0.95:
             endpoint, method, path = "search", "GET", f"/v1/papers?q={rng.choice(SEARCH_WORDS).replace(' ', '%20')}&limit=20"
         elif draw < 0.975:
@@ -80,13 +79,9 @@ def _client(port: int, headers: dict, seconds: float, users: int, paper_ids: lis
             endpoint, method, path = "trending", "GET", "/v1/trending?window=week&limit=20"
         began = time.perf_counter()
         try:
-            conn.request(method, path, body=body, headers=json_headers if body else headers)
-            response = conn.getresponse()
-            response.read()
-            ok = response.status in (200, 202)
-        except (OSError, http.client.HTTPException):
+            ok = client.request(method, path, json_headers if body else headers, body) in (200, 202)
+        except (OSError, ValueError):
             ok = False
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         entry = stats.setdefault(endpoint, [[], 0])
         entry[0].append(time.perf_counter() - began)
         entry[1] += not ok
@@ -187,6 +182,9 @@ def build_data(settings, args) -> tuple[str, list[str]]:
     simulate_events(db, embedded["embedder"], users=args.users, events=args.events)
     pipeline.retrain_cf(db, store, settings)
     pipeline.recompute_trending(db, settings)
+    with db.connection() as conn:  # what autovacuum does within a minute of a bulk load on a running service
+        conn.autocommit = True
+        conn.execute("ANALYZE")
     live = LiveModels(store, refresh_seconds=0.0, ef_search=settings.hnsw_ef_search)
     with db.connection() as conn:
         live.index(conn)
