@@ -49,6 +49,9 @@ from services.recommender.artifacts import ArtifactStore  # noqa: E402
 from services.recommender.serving import LiveModels  # noqa: E402
 
 P99_LIMIT_MS = 100.0
+# Clients reopen their connection now and then, as client pools and browsers do: gunicorn's workers
+# share one listening socket, and a keep-alive connection stays with the worker that accepted it.
+RECONNECT_EVERY = 200
 SEARCH_WORDS = ["diffusion", "transformer", "graph", "robot", "language model", "reinforcement", "vision",
                 "agents", "retrieval", "speech", "privacy", "quantum", "benchmark", "video", "federated"]
 
@@ -60,7 +63,11 @@ def _client(port: int, headers: dict, seconds: float, users: int, paper_ids: lis
     stats: dict[str, list] = {}
     deadline = time.perf_counter() + seconds
     json_headers = {**headers, "Content-Type": "application/json"}
+    sent = 0
     while time.perf_counter() < deadline:
+        if sent and sent % RECONNECT_EVERY == 0:
+            client.close()
+        sent += 1
         draw = rng.random()
         user = f"u{rng.randrange(users)}"
         body = None

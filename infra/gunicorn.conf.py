@@ -21,11 +21,11 @@ bind = f"{_settings.host}:{_settings.port}"
 workers = _settings.api_workers
 threads = _settings.api_threads
 worker_class = "gthread"
-# One listening socket per worker (SO_REUSEPORT): the kernel spreads new connections over the workers.
-# With one shared socket, a gthread worker that is awake accepts every connection that arrives, and
-# keep-alive pins each client to it: under a load bench one worker served everything at 100 % CPU while
-# the other idled.
-reuse_port = True
+# One listening socket shared by all workers, not one each (reuse_port): with SO_REUSEPORT a connection
+# that lands on a worker's own socket while that worker dies is reset, so killing a worker also failed
+# requests that were not yet in flight (tests/faults/test_api_worker_killed.py caught it). The shared
+# socket's backlog survives the worker; the cost is that keep-alive pins a connection to the worker that
+# accepted it (bench/load.py's clients reconnect every few hundred requests, as client pools do).
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
