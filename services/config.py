@@ -205,6 +205,10 @@ class Settings:
     # Feed blending: weight of each retriever's normalised score, and diversity. LSA_DIMENSIONS, CF_ALPHA,
     # CF_REGULARIZATION, FEED_WEIGHT_CF/_TRENDING and FEED_MMR_LAMBDA were tuned offline on a validation
     # carved from citeulike-a's train (bench/quality.py --validation; README "Quality").
+    # How each retriever's scores are put on one scale before weighting: "minmax" (raw scores to [0, 1])
+    # or "rank" ((k + 1) / (k + rank), k = FEED_RANK_K): see ranking.blend.
+    feed_fusion: str = _env("FEED_FUSION", _parse_choice("minmax", "rank"), default="minmax")
+    feed_rank_k: float = _env("FEED_RANK_K", _parse_float(0.0, 10_000.0), default=60.0)
     feed_weight_content: float = _env("FEED_WEIGHT_CONTENT", _parse_float(0.0, 100.0), default=1.0)
     feed_weight_cf: float = _env("FEED_WEIGHT_CF", _parse_float(0.0, 100.0), default=2.0)
     feed_weight_trending: float = _env("FEED_WEIGHT_TRENDING", _parse_float(0.0, 100.0), default=0.5)
@@ -217,15 +221,23 @@ class Settings:
     feed_content_lexical: float = _env("FEED_CONTENT_LEXICAL", _parse_float(0.0, 1.0), default=0.6)
     # Exponent on each profile paper's TF-IDF cosine before they are summed (1: the summed profile).
     feed_content_sharpen: float = _env("FEED_CONTENT_SHARPEN", _parse_float(0.1, 10.0), default=1.0)
+    # Widening of a short profile by its best matches (pseudo-relevance feedback), divided by the
+    # profile's length: a one-paper reader gets it all, a long profile barely any (0: off).
+    feed_content_expansion: float = _env("FEED_CONTENT_EXPANSION", _parse_float(0.0, 10.0), default=0.0)
     # Ranked feeds are kept this long for paging and click credit, then pruned by the worker.
     feed_retention_hours: float = _env("FEED_RETENTION_HOURS", _parse_float(0.1, 24 * 365), default=48.0)
     # A plain feed request serves the user's last ranked feed again while it is this young and no event
     # of theirs is newer (0 = always rank); the worker ranks active users' feeds ahead of time.
     feed_reuse_seconds: float = _env("FEED_REUSE_SECONDS", _parse_float(0.0, 86400), default=1800.0)
+    # The first page of a text search is shared by identical requests of one API process for this long,
+    # unless a paper changes first (0 = never shared).
+    search_cache_seconds: float = _env("SEARCH_CACHE_SECONDS", _parse_float(0.0, 3600), default=60.0)
     feed_precompute_active_days: float = _env("FEED_PRECOMPUTE_ACTIVE_DAYS", _parse_float(0.0, 365), default=14.0)
     feed_precompute_max_users: int = _env("FEED_PRECOMPUTE_MAX_USERS", _parse_int(1, 10_000_000), default=50_000)
     # CF joins a user's feed once they have starred or read this many papers (fewer: noise offline).
     feed_cf_min_history: int = _env("FEED_CF_MIN_HISTORY", _parse_int(1, 1000), default=3)
+    # CF also scores the content retriever's candidates (so it orders them, not only its own top list).
+    feed_cf_rescore: bool = _env("FEED_CF_RESCORE", _parse_bool, default=False)
     # Papers nobody has interacted with get CF factors from this many content neighbours at retrain (0: off).
     cf_new_item_neighbours: int = _env("CF_NEW_ITEM_NEIGHBOURS", _parse_int(0, 1000), default=20)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
@@ -9,6 +10,9 @@ import psycopg
 from services import pagination
 from services.errors import Conflict, NotFound
 from services.store import papers as store
+
+# (key, ttl seconds, compute) → the value shared by this process's requests (LiveModels.shared).
+SharedCache = Callable[[Any, float, Callable[[], Any]], Any]
 
 DELETED_DETAIL = "paper {id} was deleted by an operator; it cannot be re-created under the same id"
 
@@ -51,12 +55,27 @@ def delete(conn: psycopg.Connection, paper_id: str) -> None:
 
 
 def search(conn: psycopg.Connection, page: pagination.PageRequest, *, q: str | None, category: str | None,
-           author: str | None, since: Any) -> dict[str, Any]:
-    """A page of visible papers: full-text ranked when ``q`` is given, else newest first."""
+           author: str | None, since: Any, cache: SharedCache | None = None, cache_seconds: float = 0.0
+           ) -> dict[str, Any]:
+    """A page of visible papers: full-text ranked when ``q`` is given, else newest first.
+
+    With ``cache`` (the process's shared values) and ``cache_seconds`` > 0, the first page of a text
+    search is shared by identical requests. It is keyed by the catalogue's last change, so a paper
+    written since is seen at once; a transaction that commits a change stamped earlier than one
+    already visible is seen within ``cache_seconds``. Ranking a broad query is the costly part of
+    search (every match is scored), and the same few queries make up most of the traffic."""
     q = (q or "").strip() or None
     kind = search_page_kind(q)
-    rows = store.search(conn, q=q, category=category, author=author, since=since, after=page.after,
-                        limit=page.limit + 1)
+
+    def fetch() -> list[dict[str, Any]]:
+        return store.search(conn, q=q, category=category, author=author, since=since, after=page.after,
+                            limit=page.limit + 1)
+
+    if cache is not None and cache_seconds > 0 and q and page.after is None:
+        key = ("papers.search", q, category, author, since, page.limit, store.last_change(conn))
+        rows = cache(key, cache_seconds, fetch)
+    else:
+        rows = fetch()
     key = (lambda r: (r["score"], r["id"])) if q else (lambda r: (r["listed_at"], r["id"]))
     items, next_cursor = pagination.paginate(kind, rows, page.limit, key)
     return {"items": items, "next_cursor": next_cursor}

@@ -163,6 +163,11 @@ def search(
     ).fetchall()
 
 
+def last_change(conn: psycopg.Connection) -> Any:
+    """When any paper was last written (created, edited, hidden, featured or deleted): max(updated_at)."""
+    return conn.execute("SELECT max(updated_at) AS at FROM papers").fetchone()["at"]
+
+
 def visible_by_ids(conn: psycopg.Connection, paper_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     """id → paper for the ids that are live and not hidden (the rest are silently absent)."""
     rows = conn.execute(

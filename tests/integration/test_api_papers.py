@@ -98,6 +98,23 @@ def test_search_ranks_and_filters(client, headers):
     assert get("q=%22no%20such%20phrase%22") == []
 
 
+def test_a_shared_search_page_is_retired_by_any_paper_change(client, headers, clean_db):
+    put(client, headers["write"], "a", title="Sparse transformers", abstract="Attention, sparsely.")
+    get = lambda: [h["id"] for h in client.get("/v1/papers?q=transformers", headers=headers["read"])  # noqa: E731
+                   .get_json()["items"]]
+    assert get() == ["a"]
+    # A write that bypasses the catalogue's change stamp is not seen: the page is being shared...
+    with clean_db.connection() as conn:
+        conn.execute("INSERT INTO papers (id, title, abstract, updated_at) "
+                     "VALUES ('sneaky', 'Transformers everywhere', '', '2000-01-01')")
+    assert get() == ["a"]
+    # ...and every write through Paperfeed retires it at once: a new paper, then a deletion.
+    put(client, headers["write"], "b", title="Transformers for graphs", abstract="Transformers.")
+    assert set(get()) == {"a", "b", "sneaky"}
+    assert client.delete("/v1/papers/b", headers=headers["admin"]).status_code == 204
+    assert set(get()) == {"a", "sneaky"}
+
+
 def test_search_bad_query_params(client, headers):
     for qs, field in [("limit=0", "limit"), ("limit=101", "limit"), ("cursor=garbage", "cursor"),
                       ("since=yesterday", "since"), ("q=" + "x" * 501, "q")]:

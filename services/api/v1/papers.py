@@ -74,7 +74,8 @@ def search(args):
     """Full-text search (ranked) when `q` is given, else the newest papers; filters combine."""
     request_page = page(args, papers.search_page_kind(args.get("q")))
     return papers.search(conn(), request_page, q=args.get("q"), category=args.get("category"),
-                         author=args.get("author"), since=args.get("since"))
+                         author=args.get("author"), since=args.get("since"), cache=live_models().shared,
+                         cache_seconds=settings().search_cache_seconds)
 
 
 @blp.route("/papers/<paper_id>/similar", methods=["GET"])
