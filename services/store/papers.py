@@ -197,6 +197,8 @@ def featured_ids(conn: psycopg.Connection, *, limit: int) -> list[str]:
 
 def visible_categories(conn: psycopg.Connection, paper_ids: Sequence[str]) -> dict[str, list[str]]:
     """id → categories for the ids that are live and not hidden (a light filter for many candidates)."""
+    if not paper_ids:  # e.g. no featured papers to pin: not worth a round trip
+        return {}
     rows = conn.execute(
         "SELECT id, categories FROM papers WHERE id = ANY(%s) AND deleted_at IS NULL AND NOT hidden",
         (list(paper_ids),),
