@@ -55,6 +55,9 @@ from services.recommender.ranking import Candidate  # noqa: E402
 
 CUTOFFS = {"P1": (20, 50, 100, 200, 300), "P10": (20, 50, 100, 200, 300), "cold": (20, 50, 100)}
 EMBEDDERS = ("tfidf-lsa", "minilm")
+# The settings the content retriever's hits depend on (bench memo key).
+CONTENT_SETTINGS = ("feed_size", "feed_content_lexical", "feed_content_sharpen", "feed_content_expansion",
+                    "feed_interest_clusters")
 Hits = list[tuple[str, float, dict]]
 
 
@@ -185,6 +188,21 @@ def rank_all(users: list[str], retrieve: Callable[[str], dict[str, Hits]], train
     return out
 
 
+def rank_many(users: list[str], rankers: dict[str, tuple[Callable[[str], dict[str, Hits]], Settings]],
+              train: dict[str, list[str]], index: LoadedIndex | None, keep: set[str] | None
+              ) -> tuple[dict[str, dict[str, list[str]]], dict[str, float]]:
+    """``rank_all`` for several rankers (name → (retrieve, settings)) in one pass over the users, so that
+    retrievers they share can reuse one user's hits; returns (rankings, seconds) per ranker."""
+    out: dict[str, dict[str, list[str]]] = {name: {} for name in rankers}
+    seconds = dict.fromkeys(rankers, 0.0)
+    for user in users:
+        for name, (retrieve, settings) in rankers.items():
+            t = time.perf_counter()
+            out[name].update(rank_all([user], retrieve, train, settings, index, keep))
+            seconds[name] += time.perf_counter() - t
+    return out, seconds
+
+
 def run(args: argparse.Namespace) -> dict:
     environ = dict(os.environ)
     for assignment in args.set:
@@ -278,42 +296,50 @@ def run(args: argparse.Namespace) -> dict:
         index = content_index(ids, vectors, embedder_name, settings, candidates, lexical)
         timings[f"index-{name}"] = round(time.perf_counter() - t, 1)
 
-        def hybrid(user: str, s: Settings, index: LoadedIndex = index, with_cf: bool = True,
-                   with_others: bool = True) -> dict[str, Hits]:
-            hits = {"content": feed.content_hits(index, profile.get(user, []), s)}
+        memo: dict[tuple, list] = {}
+
+        def content_of(user: str, s: Settings, index: LoadedIndex = index, memo: dict[tuple, list] = memo) -> Hits:
+            """The content retriever's hits, computed once per user and content settings (the service
+            computes them once per request, whichever retrievers join them)."""
+            key = (user, *(getattr(s, n) for n in CONTENT_SETTINGS))
+            if key not in memo:
+                memo.clear()  # rankers run user by user: only the current user's hits are reused
+                memo[key] = feed.content_hits(index, profile.get(user, []), s)
+            return memo[key]
+
+        def hybrid(user: str, s: Settings, with_cf: bool = True, with_others: bool = True) -> dict[str, Hits]:
+            hits = {"content": content_of(user, s)}
             if with_others:
                 hits["trending"] = popular[: s.feed_size]
             if with_others and with_cf:
-                hits["cf"] = feed.cf_hits(cf_model, user, s, history=len(train.get(user, ())))
+                hits["cf"] = feed.cf_hits(cf_model, user, s, history=len(train.get(user, ())),
+                                          rescore=[pid for pid, _, _ in hits["content"]])
             return hits
 
-        t = time.perf_counter()
-        record(f"content-{name}", rank_all(users, lambda u: hybrid(u, settings, with_others=False), train,
-                                           settings, index, keep), time.perf_counter() - t)
-        if name != settings.embedder:
-            continue
-        results["content"] = results[f"content-{name}"]
-        if "hybrid" in args.models:
-            t = time.perf_counter()
-            record("hybrid", rank_all(users, lambda u: hybrid(u, settings), train, settings, index, keep),
-                   time.perf_counter() - t)
-        if "seeded" in args.models:
-            t = time.perf_counter()
-            record("seeded", rank_all(users, lambda u: hybrid(u, settings, with_cf=False), train, settings, index,
-                                      keep), time.perf_counter() - t)
-        for combo in grid(args.grid):  # tuning: the same index and CF model, other FEED_* settings
-            tuned = Settings.from_env({**environ, **combo}).replace(feed_size=settings.feed_size)
-            t = time.perf_counter()
-            record("hybrid " + " ".join(f"{k}={v}" for k, v in combo.items()),
-                   rank_all(users, lambda u, tuned=tuned: hybrid(u, tuned), train, tuned, index, keep),
-                   time.perf_counter() - t)
+        rankers: dict[str, tuple[Callable[[str], dict[str, Hits]], Settings]] = {
+            f"content-{name}": (lambda u: hybrid(u, settings, with_others=False), settings)}
+        if name == settings.embedder:
+            if "hybrid" in args.models:
+                rankers["hybrid"] = (lambda u: hybrid(u, settings), settings)
+            if "seeded" in args.models:
+                rankers["seeded"] = (lambda u: hybrid(u, settings, with_cf=False), settings)
+            for combo in grid(args.grid):  # tuning: the same index and CF model, other FEED_* settings
+                tuned = Settings.from_env({**environ, **combo}).replace(feed_size=settings.feed_size)
+                rankers["hybrid " + " ".join(f"{k}={v}" for k, v in combo.items())] = (
+                    lambda u, tuned=tuned: hybrid(u, tuned), tuned)
+        rankings, seconds = rank_many(users, rankers, train, index, keep)
+        for model, ranked in rankings.items():
+            record(model, ranked, seconds[model])
+            if model == f"content-{settings.embedder}":
+                results["content"] = results[model]
     timings["total"] = round(time.perf_counter() - started, 1)
     engine = {name: getattr(settings, name) for name in (
         "embedder", "lsa_dimensions", "index_exact_below", "hnsw_m", "hnsw_ef_search", "cf_algorithm",
         "cf_factors", "cf_iterations", "cf_regularization", "cf_alpha", "cf_new_item_neighbours",
-        "feed_cf_min_history", "feed_weight_content", "feed_weight_cf",
+        "feed_cf_min_history", "feed_cf_rescore", "feed_weight_content", "feed_weight_cf",
         "feed_weight_trending", "feed_mmr_lambda", "feed_interest_clusters", "feed_content_lexical",
-        "feed_content_sharpen", "lexical_title_weight", "lexical_abstract_weight", "lexical_labels_weight")}
+        "feed_content_sharpen", "feed_content_expansion", "feed_fusion", "feed_rank_k", "lexical_title_weight",
+        "lexical_abstract_weight", "lexical_labels_weight")}
     return {"data": str(data), "split": args.split, "validation": args.validation,
             "validation_keep": args.validation_keep, "users": len(users),
             "papers": len(papers), "results": results, "seconds": timings, "cf_holdout": cf_metrics,

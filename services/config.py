@@ -207,11 +207,11 @@ class Settings:
     # carved from citeulike-a's train (bench/quality.py --validation; README "Quality").
     # How each retriever's scores are put on one scale before weighting: "minmax" (raw scores to [0, 1])
     # or "rank" ((k + 1) / (k + rank), k = FEED_RANK_K): see ranking.blend.
-    feed_fusion: str = _env("FEED_FUSION", _parse_choice("minmax", "rank"), default="minmax")
+    feed_fusion: str = _env("FEED_FUSION", _parse_choice("minmax", "rank"), default="rank")
     feed_rank_k: float = _env("FEED_RANK_K", _parse_float(0.0, 10_000.0), default=60.0)
     feed_weight_content: float = _env("FEED_WEIGHT_CONTENT", _parse_float(0.0, 100.0), default=1.0)
-    feed_weight_cf: float = _env("FEED_WEIGHT_CF", _parse_float(0.0, 100.0), default=2.0)
-    feed_weight_trending: float = _env("FEED_WEIGHT_TRENDING", _parse_float(0.0, 100.0), default=0.5)
+    feed_weight_cf: float = _env("FEED_WEIGHT_CF", _parse_float(0.0, 100.0), default=0.5)
+    feed_weight_trending: float = _env("FEED_WEIGHT_TRENDING", _parse_float(0.0, 100.0), default=0.1)
     feed_weight_fresh: float = _env("FEED_WEIGHT_FRESH", _parse_float(0.0, 100.0), default=0.15)
     feed_mmr_lambda: float = _env("FEED_MMR_LAMBDA", _parse_float(0.0, 1.0), default=0.9)
     feed_size: int = _env("FEED_SIZE", _parse_int(10, 1000), default=100)
@@ -223,7 +223,7 @@ class Settings:
     feed_content_sharpen: float = _env("FEED_CONTENT_SHARPEN", _parse_float(0.1, 10.0), default=1.0)
     # Widening of a short profile by its best matches (pseudo-relevance feedback), divided by the
     # profile's length: a one-paper reader gets it all, a long profile barely any (0: off).
-    feed_content_expansion: float = _env("FEED_CONTENT_EXPANSION", _parse_float(0.0, 10.0), default=0.0)
+    feed_content_expansion: float = _env("FEED_CONTENT_EXPANSION", _parse_float(0.0, 10.0), default=1.0)
     # Ranked feeds are kept this long for paging and click credit, then pruned by the worker.
     feed_retention_hours: float = _env("FEED_RETENTION_HOURS", _parse_float(0.1, 24 * 365), default=48.0)
     # A plain feed request serves the user's last ranked feed again while it is this young and no event
@@ -237,7 +237,7 @@ class Settings:
     # CF joins a user's feed once they have starred or read this many papers (fewer: noise offline).
     feed_cf_min_history: int = _env("FEED_CF_MIN_HISTORY", _parse_int(1, 1000), default=3)
     # CF also scores the content retriever's candidates (so it orders them, not only its own top list).
-    feed_cf_rescore: bool = _env("FEED_CF_RESCORE", _parse_bool, default=False)
+    feed_cf_rescore: bool = _env("FEED_CF_RESCORE", _parse_bool, default=True)
     # Papers nobody has interacted with get CF factors from this many content neighbours at retrain (0: off).
     cf_new_item_neighbours: int = _env("CF_NEW_ITEM_NEIGHBOURS", _parse_int(0, 1000), default=20)
 

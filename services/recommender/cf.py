@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -196,6 +197,8 @@ class LoadedCf:
     item_factors: np.ndarray
     user_index: dict[str, int]
     items: tuple[str, ...]
+    # paper_id → row of item_factors, filled on first use (a dict update: safe to race, same content).
+    _item_index: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def load(cls, folder: Path, version: str) -> LoadedCf:
@@ -212,6 +215,20 @@ class LoadedCf:
         """A just-trained model, served without a round trip through disk (the offline evaluation)."""
         return cls(version, model.user_factors, model.item_factors, {u: i for i, u in enumerate(model.users)},
                    tuple(model.items))
+
+    def score_items(self, user_id: str, paper_ids: Sequence[str]) -> list[tuple[str, float]]:
+        """(paper_id, score) of the given papers the model knows, for a known user (else []), in order.
+        O(len(paper_ids) × factors): the feed re-scores other retrievers' candidates with it."""
+        row = self.user_index.get(user_id)
+        if row is None or not paper_ids:
+            return []
+        if not self._item_index:
+            self._item_index.update((pid, i) for i, pid in enumerate(self.items))
+        known = [(pid, self._item_index[pid]) for pid in paper_ids if pid in self._item_index]
+        if not known:
+            return []
+        scores = self.item_factors[[i for _, i in known]] @ self.user_factors[row]
+        return [(pid, float(s)) for (pid, _), s in zip(known, scores, strict=True)]
 
     def recommend(self, user_id: str, k: int) -> list[tuple[str, float]]:
         """Top ``k`` (paper_id, score) for a known user, else []. O(items × factors) per call."""

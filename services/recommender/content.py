@@ -64,7 +64,8 @@ def content_hits(index: LoadedIndex, profile: Sequence[Mapping[str, Any]], setti
     lexical_sims = np.zeros((0, 0), dtype=np.float32)
     if share > 0.0:
         lexical_scores, lexical_known, lexical_sims = index.lexical.score(
-            profile_ids, [weight_of[pid] for pid in profile_ids], sharpen=settings.feed_content_sharpen)
+            profile_ids, [weight_of[pid] for pid in profile_ids], sharpen=settings.feed_content_sharpen,
+            expansion=settings.feed_content_expansion)
         if lexical_known:
             found.update((index.lexical.paper_ids[i], None) for i in top_positive(lexical_scores, depth))
     if not found:

@@ -15,7 +15,7 @@ and clicks carrying ``feed_id`` are credited to exactly what was shown.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -142,7 +142,8 @@ def rank(conn: psycopg.Connection, live: LiveModels, settings: Settings, request
             title = titles.get(reason["paper_id"], reason["paper_id"])
             reason["detail"] = f"similar to “{title}”, which you {reason.pop('verb')}"
     if cf_model is not None:
-        retrieved["cf"] = cf_hits(cf_model, request.user_id, settings, history=len(profile))
+        retrieved["cf"] = cf_hits(cf_model, request.user_id, settings, history=len(profile),
+                                  rescore=[pid for pid, _, _ in retrieved.get("content", ())])
     # The same for every user: shared by all requests of this process for a few seconds.
     trending = live.shared(("trending", request.category), SHARED_LIST_SECONDS, lambda: trending_store.top(
         conn, period="week", category=request.category, limit=settings.feed_size))
@@ -193,7 +194,8 @@ def order(retrieved: Mapping[str, list[tuple[str, float, dict]]], settings: Sett
 
     No I/O of its own: the feed and the offline evaluation both rank through this function.
     """
-    candidates = ranking.drop(ranking.blend(retrieved, weights(settings)), unwanted)
+    candidates = ranking.drop(ranking.blend(retrieved, weights(settings), fusion=settings.feed_fusion,
+                                            rank_k=settings.feed_rank_k), unwanted)
     # Only the best few can make the feed: the (costly) visibility check looks at those alone.
     best = sorted(candidates.values(), key=lambda c: (-c.score, c.paper_id))[: VISIBILITY_CHECKED * settings.feed_size]
     if keep is not None:
@@ -205,18 +207,26 @@ def order(retrieved: Mapping[str, list[tuple[str, float, dict]]], settings: Sett
     return ranking.mmr(best, vectors, lam=settings.feed_mmr_lambda, size=settings.feed_size)
 
 
-def cf_hits(cf_model: LoadedCf, user_id: str, settings: Settings, *, history: int
-            ) -> list[tuple[str, float, dict]]:
+def cf_hits(cf_model: LoadedCf, user_id: str, settings: Settings, *, history: int,
+            rescore: Sequence[str] = ()) -> list[tuple[str, float, dict | None]]:
     """The user's FEED_SIZE best CF papers, without those far below the best (noise, not "readers like
     you liked it"); [] for a user the model does not know, or who has starred or read fewer than
     FEED_CF_MIN_HISTORY papers (``history``): offline, CF from one or two papers only added noise to
-    the content retriever (bench/quality.py, README "Quality")."""
+    the content retriever (bench/quality.py, README "Quality").
+
+    With FEED_CF_RESCORE, the papers of ``rescore`` (other retrievers' candidates) that the model knows
+    follow, with their CF scores and no reason: CF then orders them too (under rank fusion), without
+    claiming to have found them."""
     if history < settings.feed_cf_min_history:
         return []
     hits = cf_model.recommend(user_id, settings.feed_size)
     floor = CF_RELATIVE_FLOOR * hits[0][1] if hits and hits[0][1] > 0 else float("inf")
-    return [(pid, s, {"kind": "liked_by_similar_readers", "detail": "readers with tastes like yours liked it"})
-            for pid, s in hits if s >= floor]
+    reason = {"kind": "liked_by_similar_readers", "detail": "readers with tastes like yours liked it"}
+    out: list[tuple[str, float, dict | None]] = [(pid, s, dict(reason)) for pid, s in hits if s >= floor]
+    if settings.feed_cf_rescore and rescore:
+        found = {pid for pid, _, _ in out}
+        out += [(pid, s, None) for pid, s in cf_model.score_items(user_id, [p for p in rescore if p not in found])]
+    return out
 
 
 def prune_snapshots(db: Database, settings: Settings) -> dict[str, Any]:

@@ -35,6 +35,8 @@ import scipy.sparse as sp
 LEXICAL_FILE = "lexical.npz"
 # A profile longer than this is cut to its first (newest) papers: bounded cost for prolific users.
 MAX_PROFILE = 500
+# Pseudo-relevance feedback (``expansion``): how many of the first query's best papers form the second.
+EXPANSION_DEPTH = 30
 _NOT_ALNUM = re.compile(r"[\W_]+")
 
 
@@ -146,25 +148,44 @@ class LexicalModel:
         rows = self.matrix[[self.positions[pid] for pid in known]]
         return known, np.asarray((self.matrix @ rows.T).toarray(), dtype=np.float32)
 
-    def score(self, profile_ids: Sequence[str], profile_weights: Sequence[float], *, sharpen: float = 1.0
-              ) -> tuple[np.ndarray, list[str], np.ndarray]:
+    def score(self, profile_ids: Sequence[str], profile_weights: Sequence[float], *, sharpen: float = 1.0,
+              expansion: float = 0.0) -> tuple[np.ndarray, list[str], np.ndarray]:
         """(one score per row, as in the module docstring; the profile ids used; their similarities from
-        ``similarities``). Rows of profile papers, and rows outside ``candidates``, score 0."""
+        ``similarities``). Rows of profile papers, and rows outside ``candidates``, score 0.
+
+        ``expansion`` > 0 widens a short profile (pseudo-relevance feedback): the EXPANSION_DEPTH best
+        papers, weighted by their score, form a second query, whose scores (scaled to a best of 1) are
+        added to the first ones (scaled likewise) with weight ``expansion / len(profile)``: a one-paper
+        profile is widened fully, a long one barely (it already is wide)."""
         known, sims = self.similarities(profile_ids)
         if not known:
             return np.zeros(len(self.paper_ids), dtype=np.float32), known, sims
         weight_of = dict(zip(profile_ids, profile_weights, strict=True))
         scores = item_scores(sims, np.array([weight_of[pid] for pid in known], dtype=np.float32), sharpen)
-        scores[[self.positions[pid] for pid in known]] = 0.0
+        own = [self.positions[pid] for pid in known]
+        scores[own] = 0.0
+        if expansion > 0 and scores.max() > 0:
+            scores = self._expanded(scores, expansion / len(known))
+            scores[own] = 0.0
         if self.candidates is not None:
             scores[~self.candidates] = 0.0
         return scores, known, sims
 
+    def _expanded(self, scores: np.ndarray, weight: float) -> np.ndarray:
+        """``scores / max + weight * second / max(second)``, the second query being the EXPANSION_DEPTH
+        best rows weighted by their score."""
+        best = top_positive(scores, EXPANSION_DEPTH)
+        query = np.asarray(self.matrix[best].T @ (scores[best] / scores[best[0]])).ravel()
+        second = np.asarray(self.matrix @ query, dtype=np.float32).ravel()
+        top = float(second.max())
+        first = scores / scores[best[0]]
+        return first + np.float32(weight) * second / top if top > 0 else first
+
     def top(self, profile_ids: Sequence[str], profile_weights: Sequence[float], k: int, *,
-            sharpen: float = 1.0) -> list[tuple[str, float, str]]:
+            sharpen: float = 1.0, expansion: float = 0.0) -> list[tuple[str, float, str]]:
         """The ``k`` best papers for the profile as (paper_id, score, anchor), best first: anchor is the
         profile paper it is most similar to. Papers scoring 0 (sharing no term) are left out."""
-        scores, known, sims = self.score(profile_ids, profile_weights, sharpen=sharpen)
+        scores, known, sims = self.score(profile_ids, profile_weights, sharpen=sharpen, expansion=expansion)
         if not known or k <= 0:
             return []
         best = top_positive(scores, k)

@@ -15,7 +15,7 @@ import numpy as np
 @dataclass
 class Candidate:
     paper_id: str
-    # retriever → its normalised score in [0, 1]
+    # retriever → its normalised score in [0, 1] (see ``blend``)
     scores: dict[str, float] = field(default_factory=dict)
     reasons: list[dict] = field(default_factory=list)
     score: float = 0.0
@@ -76,21 +76,38 @@ def normalise_scores(hits: Sequence[tuple[str, float]]) -> list[tuple[str, float
     return [(pid, float((s - low) / (high - low))) for pid, s in hits]
 
 
-def blend(retrieved: Mapping[str, Iterable[tuple[str, float, dict]]], weights: Mapping[str, float]
-          ) -> dict[str, Candidate]:
+def rank_scores(hits: Sequence[tuple[str, float]], k: float) -> list[tuple[str, float]]:
+    """Reciprocal-rank scores: the r-th best hit (1-based, ties by list order) scores (k + 1) / (k + r),
+    so the best scores 1 and the scale never depends on the retriever's raw scores."""
+    order = sorted(range(len(hits)), key=lambda i: -hits[i][1])
+    out: list[tuple[str, float]] = [("", 0.0)] * len(hits)
+    for rank, i in enumerate(order, start=1):
+        out[i] = (hits[i][0], (k + 1.0) / (k + rank))
+    return out
+
+
+def blend(retrieved: Mapping[str, Iterable[tuple[str, float, dict | None]]], weights: Mapping[str, float], *,
+          fusion: str = "minmax", rank_k: float = 60.0) -> dict[str, Candidate]:
     """Merge every retriever's (paper_id, raw score, reason) into candidates with a weighted score.
 
-    A paper found by several retrievers adds their weighted, normalised scores and keeps every reason.
+    Each retriever's scores are first put on one scale: ``fusion="minmax"`` (``normalise_scores``) or
+    ``"rank"`` (``rank_scores`` with ``rank_k``). A paper found by several retrievers adds their weighted
+    scores and keeps every reason (a None reason — a retriever's score for a paper it merely re-scored —
+    is not kept).
     """
+    if fusion not in ("minmax", "rank"):
+        raise ValueError(f"unknown fusion {fusion!r}")
     candidates: dict[str, Candidate] = {}
     for source, hits in retrieved.items():
         hits = list(hits)
         reasons = {pid: reason for pid, _, reason in hits}
-        for pid, score in normalise_scores([(pid, s) for pid, s, _ in hits]):
+        pairs = [(pid, s) for pid, s, _ in hits]
+        for pid, score in (normalise_scores(pairs) if fusion == "minmax" else rank_scores(pairs, rank_k)):
             candidate = candidates.setdefault(pid, Candidate(pid))
             if source not in candidate.scores:
                 candidate.scores[source] = score
-                candidate.reasons.append(reasons[pid])
+                if reasons[pid] is not None:  # a re-scored candidate: the retriever did not find it
+                    candidate.reasons.append(reasons[pid])
     for candidate in candidates.values():
         candidate.score = sum(weights.get(src, 0.0) * s for src, s in candidate.scores.items())
     return candidates

@@ -110,3 +110,15 @@ def test_content_hits_rank_the_users_topic_first_and_name_the_anchor(share, lexi
 
 def test_content_hits_of_an_empty_profile_are_empty():
     assert content_hits(_index(True), [], Settings.from_env({})) == []
+
+
+def test_expansion_widens_a_one_paper_profile_and_keeps_its_own_papers_out():
+    model = LexicalModel.fit(PAPERS)
+    plain, _, _ = model.score(["v1"], [1.0])
+    widened, _, _ = model.score(["v1"], [1.0], expansion=1.0)
+    assert widened[model.positions["v1"]] == 0
+    assert widened.max() > 1.0  # first query scaled to 1, plus the second one
+    assert set(np.flatnonzero(widened > 0)) >= set(np.flatnonzero(plain > 0))
+    # the expansion weight is divided by the profile's length: none at all without expansion
+    assert np.allclose(model.score(["v1", "r1"], [1.0, 1.0], expansion=0.0)[0],
+                       model.score(["v1", "r1"], [1.0, 1.0])[0])

@@ -1,6 +1,15 @@
 import numpy as np
+import pytest
 
-from services.recommender.ranking import Candidate, blend, drop, interest_clusters, mmr, normalise_scores
+from services.recommender.ranking import (
+    Candidate,
+    blend,
+    drop,
+    interest_clusters,
+    mmr,
+    normalise_scores,
+    rank_scores,
+)
 
 
 def unit(*xs):
@@ -46,3 +55,19 @@ def test_mmr_handles_candidates_without_vectors_and_size():
     candidates = [Candidate("x", score=0.5), Candidate("y", score=0.7)]
     assert [c.paper_id for c in mmr(candidates, {}, lam=0.7, size=1)] == ["y"]
     assert mmr([], {}, lam=0.7, size=5) == []
+
+
+def test_rank_scores_depend_on_order_only():
+    assert rank_scores([("a", 0.2), ("b", 9.0), ("c", 1.0)], 1.0) == [("a", 2 / 4), ("b", 1.0), ("c", 2 / 3)]
+    assert rank_scores([("a", 5.0), ("b", 5.0)], 0.0) == [("a", 1.0), ("b", 0.5)]
+    assert rank_scores([], 60.0) == []
+
+
+def test_rank_fusion_keeps_a_retriever_with_huge_raw_scores_on_the_same_scale():
+    content = [("p1", 0.9, {"kind": "c"}), ("p2", 0.8, {"kind": "c"})]
+    cf = [("p3", 1000.0, {"kind": "cf"}), ("p1", 999.0, {"kind": "cf"})]
+    fused = blend({"content": content, "cf": cf}, {"content": 1.0, "cf": 1.0}, fusion="rank", rank_k=1.0)
+    assert fused["p1"].score == 1.0 + 2 / 3
+    assert fused["p3"].score == 1.0 and fused["p2"].score == 2 / 3
+    with pytest.raises(ValueError):
+        blend({"content": content}, {"content": 1.0}, fusion="nope")

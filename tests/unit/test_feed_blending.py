@@ -1,0 +1,41 @@
+"""CF re-scoring of other retrievers' candidates (feed.cf_hits, LoadedCf.score_items), no I/O."""
+
+import numpy as np
+
+from services.config import Settings
+from services.recommender import ranking
+from services.recommender.cf import LoadedCf
+from services.recommender.feed import cf_hits
+
+
+def _model() -> LoadedCf:
+    users = np.array([[1.0, 0.0], [0.0, 1.0]], dtype=np.float32)
+    items = np.array([[1.0, 0.0], [0.9, 0.1], [0.1, 0.9], [0.0, 1.0], [0.05, 0.0]], dtype=np.float32)
+    return LoadedCf("t", users, items, {"u": 0, "w": 1}, ("a", "b", "c", "d", "e"))
+
+
+def test_score_items_scores_known_papers_in_order():
+    model = _model()
+    assert [(p, round(s, 3)) for p, s in model.score_items("u", ["c", "zz", "a"])] == [("c", 0.1), ("a", 1.0)]
+    assert model.score_items("nobody", ["a"]) == []
+    assert model.score_items("u", []) == []
+
+
+def test_cf_hits_rescore_appends_candidates_without_a_reason():
+    settings = Settings.from_env({"FEED_SIZE": "10", "FEED_CF_RESCORE": "true"})
+    hits = cf_hits(_model(), "u", settings, history=5, rescore=["e", "a", "zz"])
+    found = [pid for pid, _, reason in hits if reason is not None]
+    assert found == ["a", "b"]  # c, d, e are below CF_RELATIVE_FLOOR of the best
+    assert [(pid, reason) for pid, _, reason in hits if reason is None] == [("e", None)]  # a: found already
+    off = cf_hits(_model(), "u", settings.replace(feed_cf_rescore=False), history=5, rescore=["e"])
+    assert [pid for pid, _, _ in off] == ["a", "b"]
+    assert cf_hits(_model(), "u", settings, history=1, rescore=["e"]) == []  # below FEED_CF_MIN_HISTORY
+
+
+def test_a_rescored_candidate_gets_the_cf_score_but_not_its_reason():
+    content = [("e", 0.9, {"kind": "similar_to_starred"}), ("a", 0.5, {"kind": "similar_to_starred"})]
+    cf = [("a", 1.0, {"kind": "liked_by_similar_readers"}), ("e", 0.05, None)]
+    fused = ranking.blend({"content": content, "cf": cf}, {"content": 1.0, "cf": 1.0}, fusion="rank", rank_k=1.0)
+    assert fused["e"].scores == {"content": 1.0, "cf": 2 / 3}
+    assert [r["kind"] for r in fused["e"].reasons] == ["similar_to_starred"]
+    assert [r["kind"] for r in fused["a"].reasons] == ["similar_to_starred", "liked_by_similar_readers"]
