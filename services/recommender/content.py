@@ -25,7 +25,7 @@ import numpy as np
 from services.config import Settings
 from services.recommender import ranking
 from services.recommender.index import LoadedIndex
-from services.recommender.lexical import top_positive
+from services.recommender.lexical import ProfileSimilarities, top_positive
 
 Hit = tuple[str, float, dict[str, Any]]
 # In a centroid, and in the lexical sum, a star counts this many times as much as a read.
@@ -61,7 +61,7 @@ def content_hits(index: LoadedIndex, profile: Sequence[Mapping[str, Any]], setti
             found.update((pid, None) for pid, _ in row if pid not in own)
     lexical_scores = None
     lexical_known: list[str] = []
-    lexical_sims = np.zeros((0, 0), dtype=np.float32)
+    lexical_sims = None
     if share > 0.0:
         lexical_scores, lexical_known, lexical_sims = index.lexical.score(
             profile_ids, [weight_of[pid] for pid in profile_ids], sharpen=settings.feed_content_sharpen,
@@ -94,7 +94,8 @@ def content_hits(index: LoadedIndex, profile: Sequence[Mapping[str, Any]], setti
 
 
 def _anchors(hit_ids: list[str], hit_matrix: np.ndarray, index: LoadedIndex, member_ids: list[str],
-             matrix: np.ndarray, lexical_known: list[str], lexical_sims: np.ndarray) -> list[str]:
+             matrix: np.ndarray, lexical_known: list[str], lexical_sims: ProfileSimilarities | None
+             ) -> list[str]:
     """For each hit, the profile paper it is most similar to: by dense cosine when the hit (its vector is
     row i of ``hit_matrix`` for the first len(hit_matrix) hits) and the profile have vectors, else by
     TF-IDF cosine."""
@@ -103,7 +104,7 @@ def _anchors(hit_ids: list[str], hit_matrix: np.ndarray, index: LoadedIndex, mem
     out = []
     for i, pid in enumerate(hit_ids):
         anchor = dense[i] if i < len(dense) else None
-        if anchor is None and lexical_known and index.lexical is not None and pid in index.lexical.positions:
+        if anchor is None and lexical_known and lexical_sims is not None and pid in index.lexical.positions:
             anchor = lexical_known[int(np.argmax(lexical_sims[index.lexical.positions[pid]]))]
         out.append(anchor if anchor is not None else (member_ids or lexical_known)[0])
     return out

