@@ -23,6 +23,7 @@ from ``save``/``load`` of the artifact file.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -32,7 +33,9 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-LEXICAL_FILE = "lexical.npz"
+# The CSR arrays as plain .npy files, so that API processes memory-map one shared copy (an .npz member
+# cannot be mapped: each process would hold its own, ~19 MB for 20k arXiv papers).
+LEXICAL_FILES = {"data": "lexical-data.npy", "indices": "lexical-indices.npy", "indptr": "lexical-indptr.npy"}
 # A profile longer than this is cut to its first (newest) papers: bounded cost for prolific users.
 MAX_PROFILE = 500
 # Pseudo-relevance feedback (``expansion``): how many of the first query's best papers form the second.
@@ -124,15 +127,27 @@ class LexicalModel:
         return cls(tuple(str(p["id"]) for p in papers), _normalise_rows(matrix))
 
     def save(self, folder: Path) -> None:
-        sp.save_npz(folder / LEXICAL_FILE, self.matrix, compressed=False)
+        matrix = self.matrix.tocsr()
+        matrix.sort_indices()
+        for part, name in LEXICAL_FILES.items():
+            np.save(folder / name, getattr(matrix, part))
+        (folder / "lexical-shape.json").write_text(json.dumps(list(matrix.shape)))
 
     @classmethod
     def load(cls, folder: Path, paper_ids: Sequence[str]) -> LexicalModel | None:
-        """The rows saved beside an index whose ids are ``paper_ids``; None if the index has none."""
-        path = folder / LEXICAL_FILE
-        if not path.is_file():
+        """The rows saved beside an index whose ids are ``paper_ids``, memory-mapped; None if the index has
+        none. ValueError if the files do not make one matrix of that many rows."""
+        if not (folder / LEXICAL_FILES["indptr"]).is_file():
             return None
-        return cls(tuple(paper_ids), sp.csr_matrix(sp.load_npz(path), dtype=np.float32))
+        data, indices, indptr = (np.load(folder / LEXICAL_FILES[part], mmap_mode="r")
+                                 for part in ("data", "indices", "indptr"))
+        shape = tuple(json.loads((folder / "lexical-shape.json").read_text()))
+        if data.dtype != np.float32 or len(data) != len(indices) or len(indptr) != shape[0] + 1 \
+                or (len(indptr) and int(indptr[-1]) != len(data)):
+            raise ValueError(f"lexical rows in {folder} are inconsistent")
+        matrix = sp.csr_matrix((data, indices, indptr), shape=shape, copy=False)
+        matrix.has_sorted_indices = True  # sorted at save; skips a scan that would touch every page
+        return cls(tuple(paper_ids), matrix)
 
     def restricted(self, candidate_ids: Iterable[str]) -> LexicalModel:
         """The same rows, returning only ``candidate_ids``."""
