@@ -203,8 +203,10 @@ class Settings:
     cf_publish_tolerance: float = _env("CF_PUBLISH_TOLERANCE", _parse_float(0.0, 1.0), default=0.05)
 
     # Feed blending: weight of each retriever's normalised score, and diversity. LSA_DIMENSIONS, CF_ALPHA,
-    # CF_REGULARIZATION, FEED_WEIGHT_CF/_TRENDING and FEED_MMR_LAMBDA were tuned offline on a validation
-    # carved from citeulike-a's train (bench/quality.py --validation; README "Quality").
+    # CF_REGULARIZATION, LEXICAL_*, FEED_CONTENT_*, FEED_FUSION, FEED_WEIGHT_CF/_TRENDING, FEED_CF_RESCORE and
+    # FEED_MMR_LAMBDA were tuned offline on validations carved from citeulike-a's train (bench/quality.py
+    # --validation; README "Quality"). FEED_WEIGHT_FRESH (no offline measure) stays below trending, so
+    # a reader without history sees what is trending first.
     # How each retriever's scores are put on one scale before weighting: "minmax" (raw scores to [0, 1])
     # or "rank" ((k + 1) / (k + rank), k = FEED_RANK_K): see ranking.blend.
     feed_fusion: str = _env("FEED_FUSION", _parse_choice("minmax", "rank"), default="rank")
@@ -212,7 +214,7 @@ class Settings:
     feed_weight_content: float = _env("FEED_WEIGHT_CONTENT", _parse_float(0.0, 100.0), default=1.0)
     feed_weight_cf: float = _env("FEED_WEIGHT_CF", _parse_float(0.0, 100.0), default=0.5)
     feed_weight_trending: float = _env("FEED_WEIGHT_TRENDING", _parse_float(0.0, 100.0), default=0.1)
-    feed_weight_fresh: float = _env("FEED_WEIGHT_FRESH", _parse_float(0.0, 100.0), default=0.15)
+    feed_weight_fresh: float = _env("FEED_WEIGHT_FRESH", _parse_float(0.0, 100.0), default=0.05)
     feed_mmr_lambda: float = _env("FEED_MMR_LAMBDA", _parse_float(0.0, 1.0), default=0.9)
     feed_size: int = _env("FEED_SIZE", _parse_int(10, 1000), default=100)
     feed_interest_clusters: int = _env("FEED_INTEREST_CLUSTERS", _parse_int(1, 16), default=3)

@@ -197,6 +197,9 @@ class LoadedCf:
     item_factors: np.ndarray
     user_index: dict[str, int]
     items: tuple[str, ...]
+    # The first ``trained_items`` items were fitted on interactions; the rest got factors from their
+    # content neighbours (``with_new_items``): nobody has read them yet. None: all were fitted.
+    trained_items: int | None = None
     # paper_id → row of item_factors, filled on first use (a dict update: safe to race, same content).
     _item_index: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
 
@@ -208,13 +211,25 @@ class LoadedCf:
         items = tuple(json.loads((folder / "items.json").read_text()))
         if user_factors.shape[0] != len(users) or item_factors.shape[0] != len(items):
             raise ValueError("factor matrices do not match the id maps")
-        return cls(version, user_factors, item_factors, {u: i for i, u in enumerate(users)}, items)
+        try:
+            imputed = int(json.loads((folder / "manifest.json").read_text())["metrics"].get("imputed_items") or 0)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            imputed = 0
+        return cls(version, user_factors, item_factors, {u: i for i, u in enumerate(users)}, items,
+                   len(items) - imputed)
 
     @classmethod
     def from_model(cls, model: TrainedModel, version: str) -> LoadedCf:
         """A just-trained model, served without a round trip through disk (the offline evaluation)."""
         return cls(version, model.user_factors, model.item_factors, {u: i for i, u in enumerate(model.users)},
-                   tuple(model.items))
+                   tuple(model.items), len(model.items) - int(model.metrics.get("imputed_items") or 0))
+
+    def has_readers(self, paper_id: str) -> bool:
+        """True if the paper's factors were fitted on interactions (not imputed from content neighbours)."""
+        if not self._item_index:
+            self._item_index.update((pid, i) for i, pid in enumerate(self.items))
+        position = self._item_index.get(paper_id)
+        return position is not None and (self.trained_items is None or position < self.trained_items)
 
     def score_items(self, user_id: str, paper_ids: Sequence[str]) -> list[tuple[str, float]]:
         """(paper_id, score) of the given papers the model knows, for a known user (else []), in order.

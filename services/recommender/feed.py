@@ -216,13 +216,15 @@ def cf_hits(cf_model: LoadedCf, user_id: str, settings: Settings, *, history: in
 
     With FEED_CF_RESCORE, the papers of ``rescore`` (other retrievers' candidates) that the model knows
     follow, with their CF scores and no reason: CF then orders them too (under rank fusion), without
-    claiming to have found them."""
+    claiming to have found them. Papers nobody has read yet carry no reason either."""
     if history < settings.feed_cf_min_history:
         return []
     hits = cf_model.recommend(user_id, settings.feed_size)
     floor = CF_RELATIVE_FLOOR * hits[0][1] if hits and hits[0][1] > 0 else float("inf")
     reason = {"kind": "liked_by_similar_readers", "detail": "readers with tastes like yours liked it"}
-    out: list[tuple[str, float, dict | None]] = [(pid, s, dict(reason)) for pid, s in hits if s >= floor]
+    # A paper nobody has read (factors imputed from its content neighbours) is scored, but not claimed.
+    out: list[tuple[str, float, dict | None]] = [
+        (pid, s, dict(reason) if cf_model.has_readers(pid) else None) for pid, s in hits if s >= floor]
     if settings.feed_cf_rescore and rescore:
         found = {pid for pid, _, _ in out}
         out += [(pid, s, None) for pid, s in cf_model.score_items(user_id, [p for p in rescore if p not in found])]

@@ -39,3 +39,14 @@ def test_a_rescored_candidate_gets_the_cf_score_but_not_its_reason():
     assert fused["e"].scores == {"content": 1.0, "cf": 2 / 3}
     assert [r["kind"] for r in fused["e"].reasons] == ["similar_to_starred"]
     assert [r["kind"] for r in fused["a"].reasons] == ["similar_to_starred", "liked_by_similar_readers"]
+
+
+def test_papers_nobody_read_are_scored_but_not_claimed():
+    model = _model()
+    imputed = LoadedCf(model.version, model.user_factors, model.item_factors, model.user_index, model.items,
+                       trained_items=1)  # only "a" was fitted on interactions
+    assert imputed.has_readers("a") and not imputed.has_readers("b") and not imputed.has_readers("zz")
+    settings = Settings.from_env({"FEED_SIZE": "10"})
+    hits = cf_hits(imputed, "u", settings, history=5)
+    assert [(pid, reason is not None) for pid, _, reason in hits] == [("a", True), ("b", False)]
+    assert all(model.has_readers(pid) for pid in model.items)  # trained_items None: all fitted
