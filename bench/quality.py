@@ -5,9 +5,10 @@
 Reads the plain evaluation format (items.jsonl; train-<split>.tsv and test-<split>.tsv with a
 ``user_id<TAB>paper_id`` header; cold-items.txt for the cold split), then runs the service's own code:
 the configured embedder (``LsaEmbedder`` fitted on the catalogue as the worker fits it, or
-``MiniLmEmbedder``), the FAISS index built by ``index.build`` (HNSW above INDEX_EXACT_BELOW, as served),
-``cf.fit`` (the worker's training, holdout included) served through ``LoadedCf``, and the feed's own
-retrievers and ordering (``feed.content_hits``, ``feed.cf_hits``, ``feed.order``: blend, MMR). Settings
+``MiniLmEmbedder``), the FAISS index built by ``index.build`` (HNSW above INDEX_EXACT_BELOW, as served)
+with the sparse TF-IDF rows the index build publishes beside it (``lexical.LexicalModel``), ``cf.fit``
+(the worker's training, holdout included) served through ``LoadedCf``, and the feed's own retrievers and
+ordering (``content.content_hits``, ``feed.cf_hits``, ``feed.order``: fusion, MMR). Settings
 are the service's defaults, read like the service reads them (environment; ``--set NAME=VALUE`` overrides).
 
 Papers: ``title``, ``abstract`` and ``categories`` are used when present; ``tags`` stand in for
@@ -21,9 +22,11 @@ Rankers (each ranks FEED_SIZE = max M papers per user through ``feed.order``):
   first feed after ``PUT /v1/users/{id}`` with ``seed_papers``.
 
 ``--validation`` never reads the test file: it holds out 20% (at least 1) of each train user's papers
-(users with 2 or more; ``--validation-keep 1``: all but one, like P1) and evaluates on those; for the
-cold split it holds out 20% of the papers in train with all their pairs, as new papers. That is what the
-defaults were tuned on.
+(users with 2 or more; ``--validation-keep N``: all but N, ``1`` like P1) and evaluates on those; the
+held-out papers are random, or with ``--validation-order catalogue`` each user's last ones in items.jsonl
+order (citeulike-a's P10 split was made that way: ``--validation-keep 5`` mimics it). For the cold split
+it holds out 20% of the papers in train with all their pairs, as new papers. That is what the defaults
+were tuned on.
 """
 
 from __future__ import annotations
