@@ -3,7 +3,7 @@
 Self-contained: starts the real servers (embedded PostgreSQL and Redis unless DATABASE_URL / REDIS_URL
 are set), builds the engine-benchmark data set on a fresh database (20,737 CC0 arXiv papers, 10,000
 simulated users, 1,000,000 events; the worker's steps run in-process: embed, index, ALS, trending,
-feed precompute), starts gunicorn (API_WORKERS=2), and drives it from client processes on loopback:
+feed precompute), starts gunicorn (the API_WORKERS × API_THREADS defaults), and drives it from client processes on loopback:
 
     75 % feeds   GET  /v1/users/{u}/feed?limit=20
     15 % events  POST /v1/events (10 reads/clicks/stars of one user: that user's next feed ranks anew)
@@ -49,9 +49,10 @@ from services.recommender.artifacts import ArtifactStore  # noqa: E402
 from services.recommender.serving import LiveModels  # noqa: E402
 
 P99_LIMIT_MS = 100.0
-# Clients reopen their connection now and then, as client pools and browsers do: gunicorn's workers
-# share one listening socket, and a keep-alive connection stays with the worker that accepted it.
-RECONNECT_EVERY = 200
+# Clients reopen their connection every 100 requests (as pools recycle connections): gunicorn's workers
+# share one listening socket, and a keep-alive connection stays with the worker that accepted it, so a
+# few long-lived connections could otherwise leave one worker idle for a whole step.
+RECONNECT_EVERY = 100
 SEARCH_WORDS = ["diffusion", "transformer", "graph", "robot", "language model", "reinforcement", "vision",
                 "agents", "retrieval", "speech", "privacy", "quantum", "benchmark", "video", "federated"]
 
@@ -218,7 +219,7 @@ def main() -> None:
     with fresh_database("bench-load") as (server_settings, url):
         settings = server_settings.replace(
             database_url=url, artifact_dir=REPO / ".paperfeed" / "bench-load" / f"artifacts-{os.getpid()}",
-            api_workers=2, rate_limit_key="100000000/minute", log_level="WARNING")
+            rate_limit_key="100000000/minute", log_level="WARNING")
         started = time.perf_counter()
         key, paper_ids = build_data(settings, args)
         result["setup_seconds"] = round(time.perf_counter() - started, 1)

@@ -25,7 +25,7 @@ worker_class = "gthread"
 # that lands on a worker's own socket while that worker dies is reset, so killing a worker also failed
 # requests that were not yet in flight (tests/faults/test_api_worker_killed.py caught it). The shared
 # socket's backlog survives the worker; the cost is that keep-alive pins a connection to the worker that
-# accepted it (bench/load.py's clients reconnect every few hundred requests, as client pools do).
+# accepted it (bench/load.py's clients reconnect every 100 requests, as client pools do).
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
