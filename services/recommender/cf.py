@@ -200,23 +200,25 @@ class LoadedCf:
     # The first ``trained_items`` items were fitted on interactions; the rest got factors from their
     # content neighbours (``with_new_items``): nobody has read them yet. None: all were fitted.
     trained_items: int | None = None
-    # paper_id → row of item_factors, filled on first use (a dict update: safe to race, same content).
-    _item_index: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
+    # paper_id → row of item_factors (built from ``items``).
+    item_index: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.item_index:
+            self.item_index.update((pid, i) for i, pid in enumerate(self.items))
 
     @classmethod
-    def load(cls, folder: Path, version: str) -> LoadedCf:
+    def load(cls, folder: Path, version: str, *, imputed_items: int = 0) -> LoadedCf:
+        """The version in ``folder``; ``imputed_items``: how many of its last items got their factors from
+        content neighbours (the ``imputed_items`` metric recorded with the version)."""
         user_factors = np.load(folder / "user_factors.npy", mmap_mode="r")
         item_factors = np.load(folder / "item_factors.npy", mmap_mode="r")
         users = json.loads((folder / "users.json").read_text())
         items = tuple(json.loads((folder / "items.json").read_text()))
         if user_factors.shape[0] != len(users) or item_factors.shape[0] != len(items):
             raise ValueError("factor matrices do not match the id maps")
-        try:
-            imputed = int(json.loads((folder / "manifest.json").read_text())["metrics"].get("imputed_items") or 0)
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            imputed = 0
         return cls(version, user_factors, item_factors, {u: i for i, u in enumerate(users)}, items,
-                   len(items) - imputed)
+                   len(items) - imputed_items)
 
     @classmethod
     def from_model(cls, model: TrainedModel, version: str) -> LoadedCf:
@@ -226,9 +228,7 @@ class LoadedCf:
 
     def has_readers(self, paper_id: str) -> bool:
         """True if the paper's factors were fitted on interactions (not imputed from content neighbours)."""
-        if not self._item_index:
-            self._item_index.update((pid, i) for i, pid in enumerate(self.items))
-        position = self._item_index.get(paper_id)
+        position = self.item_index.get(paper_id)
         return position is not None and (self.trained_items is None or position < self.trained_items)
 
     def score_items(self, user_id: str, paper_ids: Sequence[str]) -> list[tuple[str, float]]:
@@ -237,9 +237,7 @@ class LoadedCf:
         row = self.user_index.get(user_id)
         if row is None or not paper_ids:
             return []
-        if not self._item_index:
-            self._item_index.update((pid, i) for i, pid in enumerate(self.items))
-        known = [(pid, self._item_index[pid]) for pid in paper_ids if pid in self._item_index]
+        known = [(pid, self.item_index[pid]) for pid in paper_ids if pid in self.item_index]
         if not known:
             return []
         scores = self.item_factors[[i for _, i in known]] @ self.user_factors[row]

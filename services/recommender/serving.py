@@ -34,7 +34,8 @@ class LiveModels:
         self._loaders: dict[str, Callable[[dict[str, Any]], Any]] = {
             INDEX_KIND: lambda row: LoadedIndex.load(Path(row["path"]), version=row["version"],
                                                      embedder=row["params"]["embedder"], ef_search=ef_search),
-            CF_KIND: lambda row: LoadedCf.load(Path(row["path"]), row["version"]),
+            CF_KIND: lambda row: LoadedCf.load(Path(row["path"]), row["version"],
+                                               imputed_items=int((row["metrics"] or {}).get("imputed_items") or 0)),
         }
         self._loaded: dict[str, Any] = {}
         self._checked_at = float("-inf")
