@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import http.server
 import os
 import subprocess
 import sys
+import threading
 import time
+from email.message import Message
 from pathlib import Path
 
 from services.config import Settings
@@ -36,3 +40,36 @@ def wait_until(predicate, timeout: float, interval: float = 0.2, message: str = 
             return value
         time.sleep(interval)
     raise AssertionError(f"{message} not met within {timeout}s")
+
+
+class HttpReceiver(http.server.ThreadingHTTPServer):
+    """A real HTTP server on a free loopback port, serving from a daemon thread as soon as it exists: each
+    POST's headers and body go to ``on_post``, whose return value is the status answered. Subclasses set
+    their own state before calling ``super().__init__()``; ``lock`` guards what they record."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+                status = receiver.on_post(self.headers, self.rfile.read(int(self.headers["Content-Length"])))
+                with contextlib.suppress(OSError):  # the sender may be gone (killed mid-request)
+                    self.send_response(status)
+                    self.end_headers()
+
+            def log_message(self, *args) -> None:
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    def on_post(self, headers: Message, body: bytes) -> int:
+        raise NotImplementedError
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/hook"
+

@@ -14,7 +14,6 @@ test uses while beat sweeps every second: the situation of a busy production wor
 from __future__ import annotations
 
 import contextlib
-import http.server
 import json
 import signal
 import subprocess
@@ -35,7 +34,7 @@ from services.store import alerts as alerts_store
 from services.store import jobs
 from services.store import papers as papers_store
 from tests.faults.processes import celery_worker, pool_processes, stop_group
-from tests.helpers import PAPERFEED, REPO, cli_env, wait_until
+from tests.helpers import PAPERFEED, REPO, HttpReceiver, cli_env, wait_until
 from workers.app import create_celery
 
 WEBHOOK_USERS, EMAIL_USERS, PAPERS_PER_ALERT = 12, 4, 2
@@ -44,14 +43,12 @@ SENDING_TIMEOUT_SECONDS = 2.0  # the lease a dead worker's rows wait out before 
 RECEIVER_DELAY_SECONDS = 0.25  # 16 deliveries ≈ 4 s: longer than the lease
 
 
-class HoldingReceiver(http.server.ThreadingHTTPServer):
+class HoldingReceiver(HttpReceiver):
     """A webhook receiver that deduplicates by delivery id, as the channel's contract asks receivers to.
 
     It checks each request's signature, records it on arrival (a repeat of a delivery id it has seen is
     recorded as dropped), holds the very first request open until ``release`` is set, and answers every
     other one with 200 after ``delay`` seconds."""
-
-    daemon_threads = True
 
     def __init__(self, secrets_by_user: dict[str, str], delay: float) -> None:
         self.secrets_by_user = secrets_by_user
@@ -59,41 +56,25 @@ class HoldingReceiver(http.server.ThreadingHTTPServer):
         self.holding = threading.Event()
         self.release = threading.Event()
         self.requests: list[dict] = []  # {delivery_id, alert_ids, signed, dropped, held}
-        self.lock = threading.Lock()
-        receiver = self
+        super().__init__()
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                document = json.loads(body)
-                delivery_id = self.headers[DELIVERY_HEADER]
-                signed = verify_signature(receiver.secrets_by_user[document["user_id"]], body,
-                                          self.headers[SIGNATURE_HEADER])
-                with receiver.lock:
-                    held = not receiver.holding.is_set()
-                    receiver.requests.append({
-                        "delivery_id": delivery_id, "body_delivery_id": document["delivery_id"],
-                        "alert_ids": sorted(i["alert_id"] for i in document["items"]), "signed": signed,
-                        "dropped": any(r["delivery_id"] == delivery_id for r in receiver.requests), "held": held,
-                    })
-                    if held:
-                        receiver.holding.set()
-                if held:
-                    receiver.release.wait(30)
-                time.sleep(receiver.delay)
-                with contextlib.suppress(OSError):  # the held request's sender is dead by now
-                    self.send_response(200)
-                    self.end_headers()
-
-            def log_message(self, *args) -> None:
-                pass
-
-        super().__init__(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/hook"
+    def on_post(self, headers, body: bytes) -> int:
+        document = json.loads(body)
+        delivery_id = headers[DELIVERY_HEADER]
+        signed = verify_signature(self.secrets_by_user[document["user_id"]], body, headers[SIGNATURE_HEADER])
+        with self.lock:
+            held = not self.holding.is_set()
+            self.requests.append({
+                "delivery_id": delivery_id, "body_delivery_id": document["delivery_id"],
+                "alert_ids": sorted(i["alert_id"] for i in document["items"]), "signed": signed,
+                "dropped": any(r["delivery_id"] == delivery_id for r in self.requests), "held": held,
+            })
+            if held:
+                self.holding.set()
+        if held:
+            self.release.wait(30)
+        time.sleep(self.delay)
+        return 200  # the held request's sender is dead by now: its answer goes nowhere
 
     def snapshot(self) -> list[dict]:
         with self.lock:

@@ -4,14 +4,12 @@ receiver (signatures, retries, disabling), and a worker killed halfway through a
 from __future__ import annotations
 
 import datetime as dt
-import http.server
 import json
 import os
 import re
 import secrets
 import signal
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from email import message_from_bytes, policy
@@ -26,39 +24,25 @@ from services.alerts.mailsink import MailSink, recent_messages
 from services.api import create_app
 from services.store import alerts as alerts_store
 from services.store import papers as papers_store
-from tests.helpers import PAPERFEED, REPO, cli_env, wait_until
+from tests.helpers import PAPERFEED, REPO, HttpReceiver, cli_env, wait_until
 from workers.app import create_celery
 
 
-class Receiver(http.server.ThreadingHTTPServer):
+class Receiver(HttpReceiver):
     """A webhook receiver: answers with the next scripted status (then 200) and keeps every request."""
 
     def __init__(self, statuses: list[int] | None = None, delay: float = 0.0) -> None:
         self.statuses = list(statuses or [])
         self.delay = delay
         self.requests: list[dict] = []
-        self.lock = threading.Lock()
-        receiver = self
+        super().__init__()
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                time.sleep(receiver.delay)
-                with receiver.lock:
-                    status = receiver.statuses.pop(0) if receiver.statuses else 200
-                    receiver.requests.append({"headers": dict(self.headers), "body": body, "status": status})
-                self.send_response(status)
-                self.end_headers()
-
-            def log_message(self, *args) -> None:
-                pass
-
-        super().__init__(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/hook"
+    def on_post(self, headers, body: bytes) -> int:
+        time.sleep(self.delay)
+        with self.lock:
+            status = self.statuses.pop(0) if self.statuses else 200
+            self.requests.append({"headers": dict(headers), "body": body, "status": status})
+        return status
 
 
 @pytest.fixture
