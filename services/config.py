@@ -85,6 +85,16 @@ def _parse_path(raw: str) -> Path:
     return Path(raw.strip()).expanduser()
 
 
+@_accepting("`postgresql`, `s3://bucket/prefix` or `file:///folder`")
+def _parse_artifact_url(raw: str) -> str:
+    """'postgresql' (large objects in the database), s3://bucket[/prefix] or file:///shared/folder."""
+    value = raw.strip()
+    if value == "postgresql" or (value.startswith("s3://") and len(value) > len("s3://")) or \
+            (value.startswith("file:///") and len(value) > len("file:///")):
+        return value
+    raise ValueError("expected 'postgresql', s3://bucket/prefix or file:///absolute/folder")
+
+
 @_accepting("text, at least 16 characters")
 def _parse_secret(raw: str) -> str:
     if len(raw) < 16:
@@ -201,6 +211,12 @@ class Settings:
         "ARTIFACT_DIR", _parse_path,
         help="Versioned model and index files, shared by workers and API processes. Unset: "
              "`$PAPERFEED_DATA_DIR/artifacts`.")
+    artifact_url: str | None = _env(
+        "ARTIFACT_URL", _parse_artifact_url,
+        help="Where published model versions are shared between hosts: `postgresql` (large objects in the "
+             "database), `s3://bucket/prefix` (credentials and endpoint from the usual `AWS_*` variables) or "
+             "`file:///shared/folder`. Each host keeps a verified local copy under ARTIFACT_DIR. Unset: "
+             "ARTIFACT_DIR alone (one machine, or one filesystem mounted at the same path everywhere).")
     smtp_url: str | None = _env(
         "SMTP_URL", _parse_url("smtp", "smtps"),
         help="Outgoing mail, `smtp://user:pass@host:587?starttls=true` or `smtps://…`. Unset under "

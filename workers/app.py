@@ -14,7 +14,7 @@ from celery import Celery
 
 from services.config import Settings
 from services.db import Database
-from services.recommender.artifacts import ArtifactStore
+from services.recommender.artifacts import ArtifactStore, open_store
 from workers import schedule, tasks
 
 
@@ -71,11 +71,8 @@ def create_celery(settings: Settings | None = None) -> Celery:
         beat_schedule_filename=str(settings.data_dir / "celerybeat-schedule"),
         task_default_queue="default",
     )
-    app.paperfeed = WorkerContext(
-        settings=settings,
-        db=Database(settings.require("database_url"), min_size=0, max_size=settings.db_pool_max,
-                    timeout=settings.db_timeout_seconds),
-        artifacts=ArtifactStore(settings.artifacts),
-    )
+    db = Database(settings.require("database_url"), min_size=0, max_size=settings.db_pool_max,
+                  timeout=settings.db_timeout_seconds)
+    app.paperfeed = WorkerContext(settings=settings, db=db, artifacts=open_store(settings, db))
     tasks.register(app)
     return app

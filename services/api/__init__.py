@@ -13,7 +13,7 @@ from services.config import Settings
 from services.dashboard import web as dashboard
 from services.db import Database
 from services.jobs import TaskClient
-from services.recommender.artifacts import ArtifactStore
+from services.recommender.artifacts import open_store
 from services.recommender.serving import LiveModels
 from services.store.meta import SCHEMA_REVISION
 
@@ -47,7 +47,9 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     )
     app.extensions["paperfeed.settings"] = settings
     app.extensions["paperfeed.db"] = db
-    live_models = LiveModels(ArtifactStore(settings.artifacts), refresh_seconds=settings.artifact_refresh_seconds,
+    artifacts = open_store(settings, db)
+    app.extensions["paperfeed.artifacts"] = artifacts
+    live_models = LiveModels(artifacts, refresh_seconds=settings.artifact_refresh_seconds,
                              ef_search=settings.hnsw_ef_search)
     app.extensions["paperfeed.models"] = live_models
     app.extensions["paperfeed.tasks"] = TaskClient(settings.require("redis_url"))

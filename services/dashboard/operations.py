@@ -11,7 +11,7 @@ from services import jobs, keys
 from services.catalog import papers as catalog
 from services.dashboard.accounts import Operator
 from services.errors import Conflict, InvalidInput, NotFound
-from services.recommender.artifacts import ArtifactError, ArtifactStore
+from services.recommender.artifacts import ArtifactError, ArtifactStore, ArtifactUnavailable
 from services.recommender.pipeline import CF_KIND, INDEX_KIND
 from services.store import audit
 from services.store import dashboard_lists as lists
@@ -98,7 +98,8 @@ def request_job(conn: psycopg.Connection, client: jobs.TaskClient, actor: Operat
 
 
 def rollback(conn: psycopg.Connection, artifacts: ArtifactStore, actor: Operator, version_id: int) -> dict[str, Any]:
-    """Make an earlier version live again. Its files must still be on disk (ARTIFACTS_KEPT)."""
+    """Make an earlier version live again. Its files must still be kept (ARTIFACTS_KEPT), here or in the
+    shared store (ARTIFACT_URL), from which this host fetches it first."""
     row = lists.model_version(conn, version_id)
     if row is None:
         raise NotFound(f"no model version {version_id}")
@@ -107,8 +108,8 @@ def rollback(conn: psycopg.Connection, artifacts: ArtifactStore, actor: Operator
     if row["is_live"]:
         raise Conflict(f"{row['kind']} {row['version']} is already live")
     try:
-        artifacts.manifest(row["kind"], row["version"])
-    except ArtifactError as exc:
+        artifacts.local(row["kind"], row["version"])
+    except (ArtifactError, ArtifactUnavailable) as exc:
         raise Conflict(f"cannot roll back: {exc}") from None
     lists.make_live(conn, version_id)
     record(conn, actor, "model.rollback", f"{row['kind']}:{row['version']}")

@@ -21,7 +21,6 @@ from services.dashboard.web import (
     settings,
 )
 from services.errors import InvalidInput
-from services.recommender.artifacts import ArtifactStore
 from services.store import dashboard_lists as lists
 
 bp = area("ops")
@@ -51,7 +50,7 @@ def rollback(version: int) -> str | Response:
         label = f"{row['kind']} {row['version']}" if row else f"version {version}"
         return confirm_page(f"Make {label} live again?", "API processes switch to it within "
                             "ARTIFACT_REFRESH_SECONDS; the next scheduled build or retrain may replace it.")
-    row = operations.rollback(conn(), ArtifactStore(settings().artifacts), operator(), version)
+    row = operations.rollback(conn(), current_app.extensions["paperfeed.artifacts"], operator(), version)
     flash(f"{row['kind']} {row['version']} is live again.")
     return back_to("dashboard_ops.models")
 

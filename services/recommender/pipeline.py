@@ -44,8 +44,8 @@ REFIT_GROWTH = 2.0
 
 
 @functools.lru_cache(maxsize=4)
-def _load_lsa(path: str) -> LsaEmbedder:
-    return LsaEmbedder.load(Path(path))
+def _load_lsa(artifacts: ArtifactStore, version: str) -> LsaEmbedder:
+    return LsaEmbedder.load(artifacts.local(EMBEDDER_KIND, version))
 
 
 @functools.lru_cache(maxsize=1)
@@ -67,9 +67,9 @@ def _fit_lsa(db: Database, artifacts: ArtifactStore, settings: Settings) -> LsaE
         embedder.save(folder)
         return {"name": embedder.name, "dim": embedder.dim}
 
-    path = artifacts.publish(EMBEDDER_KIND, version, write)
+    artifacts.publish(EMBEDDER_KIND, version, write)
     with db.connection() as conn:
-        models.publish(conn, kind=EMBEDDER_KIND, version=version, path=str(path),
+        models.publish(conn, kind=EMBEDDER_KIND, version=version, path=artifacts.relative(EMBEDDER_KIND, version),
                        params={"name": embedder.name, "family": LSA_FAMILY, "dim": embedder.dim,
                                "fitted_on": len(papers)},
                        metrics={"fit_seconds": fit_seconds})
@@ -89,7 +89,7 @@ def active_embedder(db: Database, artifacts: ArtifactStore, settings: Settings, 
     outgrown = live is not None and catalogue >= REFIT_GROWTH * max(1, live["params"].get("fitted_on", 0))
     if live is None or refit or outgrown:
         return _fit_lsa(db, artifacts, settings)
-    return _load_lsa(live["path"])
+    return _load_lsa(artifacts, live["version"])
 
 
 def embed_missing(db: Database, artifacts: ArtifactStore, settings: Settings, *,
@@ -141,7 +141,7 @@ def rebuild_index(db: Database, artifacts: ArtifactStore, settings: Settings) ->
             return {"embedder": embedder_name, "papers": len(paper_ids), "type": index_type,
                     "lexical_terms": int(lexical.matrix.shape[1])}
 
-        path = artifacts.publish(INDEX_KIND, version, write)
+        artifacts.publish(INDEX_KIND, version, write)
         seconds = round(time.perf_counter() - started, 3)
         metrics: dict[str, Any] = {"build_seconds": seconds}
         if paper_ids:
@@ -150,7 +150,7 @@ def rebuild_index(db: Database, artifacts: ArtifactStore, settings: Settings) ->
                                                        lexical=lexical)
             metrics.update(index_holdout(db, loaded, settings))
         with db.connection() as conn:
-            models.publish(conn, kind=INDEX_KIND, version=version, path=str(path),
+            models.publish(conn, kind=INDEX_KIND, version=version, path=artifacts.relative(INDEX_KIND, version),
                            params={"embedder": embedder_name, "papers": len(paper_ids), "type": index_type,
                                    "dim": int(vectors.shape[1])},
                            metrics=metrics)
@@ -216,16 +216,16 @@ def index_holdout(db: Database, index: faiss_index.LoadedIndex, settings: Settin
     return metrics
 
 
-def _live_index(db: Database, settings: Settings) -> faiss_index.LoadedIndex | None:
+def _live_index(db: Database, artifacts: ArtifactStore, settings: Settings) -> faiss_index.LoadedIndex | None:
     """The live content index, loaded here (the CF retrain reads it for papers without interactions)."""
     with db.connection() as conn:
         row = models.live(conn, INDEX_KIND)
     if row is None:
         return None
     try:
-        return faiss_index.LoadedIndex.load(Path(row["path"]), version=row["version"],
+        return faiss_index.LoadedIndex.load(artifacts.local(INDEX_KIND, row["version"]), version=row["version"],
                                             embedder=row["params"]["embedder"], ef_search=settings.hnsw_ef_search)
-    except (OSError, ValueError, RuntimeError) as exc:
+    except (OSError, ValueError, RuntimeError) as exc:  # ArtifactError/ArtifactUnavailable are RuntimeErrors
         log.warning("CF retrain without new-paper factors: index %s unreadable: %s", row["version"], exc)
         return None
 
@@ -273,17 +273,18 @@ def retrain_cf(db: Database, artifacts: ArtifactStore, settings: Settings) -> di
                                f"({settings.cf_min_interactions})"}
         model = cf.fit(interactions, settings)
         model.metrics["read_seconds"] = round(read_seconds, 3)
-        index = _live_index(db, settings) if settings.cf_new_item_neighbours else None
+        index = _live_index(db, artifacts, settings) if settings.cf_new_item_neighbours else None
         if index is not None:  # after the holdout metric: it measures the fitted factors alone
             model = cf.with_new_items(model, index, settings.cf_new_item_neighbours)
         with db.connection() as conn:
             live = models.live(conn, CF_KIND)
         publish = cf.not_worse(model.metrics, live["metrics"] if live else None, settings.cf_publish_tolerance)
         version = new_version()
-        path = artifacts.publish(CF_KIND, version, model.write)
+        artifacts.publish(CF_KIND, version, model.write)
         model.metrics["total_seconds"] = round(time.perf_counter() - started, 3)
         with db.connection() as conn:
-            models.publish(conn, kind=CF_KIND, version=version, path=str(path), params=model.params,
+            models.publish(conn, kind=CF_KIND, version=version, path=artifacts.relative(CF_KIND, version),
+                           params=model.params,
                            metrics=model.metrics, live=publish)
             live_now = models.live(conn, CF_KIND)
         artifacts.prune(CF_KIND, keep=settings.artifacts_kept, protect={live_now["version"]} if live_now else set())

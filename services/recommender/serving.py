@@ -18,7 +18,7 @@ from typing import Any
 
 import psycopg
 
-from services.recommender.artifacts import ArtifactError, ArtifactStore
+from services.recommender.artifacts import ArtifactError, ArtifactStore, ArtifactUnavailable
 from services.recommender.cf import LoadedCf
 from services.recommender.index import LoadedIndex
 from services.recommender.pipeline import CF_KIND, INDEX_KIND
@@ -31,11 +31,11 @@ class LiveModels:
     def __init__(self, artifacts: ArtifactStore, *, refresh_seconds: float, ef_search: int) -> None:
         self.artifacts = artifacts
         self.refresh_seconds = refresh_seconds
-        self._loaders: dict[str, Callable[[dict[str, Any]], Any]] = {
-            INDEX_KIND: lambda row: LoadedIndex.load(Path(row["path"]), version=row["version"],
-                                                     embedder=row["params"]["embedder"], ef_search=ef_search),
-            CF_KIND: lambda row: LoadedCf.load(Path(row["path"]), row["version"],
-                                               imputed_items=int((row["metrics"] or {}).get("imputed_items") or 0)),
+        self._loaders: dict[str, Callable[[Path, dict[str, Any]], Any]] = {
+            INDEX_KIND: lambda folder, row: LoadedIndex.load(folder, version=row["version"],
+                                                             embedder=row["params"]["embedder"], ef_search=ef_search),
+            CF_KIND: lambda folder, row: LoadedCf.load(
+                folder, row["version"], imputed_items=int((row["metrics"] or {}).get("imputed_items") or 0)),
         }
         self._loaded: dict[str, Any] = {}
         self._checked_at = float("-inf")
@@ -90,8 +90,14 @@ class LiveModels:
                 if row is None:
                     continue
                 try:
-                    self.artifacts.manifest(kind, row["version"])
-                    loaded = self._loaders[kind](row)
+                    folder = self.artifacts.local(kind, row["version"])  # fetched first on a host that lacks it
+                    loaded = self._loaders[kind](folder, row)
+                except ArtifactUnavailable as exc:
+                    # The shared store failed just now: keep serving what we have and try again at the
+                    # next refresh, rather than refusing a version that is fine.
+                    self.problems[kind] = f"{kind} {row['version']} not loaded yet: {exc}"
+                    log.warning("%s", self.problems[kind])
+                    continue
                 except (ArtifactError, OSError, ValueError, KeyError, RuntimeError) as exc:
                     self.problems[kind] = f"{kind} {row['version']} refused: {exc}"
                     self._refused[kind] = row["version"]
