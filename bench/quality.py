@@ -52,6 +52,7 @@ from services.config import Settings  # noqa: E402
 from services.recommender import cf, evaluation, feed, pipeline  # noqa: E402
 from services.recommender import index as faiss_index  # noqa: E402
 from services.recommender.embedders import LsaEmbedder, MiniLmEmbedder, paper_text  # noqa: E402
+from services.recommender.hits import Hit, Reason  # noqa: E402
 from services.recommender.index import LoadedIndex  # noqa: E402
 from services.recommender.lexical import LexicalModel  # noqa: E402
 from services.recommender.ranking import Candidate  # noqa: E402
@@ -61,7 +62,7 @@ EMBEDDERS = ("tfidf-lsa", "minilm")
 # The settings the content retriever's hits depend on (bench memo key).
 CONTENT_SETTINGS = ("feed_size", "feed_content_lexical", "feed_content_sharpen", "feed_content_expansion",
                     "feed_interest_clusters")
-Hits = list[tuple[str, float, dict]]
+Hits = list[Hit]
 
 
 def load_items(path: Path) -> list[dict]:
@@ -245,9 +246,9 @@ def run(args: argparse.Namespace) -> dict:
 
     t = time.perf_counter()
     counts = Counter(p for papers in train.values() for p in papers)
-    popular = [(pid, float(n), {"kind": "trending", "detail": "popular"}) for pid, n in counts.most_common()]
+    popular = [Hit(pid, float(n), Reason("trending", "popular")) for pid, n in counts.most_common()]
     if keep is not None:
-        popular = [hit for hit in popular if hit[0] in keep]
+        popular = [hit for hit in popular if hit.paper_id in keep]
 
     def by_popularity(user: str) -> dict[str, Hits]:
         return {"trending": popular[: settings.feed_size + len(train.get(user, ()))]}
@@ -316,7 +317,7 @@ def run(args: argparse.Namespace) -> dict:
                 hits["trending"] = popular[: s.feed_size]
             if with_others and with_cf:
                 hits["cf"] = feed.cf_hits(cf_model, user, s, history=len(train.get(user, ())),
-                                          rescore=[pid for pid, _, _ in hits["content"]])
+                                          rescore=[h.paper_id for h in hits["content"]])
             return hits
 
         rankers: dict[str, tuple[Callable[[str], dict[str, Hits]], Settings]] = {

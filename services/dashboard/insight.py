@@ -132,5 +132,5 @@ def user_feed(conn: psycopg.Connection, live: LiveModels, settings: Settings, us
         raise NotFound(f"no user {user_id}")
     ranked = rank(conn, live, settings, FeedRequest(user_id=user_id, limit=limit))[:limit]
     papers = papers_store.visible_by_ids(conn, [c.paper_id for c in ranked])
-    return [{"position": i, "paper": papers[c.paper_id], "score": c.score, "reasons": c.reasons}
+    return [{"position": i, "paper": papers[c.paper_id], "score": c.score, "reasons": [r.as_dict() for r in c.reasons]}
             for i, c in enumerate(ranked) if c.paper_id in papers]

@@ -24,10 +24,10 @@ import numpy as np
 
 from services.config import Settings
 from services.recommender import ranking
+from services.recommender.hits import Hit, Reason, ReasonKind
 from services.recommender.index import LoadedIndex
 from services.recommender.lexical import ProfileSimilarities, top_positive
 
-Hit = tuple[str, float, dict[str, Any]]
 # In a centroid, and in the lexical sum, a star counts this many times as much as a read.
 STAR_WEIGHT = 2.0
 
@@ -41,10 +41,11 @@ def fuse(lexical: np.ndarray, dense: np.ndarray, lexical_share: float) -> np.nda
 
 
 def content_hits(index: LoadedIndex, profile: Sequence[Mapping[str, Any]], settings: Settings) -> list[Hit]:
-    """Up to 2 × (FEED_SIZE + profile size) (paper_id, score, reason) for the user's ``profile`` rows
-    (paper_id, kind: star or read), the profile's own papers left out; each reason names the profile
-    paper the hit is closest to (``verb`` says whether it was starred or read)."""
+    """Up to 2 × (FEED_SIZE + profile size) hits for the user's ``profile`` rows (paper_id, kind: star or
+    read, optional title), the profile's own papers left out; each reason names the profile paper the hit
+    is closest to."""
     kinds = {row["paper_id"]: row["kind"] for row in profile}
+    titles = {row["paper_id"]: row.get("title") or row["paper_id"] for row in profile}
     profile_ids = list(kinds)
     weight_of = {pid: STAR_WEIGHT if kind == "star" else 1.0 for pid, kind in kinds.items()}
     share = settings.feed_content_lexical if index.lexical is not None else 0.0
@@ -87,9 +88,10 @@ def content_hits(index: LoadedIndex, profile: Sequence[Mapping[str, Any]], setti
     out = []
     for pid, score, anchor_id in zip(hit_ids, scores, anchors, strict=True):
         starred = kinds[anchor_id] == "star"
-        reason = {"kind": "similar_to_starred" if starred else "similar_to_read", "paper_id": anchor_id,
-                  "verb": "starred" if starred else "read"}
-        out.append((pid, float(score), reason))
+        reason = Reason(ReasonKind.SIMILAR_TO_STARRED if starred else ReasonKind.SIMILAR_TO_READ,
+                        f"similar to “{titles[anchor_id]}”, which you {'starred' if starred else 'read'}",
+                        anchor_id)
+        out.append(Hit(pid, float(score), reason))
     return out
 
 

@@ -1,6 +1,6 @@
 """The personal feed: retrieve → blend → filter → diversify → explain → snapshot → page.
 
-Retrievers (each returns (paper_id, raw score, reason)):
+Retrievers (``retrievers.RETRIEVERS``, each returns ``Hit``s):
 - content: papers like the user's stars and reads, by exact TF-IDF and by the dense index's interest
   clusters, fused (``content.content_hits``) — reacts to a star on the very next request, works for
   brand-new papers;
@@ -27,25 +27,22 @@ from services.config import Settings
 from services.db import Database
 from services.errors import InvalidInput
 from services.recommender import feed_cache, ranking
-from services.recommender.cf import LoadedCf
 from services.recommender.content import content_hits
 from services.recommender.feed_cache import CURSOR_KIND
+from services.recommender.hits import Hit, Reason, ReasonKind
 from services.recommender.index import LoadedIndex
+from services.recommender.retrievers import SHARED_LIST_SECONDS, Retrieval, cf_hits, retrieve_all, weights
 from services.recommender.serving import LiveModels
 from services.store import events as events_store
 from services.store import feeds as feeds_store
 from services.store import papers as papers_store
-from services.store import trending as trending_store
 from services.store import users as users_store
 
-# Every retriever but fresh returns FEED_SIZE candidates (per interest, for content): each alone can fill
-# the feed, and the offline evaluation (bench/quality.py) measures the list this depth produces.
-FRESH_CANDIDATES = 50
-# A CF hit far below the user's best one is noise, not "readers like you liked it".
-CF_RELATIVE_FLOOR = 0.25
+# Re-exported: the offline evaluation (bench/quality.py) and the index holdout call the retrievers via feed.
+__all__ = ["FeedRequest", "cf_hits", "content_hits", "get_feed", "order", "rank", "rank_and_store", "weights"]
+
 # Candidates checked for visibility, as a multiple of FEED_SIZE (the rest cannot make the feed).
 VISIBILITY_CHECKED = 2
-SHARED_LIST_SECONDS = 5.0
 # Featured papers are pinned above everything else; more than a handful would crowd out the feed.
 MAX_FEATURED = 5
 
@@ -79,7 +76,7 @@ def get_feed(conn: psycopg.Connection, live: LiveModels, settings: Settings, req
                                  served=len(page), reusable=plain, last_event_id=last_event_id)
     papers = papers_store.visible_by_ids(conn, [c.paper_id for c in page])
     next_cursor = pagination.encode(CURSOR_KIND, (feed_id, len(page))) if len(ranked) > len(page) else None
-    return {"items": [_item(papers[c.paper_id], round(c.score, 6), c.reasons) for c in page if c.paper_id in papers],
+    return {"items": [_item(papers[c.paper_id], round(c.score, 6), _reasons(c)) for c in page if c.paper_id in papers],
             "next_cursor": next_cursor, "model_version": version, "feed_id": feed_id}
 
 
@@ -118,7 +115,11 @@ def rank_and_store(conn: psycopg.Connection, live: LiveModels, settings: Setting
 
 
 def _snapshot(ranked: list[ranking.Candidate]) -> list[dict[str, Any]]:
-    return [{"p": c.paper_id, "s": round(c.score, 6), "r": c.reasons} for c in ranked]
+    return [{"p": c.paper_id, "s": round(c.score, 6), "r": _reasons(c)} for c in ranked]
+
+
+def _reasons(candidate: ranking.Candidate) -> list[dict[str, str]]:
+    return [r.as_dict() for r in candidate.reasons]
 
 
 def model_version(live: LiveModels) -> str | None:
@@ -131,29 +132,10 @@ def rank(conn: psycopg.Connection, live: LiveModels, settings: Settings, request
          ) -> list[ranking.Candidate]:
     """The user's full ranked list (up to FEED_SIZE), each candidate with its reasons."""
     index = live.index(conn)
-    cf_model = live.cf(conn)
-    retrieved: dict[str, list[tuple[str, float, dict]]] = {}
-
     profile, seen = events_store.feed_inputs(conn, request.user_id)
-    if index is not None and profile:
-        retrieved["content"] = content_hits(index, profile, settings)
-        titles = {row["paper_id"]: row["title"] for row in profile}
-        for _, _, reason in retrieved["content"]:
-            title = titles.get(reason["paper_id"], reason["paper_id"])
-            reason["detail"] = f"similar to “{title}”, which you {reason.pop('verb')}"
-    if cf_model is not None:
-        retrieved["cf"] = cf_hits(cf_model, request.user_id, settings, history=len(profile),
-                                  rescore=[pid for pid, _, _ in retrieved.get("content", ())])
-    # The same for every user: shared by all requests of this process for a few seconds.
-    trending = live.shared(("trending", request.category), SHARED_LIST_SECONDS, lambda: trending_store.top(
-        conn, period="week", category=request.category, limit=settings.feed_size))
-    retrieved["trending"] = [
-        (r["id"], r["score"], {"kind": "trending", "detail": f"trending this week ({r['stars']} stars, "
-                                                             f"{r['reads']} reads)"}) for r in trending]
-    newest = live.shared(("fresh", request.category), SHARED_LIST_SECONDS, lambda: papers_store.fresh(
-        conn, limit=FRESH_CANDIDATES, category=request.category))
-    retrieved["fresh"] = [(r["id"], 1.0 / (1 + position), {"kind": "fresh", "detail": "new in the catalogue"})
-                          for position, r in enumerate(newest)]
+    ctx = Retrieval(conn=conn, live=live, settings=settings, user_id=request.user_id, category=request.category,
+                    profile=profile, index=index, cf_model=live.cf(conn))
+    retrieved = retrieve_all(ctx)
 
     def visible(best: list[ranking.Candidate]) -> list[ranking.Candidate]:
         categories = papers_store.visible_categories(conn, [c.paper_id for c in best])
@@ -172,20 +154,14 @@ def pin_featured(ranked: list[ranking.Candidate], featured: list[str], *, unwant
     """Put the papers operators featured first (newest feature first), unless the user has seen them or
     they fail the request's filters; the ranked list follows, without them, cut to ``size``."""
     top = ranked[0].score if ranked else 1.0
-    pinned = keep([ranking.Candidate(pid, {"featured": 1.0}, [{"kind": "featured", "detail": "featured by the editors",
-                                                                 "paper_id": pid}], top)
+    pinned = keep([ranking.Candidate(pid, {"featured": 1.0},
+                                     [Reason(ReasonKind.FEATURED, "featured by the editors", pid)], top)
                    for pid in featured if pid not in unwanted])
     chosen = {c.paper_id for c in pinned}
     return (pinned + [c for c in ranked if c.paper_id not in chosen])[:size]
 
 
-def weights(settings: Settings) -> dict[str, float]:
-    """Each retriever's weight in the blend."""
-    return {"content": settings.feed_weight_content, "cf": settings.feed_weight_cf,
-            "trending": settings.feed_weight_trending, "fresh": settings.feed_weight_fresh}
-
-
-def order(retrieved: Mapping[str, list[tuple[str, float, dict]]], settings: Settings, *,
+def order(retrieved: Mapping[str, Sequence[Hit]], settings: Settings, *,
           unwanted: Collection[str], index: LoadedIndex | None,
           keep: Callable[[list[ranking.Candidate]], list[ranking.Candidate]] | None = None,
           ) -> list[ranking.Candidate]:
@@ -205,30 +181,6 @@ def order(retrieved: Mapping[str, list[tuple[str, float, dict]]], settings: Sett
         known, matrix = index.vectors_of([c.paper_id for c in best])
         vectors = dict(zip(known, matrix, strict=True))
     return ranking.mmr(best, vectors, lam=settings.feed_mmr_lambda, size=settings.feed_size)
-
-
-def cf_hits(cf_model: LoadedCf, user_id: str, settings: Settings, *, history: int,
-            rescore: Sequence[str] = ()) -> list[tuple[str, float, dict | None]]:
-    """The user's FEED_SIZE best CF papers, without those far below the best (noise, not "readers like
-    you liked it"); [] for a user the model does not know, or who has starred or read fewer than
-    FEED_CF_MIN_HISTORY papers (``history``): offline, CF from one or two papers only added noise to
-    the content retriever (bench/quality.py, README "Quality").
-
-    With FEED_CF_RESCORE, the papers of ``rescore`` (other retrievers' candidates) that the model knows
-    follow, with their CF scores and no reason: CF then orders them too (under rank fusion), without
-    claiming to have found them. Papers nobody has read yet carry no reason either."""
-    if history < settings.feed_cf_min_history:
-        return []
-    hits = cf_model.recommend(user_id, settings.feed_size)
-    floor = CF_RELATIVE_FLOOR * hits[0][1] if hits and hits[0][1] > 0 else float("inf")
-    reason = {"kind": "liked_by_similar_readers", "detail": "readers with tastes like yours liked it"}
-    # A paper nobody has read (factors imputed from its content neighbours) is scored, but not claimed.
-    out: list[tuple[str, float, dict | None]] = [
-        (pid, s, dict(reason) if cf_model.has_readers(pid) else None) for pid, s in hits if s >= floor]
-    if settings.feed_cf_rescore and rescore:
-        found = {pid for pid, _, _ in out}
-        out += [(pid, s, None) for pid, s in cf_model.score_items(user_id, [p for p in rescore if p not in found])]
-    return out
 
 
 def prune_snapshots(db: Database, settings: Settings) -> dict[str, Any]:

@@ -11,14 +11,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from services.recommender.hits import Hit, Reason
+
 
 @dataclass
 class Candidate:
     paper_id: str
     # retriever → its normalised score in [0, 1] (see ``blend``)
     scores: dict[str, float] = field(default_factory=dict)
-    reasons: list[dict] = field(default_factory=list)
+    reasons: list[Reason] = field(default_factory=list)
     score: float = 0.0
+    # The reader's interest the content retriever found it for (None: no content hit).
+    interest: int | None = None
 
 
 def interest_clusters(vectors: np.ndarray, k: int, *, iterations: int = 8, seed: int = 0) -> np.ndarray:
@@ -86,28 +90,30 @@ def rank_scores(hits: Sequence[tuple[str, float]], k: float) -> list[tuple[str, 
     return out
 
 
-def blend(retrieved: Mapping[str, Iterable[tuple[str, float, dict | None]]], weights: Mapping[str, float], *,
+def blend(retrieved: Mapping[str, Iterable[Hit]], weights: Mapping[str, float], *,
           fusion: str = "minmax", rank_k: float = 60.0) -> dict[str, Candidate]:
-    """Merge every retriever's (paper_id, raw score, reason) into candidates with a weighted score.
+    """Merge every retriever's hits into candidates with a weighted score.
 
     Each retriever's scores are first put on one scale: ``fusion="minmax"`` (``normalise_scores``) or
     ``"rank"`` (``rank_scores`` with ``rank_k``). A paper found by several retrievers adds their weighted
     scores and keeps every reason (a None reason — a retriever's score for a paper it merely re-scored —
-    is not kept).
+    is not kept). A candidate's ``interest`` is that of the first hit carrying one.
     """
     if fusion not in ("minmax", "rank"):
         raise ValueError(f"unknown fusion {fusion!r}")
     candidates: dict[str, Candidate] = {}
     for source, hits in retrieved.items():
         hits = list(hits)
-        reasons = {pid: reason for pid, _, reason in hits}
-        pairs = [(pid, s) for pid, s, _ in hits]
-        for pid, score in (normalise_scores(pairs) if fusion == "minmax" else rank_scores(pairs, rank_k)):
+        pairs = [(h.paper_id, h.score) for h in hits]
+        scaled = normalise_scores(pairs) if fusion == "minmax" else rank_scores(pairs, rank_k)
+        for hit, (pid, score) in zip(hits, scaled, strict=True):
             candidate = candidates.setdefault(pid, Candidate(pid))
             if source not in candidate.scores:
                 candidate.scores[source] = score
-                if reasons[pid] is not None:  # a re-scored candidate: the retriever did not find it
-                    candidate.reasons.append(reasons[pid])
+                if hit.reason is not None:  # a re-scored candidate: the retriever did not find it
+                    candidate.reasons.append(hit.reason)
+                if candidate.interest is None:
+                    candidate.interest = hit.interest
     for candidate in candidates.values():
         candidate.score = sum(weights.get(src, 0.0) * s for src, s in candidate.scores.items())
     return candidates

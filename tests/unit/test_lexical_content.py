@@ -100,12 +100,13 @@ def test_content_hits_rank_the_users_topic_first_and_name_the_anchor(share, lexi
     settings = Settings.from_env({"FEED_CONTENT_LEXICAL": str(share), "FEED_SIZE": "10"})
     hits = content_hits(_index(lexical), [{"paper_id": "v1", "kind": "star"}, {"paper_id": "r1", "kind": "read"}],
                         settings)
-    ranked = [pid for pid, _, _ in sorted(hits, key=lambda h: -h[1])]
+    ranked = [h.paper_id for h in sorted(hits, key=lambda h: -h.score)]
     assert "v1" not in ranked and "r1" not in ranked
     assert set(ranked[:3]) == {"v2", "v3", "r2"}
-    reasons = {pid: reason for pid, _, reason in hits}
-    assert reasons["v2"] == {"kind": "similar_to_starred", "paper_id": "v1", "verb": "starred"}
-    assert reasons["r2"] == {"kind": "similar_to_read", "paper_id": "r1", "verb": "read"}
+    reasons = {h.paper_id: h.reason for h in hits}
+    assert (reasons["v2"].kind, reasons["v2"].paper_id) == ("similar_to_starred", "v1")
+    assert (reasons["r2"].kind, reasons["r2"].paper_id) == ("similar_to_read", "r1")
+    assert reasons["v2"].detail.endswith("which you starred") and reasons["r2"].detail.endswith("which you read")
 
 
 def test_content_hits_of_an_empty_profile_are_empty():

@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from services.recommender.hits import Hit, Reason
 from services.recommender.ranking import (
     Candidate,
     blend,
@@ -24,12 +25,12 @@ def test_normalise_scales_each_list_to_unit_range():
 
 
 def test_blend_sums_weighted_scores_and_keeps_every_reason():
-    content = [("p1", 0.9, {"kind": "similar_to_starred"}), ("p2", 0.5, {"kind": "similar_to_starred"})]
-    trending = [("p2", 10.0, {"kind": "trending"}), ("p3", 2.0, {"kind": "trending"})]
+    content = [Hit("p1", 0.9, Reason("similar_to_starred", "")), Hit("p2", 0.5, Reason("similar_to_starred", ""))]
+    trending = [Hit("p2", 10.0, Reason("trending", "")), Hit("p3", 2.0, Reason("trending", ""))]
     candidates = blend({"content": content, "trending": trending}, {"content": 1.0, "trending": 0.5})
     assert candidates["p1"].score == 1.0
     assert candidates["p2"].score == 0.0 + 0.5 * 1.0
-    assert [r["kind"] for r in candidates["p2"].reasons] == ["similar_to_starred", "trending"]
+    assert [r.kind for r in candidates["p2"].reasons] == ["similar_to_starred", "trending"]
     assert candidates["p3"].score == 0.0
     assert set(drop(candidates, ["p1", "p9"])) == {"p2", "p3"}
 
@@ -64,8 +65,8 @@ def test_rank_scores_depend_on_order_only():
 
 
 def test_rank_fusion_keeps_a_retriever_with_huge_raw_scores_on_the_same_scale():
-    content = [("p1", 0.9, {"kind": "c"}), ("p2", 0.8, {"kind": "c"})]
-    cf = [("p3", 1000.0, {"kind": "cf"}), ("p1", 999.0, {"kind": "cf"})]
+    content = [Hit("p1", 0.9, Reason("c", "")), Hit("p2", 0.8, Reason("c", ""))]
+    cf = [Hit("p3", 1000.0, Reason("cf", "")), Hit("p1", 999.0, Reason("cf", ""))]
     fused = blend({"content": content, "cf": cf}, {"content": 1.0, "cf": 1.0}, fusion="rank", rank_k=1.0)
     assert fused["p1"].score == 1.0 + 2 / 3
     assert fused["p3"].score == 1.0 and fused["p2"].score == 2 / 3

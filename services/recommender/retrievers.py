@@ -1,0 +1,131 @@
+"""The feed's retrievers, as one table: name → (function, weight setting).
+
+Each retriever is a function ``(Retrieval, found) -> list[Hit]``: ``Retrieval`` is what one feed request
+may read (connection, live models, settings, the reader's profile), ``found`` the hits of the retrievers
+before it in the table (CF re-scores the content retriever's candidates). The feed runs them in table
+order and blends them with the weight their setting gives (``weights``); a retriever whose weight is 0
+is not run. Adding a retriever is one entry here plus its FEED_WEIGHT_* setting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+
+from services.config import Settings
+from services.recommender.cf import LoadedCf
+from services.recommender.content import content_hits
+from services.recommender.hits import Hit, Reason, ReasonKind, Retriever
+from services.recommender.index import LoadedIndex
+from services.recommender.serving import LiveModels
+from services.store import papers as papers_store
+from services.store import trending as trending_store
+
+# The fresh retriever's depth: the newest papers only (the others return FEED_SIZE).
+FRESH_CANDIDATES = 50
+# A CF hit far below the user's best one is noise, not "readers like you liked it".
+CF_RELATIVE_FLOOR = 0.25
+# Lists that are the same for every user (trending, fresh, featured) are shared by all requests of a
+# process for this long.
+SHARED_LIST_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """What a retriever may read for one feed request."""
+
+    conn: psycopg.Connection
+    live: LiveModels
+    settings: Settings
+    user_id: str
+    category: str | None
+    # The reader's stars and recent reads, newest first (events_store.feed_inputs rows).
+    profile: Sequence[Mapping[str, Any]]
+    index: LoadedIndex | None
+    cf_model: LoadedCf | None
+
+
+RetrieveFn = Callable[[Retrieval, Mapping[str, Sequence[Hit]]], list[Hit]]
+
+
+@dataclass(frozen=True)
+class RetrieverSpec:
+    retrieve: RetrieveFn
+    # The Settings attribute holding this retriever's weight in the blend.
+    weight_setting: str
+
+
+def _content(ctx: Retrieval, found: Mapping[str, Sequence[Hit]]) -> list[Hit]:
+    if ctx.index is None or not ctx.profile:
+        return []
+    return content_hits(ctx.index, ctx.profile, ctx.settings)
+
+
+def _cf(ctx: Retrieval, found: Mapping[str, Sequence[Hit]]) -> list[Hit]:
+    if ctx.cf_model is None:
+        return []
+    return cf_hits(ctx.cf_model, ctx.user_id, ctx.settings, history=len(ctx.profile),
+                   rescore=[h.paper_id for h in found.get(Retriever.CONTENT, ())])
+
+
+def _trending(ctx: Retrieval, found: Mapping[str, Sequence[Hit]]) -> list[Hit]:
+    rows = ctx.live.shared((Retriever.TRENDING, ctx.category), SHARED_LIST_SECONDS, lambda: trending_store.top(
+        ctx.conn, period="week", category=ctx.category, limit=ctx.settings.feed_size))
+    return [Hit(r["id"], r["score"], Reason(ReasonKind.TRENDING, f"trending this week ({r['stars']} stars, "
+                                                                 f"{r['reads']} reads)")) for r in rows]
+
+
+def _fresh(ctx: Retrieval, found: Mapping[str, Sequence[Hit]]) -> list[Hit]:
+    rows = ctx.live.shared((Retriever.FRESH, ctx.category), SHARED_LIST_SECONDS, lambda: papers_store.fresh(
+        ctx.conn, limit=FRESH_CANDIDATES, category=ctx.category))
+    reason = Reason(ReasonKind.FRESH, "new in the catalogue")
+    return [Hit(r["id"], 1.0 / (1 + position), reason) for position, r in enumerate(rows)]
+
+
+# Run in this order: a retriever sees the hits of those above it.
+RETRIEVERS: dict[str, RetrieverSpec] = {
+    Retriever.CONTENT: RetrieverSpec(_content, "feed_weight_content"),
+    Retriever.CF: RetrieverSpec(_cf, "feed_weight_cf"),
+    Retriever.TRENDING: RetrieverSpec(_trending, "feed_weight_trending"),
+    Retriever.FRESH: RetrieverSpec(_fresh, "feed_weight_fresh"),
+}
+
+
+def weights(settings: Settings) -> dict[str, float]:
+    """Each retriever's weight in the blend, from its setting."""
+    return {name: float(getattr(settings, spec.weight_setting)) for name, spec in RETRIEVERS.items()}
+
+
+def retrieve_all(ctx: Retrieval) -> dict[str, list[Hit]]:
+    """Every retriever of the table with a positive weight, in table order."""
+    found: dict[str, list[Hit]] = {}
+    for name, weight in weights(ctx.settings).items():
+        if weight > 0:
+            found[name] = RETRIEVERS[name].retrieve(ctx, found)
+    return found
+
+
+def cf_hits(cf_model: LoadedCf, user_id: str, settings: Settings, *, history: int,
+            rescore: Sequence[str] = ()) -> list[Hit]:
+    """The user's FEED_SIZE best CF papers, without those far below the best (noise, not "readers like
+    you liked it"); [] for a user the model does not know, or who has starred or read fewer than
+    FEED_CF_MIN_HISTORY papers (``history``): offline, CF from one or two papers only added noise to
+    the content retriever (bench/quality.py).
+
+    With FEED_CF_RESCORE, the papers of ``rescore`` (other retrievers' candidates) that the model knows
+    follow, with their CF scores and no reason: CF then orders them too (under rank fusion), without
+    claiming to have found them. Papers nobody has read yet carry no reason either."""
+    if history < settings.feed_cf_min_history:
+        return []
+    hits = cf_model.recommend(user_id, settings.feed_size)
+    floor = CF_RELATIVE_FLOOR * hits[0][1] if hits and hits[0][1] > 0 else float("inf")
+    reason = Reason(ReasonKind.LIKED_BY_SIMILAR_READERS, "readers with tastes like yours liked it")
+    # A paper nobody has read (factors imputed from its content neighbours) is scored, but not claimed.
+    out = [Hit(pid, s, reason if cf_model.has_readers(pid) else None) for pid, s in hits if s >= floor]
+    if settings.feed_cf_rescore and rescore:
+        found = {h.paper_id for h in out}
+        out += [Hit(pid, s) for pid, s in cf_model.score_items(user_id, [p for p in rescore if p not in found])]
+    return out
