@@ -44,7 +44,7 @@ def fresh_database(data_dir: str) -> Iterator[tuple[Settings, str]]:
     """Settings for the real servers (embedded unless DATABASE_URL/REDIS_URL are set) and the URL of a
     new, migrated database that is dropped afterwards."""
     os.environ.setdefault("PAPERFEED_DATA_DIR", str(REPO / ".paperfeed" / data_dir))
-    runtime = resolve(Settings.from_env())
+    runtime = resolve(Settings.from_env(), generate_secret=True)
     server = runtime.settings.database_url.rsplit("/", 1)[0]
     name = f"paperfeed_bench_{secrets.token_hex(3)}"
     admin = Database(f"{server}/postgres", min_size=0, max_size=1)

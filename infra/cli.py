@@ -20,7 +20,7 @@ import click
 from infra import migrate as migrations
 from infra.embedded import EmbeddedError, RunLock, port_in_use
 from infra.runtime import Runtime, resolve
-from services.config import Settings, SettingsError
+from services.config import Settings, SettingsError, redact_url
 from services.db import Database, DatabaseUnavailable
 from services.errors import ServiceError
 
@@ -40,11 +40,11 @@ def _settings() -> Settings:
 
 
 @contextmanager
-def _runtime(*, need_redis: bool = False) -> Iterator[Runtime]:
+def _runtime(*, need_redis: bool = False, generate_secret: bool | None = None) -> Iterator[Runtime]:
     """Settings with URLs resolved; embedded servers this command started are stopped afterwards."""
     try:
-        runtime = resolve(_settings(), need_redis=need_redis)
-    except EmbeddedError as exc:
+        runtime = resolve(_settings(), need_redis=need_redis, generate_secret=generate_secret)
+    except (EmbeddedError, SettingsError) as exc:
         raise click.ClickException(str(exc)) from None
     try:
         yield runtime
@@ -59,16 +59,7 @@ def _migrate(database_url: str) -> None:
         migrations.upgrade(database_url)
     except Exception as exc:  # alembic wraps driver errors in several types; all mean "could not migrate"
         first = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
-        raise click.ClickException(f"migration failed on {_redact(database_url)}: {first}") from None
-
-
-def _redact(url: str) -> str:
-    """A URL safe to print: the password replaced."""
-    scheme, sep, rest = url.partition("://")
-    creds, at, host = rest.rpartition("@")
-    if at and ":" in creds:
-        creds = creds.split(":", 1)[0] + ":***"
-    return f"{scheme}{sep}{creds}{at}{host}"
+        raise click.ClickException(f"migration failed on {redact_url(database_url)}: {first}") from None
 
 
 def _database(settings: Settings) -> Database:
@@ -86,7 +77,7 @@ def migrate() -> None:
     with _runtime() as runtime:
         url = runtime.settings.require("database_url")
         _migrate(url)
-        click.echo(f"database at revision {migrations.current_revision(url)} ({_redact(url)})")
+        click.echo(f"database at revision {migrations.current_revision(url)} ({redact_url(url)})")
 
 
 @main.command("import-papers")
@@ -256,8 +247,9 @@ def mail_sink(port: int | None, maildir: Path | None) -> None:
 @main.command("run-with-services", context_settings={"ignore_unknown_options": True})
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
 def run_with_services(command: tuple[str, ...]) -> None:
-    """Run COMMAND with DATABASE_URL / REDIS_URL / SECRET_KEY set (embedded servers when unset)."""
-    with _runtime(need_redis=True) as runtime:
+    """Run COMMAND with DATABASE_URL / REDIS_URL / SECRET_KEY set (embedded servers when unset; a
+    development tool: it makes up the data directory's SECRET_KEY even beside your own database)."""
+    with _runtime(need_redis=True, generate_secret=True) as runtime:
         code = subprocess.call(list(command), env={**os.environ, **runtime.settings.as_environ()})
     sys.exit(code)
 

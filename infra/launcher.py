@@ -111,6 +111,12 @@ def _login_line(demo_password: str | None) -> str:
     return "  login      an existing operator (`paperfeed admin create EMAIL` adds one)\n"
 
 
+def _key_lines(key: str | None, base: str) -> str:
+    if key is None:
+        return "  keys       `paperfeed keys create --name NAME --scopes read,write` makes one\n"
+    return f"  demo key   {key}\n  try:       curl -H 'Authorization: Bearer {key}' {base}/v1/papers\n"
+
+
 def run(runtime: Runtime, *, demo: bool, migrate: Callable[[str], None], demo_catalogue: Path,
         demo_key_name: str) -> None:
     settings = runtime.settings
@@ -120,7 +126,9 @@ def run(runtime: Runtime, *, demo: bool, migrate: Callable[[str], None], demo_ca
     try:
         if demo:
             _load_demo(db, demo_catalogue)
-        key = _demo_key(db, demo_key_name)
+        # An all-scope key printed to the terminal is for the embedded demo only: against a configured
+        # database (a real deployment) keys are made on purpose with `paperfeed keys create`.
+        key = _demo_key(db, demo_key_name) if runtime.embedded_database else None
         with db.connection() as conn:
             demo_password = accounts.ensure_demo_admin(conn)
     finally:
@@ -161,8 +169,7 @@ def run(runtime: Runtime, *, demo: bool, migrate: Callable[[str], None], demo_ca
             f"  dashboard  {base}/admin/\n"
             f"{_login_line(demo_password)}"
             f"{sink_line}"
-            f"  demo key   {key}\n"
-            f"  try:       curl -H 'Authorization: Bearer {key}' {base}/readyz\n"
+            f"{_key_lines(key, base)}"
             "Press Ctrl-C to stop.\n"
         )
         dead = supervisor.wait()

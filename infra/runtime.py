@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from infra.embedded import EmbeddedServices
-from services.config import Settings
+from services.config import SECRET_HINT, Settings, SettingsError
 
 
 @dataclass
@@ -15,6 +15,8 @@ class Runtime:
     settings: Settings
     embedded: EmbeddedServices | None = None
     started: list[str] = field(default_factory=list)
+    # True when the database is the data directory's embedded one (the demo), not a configured server.
+    embedded_database: bool = False
 
     def stop_started(self) -> None:
         """Stop the embedded servers that this process started (not ones it found running)."""
@@ -32,13 +34,23 @@ class Runtime:
             self.started.clear()
 
 
-def resolve(settings: Settings, *, need_redis: bool = True) -> Runtime:
+def resolve(settings: Settings, *, need_redis: bool = True, generate_secret: bool | None = None) -> Runtime:
     """Fill DATABASE_URL / REDIS_URL / SECRET_KEY from the embedded runtime where they are unset.
 
     With both URLs set nothing is started. An embedded server already running on the data directory
     (another `paperfeed up`, or one left by an unclean stop) is reused.
+
+    SECRET_KEY is generated into the data directory only for the embedded demo (DATABASE_URL unset) or
+    when ``generate_secret`` says so (run-with-services, the test suite). A deployment on its own
+    database must bring its own key: several hosts would otherwise sign with different keys, and a
+    forgotten variable would silently fall back to a file nobody manages. SettingsError otherwise.
     """
     runtime = Runtime(settings)
+    if generate_secret is None:
+        generate_secret = settings.database_url is None
+    if settings.secret_key is None and not generate_secret:
+        raise SettingsError("SECRET_KEY is not set; it is required when DATABASE_URL points at your own "
+                            f"database (only the embedded demo makes one up); {SECRET_HINT}")
     missing_db = settings.database_url is None
     missing_redis = need_redis and settings.redis_url is None
     if not (missing_db or missing_redis or settings.secret_key is None):
@@ -49,6 +61,7 @@ def resolve(settings: Settings, *, need_redis: bool = True) -> Runtime:
     if settings.secret_key is None:
         changes["secret_key"] = embedded.secret_key()
     if missing_db:
+        runtime.embedded_database = True
         was_running = embedded.postgres.running_port() is not None
         changes["database_url"] = embedded.postgres.start()
         if not was_running:

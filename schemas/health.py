@@ -13,6 +13,6 @@ class Readiness(Schema):
                          metadata={"description": "component → 'ok' or what is wrong"})
     serving = fields.Dict(keys=fields.String(), values=fields.String(),
                           metadata={"description": "artifact kind → the version this process serves"})
-    process = fields.Integer(metadata={"description": "the answering process (one of the API workers)"})
+    instance = fields.String(metadata={"description": "an opaque id of the answering API worker process"})
     warnings = fields.Dict(keys=fields.String(), values=fields.String(),
                            metadata={"description": "component → what is degraded while it still serves"})

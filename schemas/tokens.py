@@ -14,3 +14,8 @@ class TokenOut(Schema):
     token = fields.String(required=True, metadata={"description": "Send as `Authorization: Bearer <token>` "
                                                                   "to /v1/me/... only."})
     expires_at = fields.DateTime(required=True)
+
+
+class TokensRevoked(Schema):
+    revoked_before = fields.DateTime(required=True, metadata={
+        "description": "Every user token of this user issued at or before this instant is refused from now on."})

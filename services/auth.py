@@ -1,9 +1,11 @@
 """Who is calling: service keys (scoped, server-to-server) and user tokens (one user, /v1/me only).
 
 User tokens are ``pfu_`` + an itsdangerous-signed payload {user, minting key, issued, expires}. They are
-refused once expired, once the key that minted them is revoked, once the user is deleted (a token issued
-before the user row was created does not count), and after a "log out everywhere"
-(``tokens_valid_after``). Scopes nest: admin ⊃ write ⊃ read.
+refused once expired, when their lifetime (expires - issued) exceeds TOKEN_TTL_MAX_SECONDS (checked on
+every verification, not only when minted: a token signed with a leaked key cannot claim a year), when
+issued in the future, once the key that minted them is revoked, once the user is deleted (a token issued
+before the user row was created does not count), and after a revocation (``tokens_valid_after``, set by
+POST /v1/users/{id}/tokens/revoke or /v1/me/tokens/revoke). Scopes nest: admin ⊃ write ⊃ read.
 """
 
 from __future__ import annotations
@@ -48,23 +50,36 @@ def mint_user_token(conn: psycopg.Connection, secret_key: str, *, key: Principal
     return TOKEN_PREFIX + _serializer(secret_key).dumps(payload), expires.replace(microsecond=0)
 
 
-def token_user(secret_key: str, token: str) -> dict | None:
-    """The signed payload of a well-formed, unexpired token (no database check), else None."""
+# A token's "issued" may be this far ahead of our clock (several hosts mint tokens).
+CLOCK_SKEW_SECONDS = 60
+
+
+def token_user(secret_key: str, token: str, *, max_ttl_seconds: int) -> dict | None:
+    """The signed payload of a well-formed, unexpired token whose lifetime is at most
+    ``max_ttl_seconds`` (no database check), else None."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 1000:
         return None
     try:
         payload = _serializer(secret_key).loads(token[len(TOKEN_PREFIX):])
     except BadSignature:
         return None
-    if not isinstance(payload, dict) or payload.get("e", 0) < dt.datetime.now(dt.UTC).timestamp():
+    if not isinstance(payload, dict):
+        return None
+    issued, expires = payload.get("i"), payload.get("e")
+    if not isinstance(issued, int | float) or not isinstance(expires, int | float) \
+            or not isinstance(payload.get("u"), str) or not isinstance(payload.get("k"), int):
+        return None
+    now = dt.datetime.now(dt.UTC).timestamp()
+    if expires < now or issued > now + CLOCK_SKEW_SECONDS or expires - issued > max_ttl_seconds + 1:
         return None
     return payload
 
 
-def authenticate(conn: psycopg.Connection, secret_key: str, bearer: str) -> Principal | None:
+def authenticate(conn: psycopg.Connection, secret_key: str, bearer: str, *,
+                 max_ttl_seconds: int) -> Principal | None:
     """The caller behind ``bearer`` (a key or a user token), or None if it is not valid right now."""
     if bearer.startswith(TOKEN_PREFIX):
-        payload = token_user(secret_key, bearer)
+        payload = token_user(secret_key, bearer, max_ttl_seconds=max_ttl_seconds)
         if payload is None:
             return None
         standing = api_keys.token_standing(conn, payload["k"], payload["u"])

@@ -9,6 +9,7 @@ CLI can print it as a one-line error.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -95,11 +96,53 @@ def _parse_artifact_url(raw: str) -> str:
     raise ValueError("expected 'postgresql', s3://bucket/prefix or file:///absolute/folder")
 
 
-@_accepting("text, at least 16 characters")
+# Values that have appeared in this project's files or are typical placeholders: a key anyone can read
+# signs sessions, user tokens and unsubscribe links that anyone can then forge.
+KNOWN_SECRET_KEYS = frozenset({
+    "change-me-change-me-change-me", "change-me", "changeme", "secret", "secret-key", "secretkey",
+    "development", "dev", "test", "paperfeed", "password",
+})
+MIN_SECRET_BITS = 128
+SECRET_HINT = "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+
+
+def secret_strength_bits(raw: str) -> float:
+    """A conservative estimate of a key's entropy: its length times the Shannon entropy of its own
+    character frequencies (a random 43-character URL-safe key scores ~220, "change-me" × 3 ~80)."""
+    if not raw:
+        return 0.0
+    counts = [raw.count(c) for c in set(raw)]
+    per_char = -sum(n / len(raw) * math.log2(n / len(raw)) for n in counts)
+    return per_char * len(raw)
+
+
+@_accepting("text of at least 128 bits of entropy, not a published placeholder")
 def _parse_secret(raw: str) -> str:
+    """SECRET_KEY: refused when it is a known placeholder (or contains one) or estimates below
+    MIN_SECRET_BITS; the message never repeats the value."""
+    lowered = raw.strip().lower()
+    if lowered in KNOWN_SECRET_KEYS or "change-me" in lowered or "changeme" in lowered:
+        raise ValueError(f"this is a published placeholder, not a secret; {SECRET_HINT}")
     if len(raw) < 16:
-        raise ValueError("expected at least 16 characters")
+        raise ValueError(f"expected at least 16 characters; {SECRET_HINT}")
+    if secret_strength_bits(raw) < MIN_SECRET_BITS:
+        raise ValueError(f"too predictable (about {secret_strength_bits(raw):.0f} bits, at least "
+                         f"{MIN_SECRET_BITS} needed); {SECRET_HINT}")
     return raw
+
+
+def redact_url(url: str) -> str:
+    """``url`` safe to print or log: a password in it replaced by ``***``."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    authority, slash, tail = rest.partition("/")
+    creds, at, host = authority.rpartition("@")
+    if at and ":" in creds:
+        creds = creds.split(":", 1)[0] + ":***"
+    elif at and scheme.startswith("redis"):
+        creds = "***"  # redis://:password@ and redis://password@ both carry only a password
+    return f"{scheme}{sep}{creds}{at}{host}{slash}{tail}"
 
 
 def _parse_choice(*choices: str) -> Callable[[str], str]:
@@ -480,7 +523,7 @@ class Settings:
             try:
                 values[f.name] = f.metadata["parse"](raw)
             except ValueError as exc:
-                shown = "<hidden>" if name == "SECRET_KEY" else repr(raw)
+                shown = "<hidden>" if name == "SECRET_KEY" else repr(redact_url(raw) if "://" in raw else raw)
                 raise SettingsError(f"{name}={shown}: {exc}") from None
         values.update(overrides)
         return cls(**values)

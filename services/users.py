@@ -53,6 +53,15 @@ def delete(conn: psycopg.Connection, user_id: str) -> None:
         raise NotFound(f"no user {user_id}")
 
 
+def revoke_tokens(conn: psycopg.Connection, user_id: str) -> dt.datetime:
+    """Refuse every token of the user issued up to now; returns that instant. The instant is this
+    process's clock, the same clock that stamps tokens when they are minted (services.auth)."""
+    revoked_before = dt.datetime.now(dt.UTC)
+    if not store.set_tokens_valid_after(conn, user_id, revoked_before):
+        raise NotFound(f"no user {user_id}")
+    return revoked_before
+
+
 def export(conn: psycopg.Connection, user_id: str) -> dict[str, Any]:
     row = store.get(conn, user_id)
     if row is None:

@@ -30,7 +30,7 @@ def with_database(url: str, name: str) -> str:
 @pytest.fixture(scope="session")
 def server_settings() -> Iterator[Settings]:
     """Settings pointing at the real servers for this run (embedded ones started if needed)."""
-    runtime = resolve(Settings.from_env())
+    runtime = resolve(Settings.from_env(), generate_secret=True)
     yield runtime.settings
     runtime.stop_started()
 

@@ -129,7 +129,8 @@ def _message(conn: psycopg.Connection, settings: Settings, delivery: dict[str, A
     return Message(
         delivery_id=delivery["delivery_id"], kind=subscription["kind"], subscription=subscription,
         recipient=Recipient(user["id"], user["email"], user["name"], user["timezone"]), items=items,
-        unsubscribe_url=unsubscribe_url(settings, user["id"], subscription["id"]), period=delivery["digest_key"],
+        unsubscribe_url=unsubscribe_url(settings, user["id"], subscription["id"], subscription["created_at"]),
+        period=delivery["digest_key"],
     )
 
 

@@ -79,11 +79,18 @@ def mark_read(conn: psycopg.Connection, user_id: str, alert_id: int) -> None:
 
 def unsubscribe(conn: psycopg.Connection, settings: Settings, token: str) -> dict[str, str]:
     """End the subscription named by a signed unsubscribe token (no login needed). Idempotent: a second
-    use, or a subscription deleted meanwhile, still succeeds. Raises InvalidInput for a bad token."""
+    use, or a subscription deleted meanwhile, still succeeds. Raises InvalidInput for a bad token, and
+    for a link sent for an earlier subscription of the same id (deleted and created again since): that
+    link must not end the new one."""
     try:
-        user_id, subscription_id = read_token(settings.require("secret_key"), token)
+        target = read_token(settings.require("secret_key"), token)
     except InvalidUnsubscribeToken:
         raise InvalidInput("token", "not a valid unsubscribe link") from None
+    user_id, subscription_id = target.user_id, target.subscription_id
+    current = store.get(conn, user_id, subscription_id)
+    if current is not None and not target.matches(current["created_at"]):
+        raise InvalidInput("token", "this link was sent for an earlier subscription that no longer exists; "
+                                    "the current one is unchanged")
     store.disable(conn, user_id, subscription_id, "unsubscribed by the recipient")
     alerts_store.fail_pending_of_subscription(conn, user_id, subscription_id, "unsubscribed")
     return {"user_id": user_id, "subscription_id": subscription_id}

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import os
+import logging
+import uuid
 from collections.abc import Callable
 
 import psycopg
@@ -13,6 +14,10 @@ from schemas.health import Health, Readiness
 from services.db import Database, DatabaseUnavailable
 from services.recommender.serving import LiveModels
 from services.store import meta, papers
+
+log = logging.getLogger(__name__)
+# Tells the API's worker processes apart in /readyz without publishing a process id.
+INSTANCE = uuid.uuid4().hex[:12]
 
 blp = Blueprint("health", __name__, description="Liveness and readiness (no authentication)")
 
@@ -29,12 +34,13 @@ def healthz():
 @blp.alt_response(503, schema=Readiness, description="What is missing")
 def readyz():
     """200 when every dependency is usable, 503 naming what is not. ``warnings`` name what is degraded
-    but still serving (for example a newer artifact that was refused while the previous one serves)."""
+    but still serving (for example a newer artifact that was refused while the previous one serves).
+    Public, so statuses only: error texts, paths and process ids go to the log, not to the answer."""
     readiness = current_app.extensions["paperfeed.readiness"]
     checks = readiness.check()
     ready = all(value == "ok" for value in checks.values())
     body = {"status": "ready" if ready else "not ready", "checks": checks,
-            "serving": current_app.extensions["paperfeed.models"].versions(), "process": os.getpid()}
+            "serving": current_app.extensions["paperfeed.models"].versions(), "instance": INSTANCE}
     if readiness.warnings():
         body["warnings"] = readiness.warnings()
     return body, 200 if ready else 503
@@ -54,9 +60,11 @@ class ReadinessChecks:
             with self._db.connection() as conn:
                 revision = meta.schema_revision(conn)
         except DatabaseUnavailable as exc:
-            return f"unreachable: {exc}"
+            log.warning("readiness: database unreachable: %s", exc)
+            return "unreachable"
         if self._expected_revision and revision != self._expected_revision:
-            return f"schema at {revision or 'nothing'}, expected {self._expected_revision}: run `paperfeed migrate`"
+            log.warning("readiness: schema at %s, expected %s", revision, self._expected_revision)
+            return "schema outdated: run `paperfeed migrate`"
         return "ok"
 
     def _index(self) -> str:
@@ -67,7 +75,8 @@ class ReadinessChecks:
                 if papers.count(conn) == 0:
                     return "ok"  # nothing to index yet: an empty catalogue is a ready one
         except (DatabaseUnavailable, psycopg.Error) as exc:
-            return f"unknown: {exc}"
+            log.warning("readiness: index check failed: %s", exc)
+            return "unknown"
         return self._live.problems.get("index", "no content index published yet (the worker builds it)")
 
 
@@ -77,7 +86,7 @@ class ReadinessChecks:
         results: dict[str, str] = {}
         for name, check in self._checks.items():
             if results.get("database", "ok") != "ok":
-                results[name] = "unknown: the database is unreachable"
+                results[name] = "unknown"
             else:
                 results[name] = check()
         return results

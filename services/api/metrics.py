@@ -20,6 +20,10 @@ from prometheus_client import (
     multiprocess,
 )
 
+# Label values must come from a closed set: a client can send any method name, and each new one
+# would be a new time series kept forever.
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+OTHER_METHOD = "other"
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
@@ -52,9 +56,10 @@ class ApiMetrics:
             started = g.pop("request_started", None)
             # The URL rule, not the path: ids must not explode label cardinality.
             endpoint = request.url_rule.rule if request.url_rule else "<unmatched>"
-            self.requests.labels(endpoint, request.method, str(response.status_code)).inc()
+            method = request.method if request.method in KNOWN_METHODS else OTHER_METHOD
+            self.requests.labels(endpoint, method, str(response.status_code)).inc()
             if started is not None:
-                self.latency.labels(endpoint, request.method).observe(time.perf_counter() - started)
+                self.latency.labels(endpoint, method).observe(time.perf_counter() - started)
             return response
 
         @app.get("/metrics")

@@ -15,6 +15,7 @@ from typing import Any
 from flask import Flask, current_app, g, request
 from flask_limiter import Limiter
 from flask_smorest import abort
+from limits import parse_many
 
 from services import auth
 from services.api import transaction
@@ -27,13 +28,20 @@ def _bearer() -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
+def _verify(bearer: str) -> auth.Principal | None:
+    settings: Settings = current_app.extensions["paperfeed.settings"]
+    return auth.authenticate(transaction.conn(), current_app.config["SECRET_KEY"], bearer,
+                             max_ttl_seconds=settings.token_ttl_max_seconds)
+
+
 def current_principal() -> auth.Principal:
+    """The verified caller of this request (verified once: the rate-limit hook may have done it)."""
     if "principal" not in g:
         bearer = _bearer()
         if bearer is None:
             abort(401, message="send `Authorization: Bearer <key or token>`",
                   headers={"WWW-Authenticate": 'Bearer realm="paperfeed"'})
-        principal = auth.authenticate(transaction.conn(), current_app.config["SECRET_KEY"], bearer)
+        principal = None if g.get("auth_failed") else _verify(bearer)
         if principal is None:
             abort(401, message="the key or token is invalid, expired or revoked",
                   headers={"WWW-Authenticate": 'Bearer realm="paperfeed", error="invalid_token"'})
@@ -64,38 +72,69 @@ def requires(scope: str) -> Callable:
     return decorate
 
 
-def _rate_limit_identity() -> str:
-    """Who a request counts against, without a database call: the key's prefix, the token's user, or the IP."""
+ANONYMOUS, USER, KEY = "ip", "user", "key"
+
+
+def _identify_caller() -> None:
+    """Before the limits: verify the bearer (if any) and record whom the request counts against.
+
+    The bucket is chosen only after verification: a verified key counts against ``key:<id>``, a verified
+    user token against ``user:<id>``; no credentials, or credentials that fail, count against the client
+    address with the anonymous limit. So made-up key prefixes get no fresh buckets, and a stranger who
+    knows a key's public prefix cannot spend that key's quota. Verifying here is the same one query the
+    view would make (the result is kept in ``g``); a database error propagates as the view's would.
+    """
+    if not request.path.startswith("/v1/"):
+        return
     bearer = _bearer()
-    if bearer:
-        if bearer.startswith(auth.TOKEN_PREFIX):
-            payload = auth.token_user(current_app.config["SECRET_KEY"], bearer)
-            if payload is not None:
-                return f"user:{payload['u']}"
-        elif bearer.startswith("pf_"):
-            return "key:" + bearer[3:].partition("_")[0][:32]
-    return f"ip:{request.remote_addr}"
+    principal = _verify(bearer) if bearer else None
+    if principal is None:
+        g.auth_failed = bearer is not None
+        g.rate_identity = (ANONYMOUS, f"ip:{request.remote_addr}")
+        return
+    g.principal = principal
+    g.rate_identity = ((USER, f"user:{principal.user_id}") if principal.kind == "user"
+                       else (KEY, f"key:{principal.key_id}"))
+
+
+def _identity() -> tuple[str, str]:
+    return g.get("rate_identity") or (ANONYMOUS, f"ip:{request.remote_addr}")
+
+
+def fallback_limit(limit: str, processes: int) -> str:
+    """``limit`` with every amount divided by ``processes`` (at least 1): what one process enforces on
+    its own while the shared store is down, so all API processes together stay near the shared limit."""
+    parts = []
+    for item in parse_many(limit):
+        amount = max(1, item.amount // max(1, processes))
+        parts.append(f"{amount} per {item.multiples} {item.GRANULARITY.name}")
+    return ";".join(parts)
 
 
 def init_rate_limits(app: Flask, settings: Settings) -> Limiter:
-    def limit_for_request() -> str:
-        identity = _rate_limit_identity()
-        if identity.startswith("user:"):
-            return settings.rate_limit_user_token
-        if identity.startswith("key:"):
-            return settings.rate_limit_key
-        return settings.rate_limit_anonymous
+    """Per-caller limits on /v1, counted in Redis (one counter update per request and limit).
+
+    When Redis is unreachable, flask-limiter switches to an in-process store with conservative limits
+    (each limit divided by API_WORKERS) and only probes Redis again with exponential back-off (1, 2, 4
+    ... 32 s), so requests neither go unlimited nor each wait out the Redis timeout.
+    """
+    app.before_request(_identify_caller)  # registered before the limiter's own hook, so it runs first
+    limits = {ANONYMOUS: settings.rate_limit_anonymous, USER: settings.rate_limit_user_token,
+              KEY: settings.rate_limit_key}
+    fallbacks = {kind: fallback_limit(limit, settings.api_workers) for kind, limit in limits.items()}
 
     limiter = Limiter(
-        key_func=_rate_limit_identity,
+        key_func=lambda: _identity()[1],
         app=app,
         storage_uri=settings.redis_url or "memory://",
         storage_options={"socket_timeout": 0.5, "socket_connect_timeout": 0.5} if settings.redis_url else {},
-        default_limits=[limit_for_request],
+        default_limits=[lambda: limits[_identity()[0]]],
         default_limits_exempt_when=lambda: not request.path.startswith("/v1/"),
         headers_enabled=False,  # Retry-After is added to 429s by the error handler
-        # A Redis outage must not take the API down with it: requests pass unlimited meanwhile.
+        in_memory_fallback_enabled=True,
+        in_memory_fallback=[lambda: fallbacks[_identity()[0]]],
         swallow_errors=True,
         key_prefix="paperfeed-rl",
     )
+    app.extensions["paperfeed.limiter"] = limiter
     return limiter

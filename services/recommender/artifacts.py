@@ -18,6 +18,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import shutil
 import time
 import uuid
@@ -34,6 +35,10 @@ from services.recommender.artifact_remote import BlobMissing, BlobStore, from_ur
 STALE_SCRATCH_SECONDS = 3600
 MANIFEST = "manifest.json"
 _HASH_CHUNK = 1024 * 1024
+# Kinds and versions are plain names (new_version's shape, the pipeline's kinds), never paths: a
+# database row is not trusted to choose files, since whoever can write it could otherwise point a
+# loader at any file on the host ("../../elsewhere").
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
 
 
 class ArtifactError(RuntimeError):
@@ -70,7 +75,10 @@ class ArtifactStore:
         return f"{kind}/{version}"
 
     def path(self, kind: str, version: str) -> Path:
-        """Where this host keeps (or would keep) the version; see ``local`` to make sure it is there."""
+        """Where this host keeps (or would keep) the version; see ``local`` to make sure it is there.
+        Always inside the root: ArtifactError for a kind or version that is not a plain name."""
+        if not (_NAME.fullmatch(kind) and _NAME.fullmatch(version)):
+            raise ArtifactError(f"refused: {kind!r} {version!r} is not a plain artifact name")
         return self.root / kind / version
 
     def publish(self, kind: str, version: str, write: Callable[[Path], dict[str, Any]]) -> Path:

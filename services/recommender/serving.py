@@ -95,13 +95,14 @@ class LiveModels:
                 except ArtifactUnavailable as exc:
                     # The shared store failed just now: keep serving what we have and try again at the
                     # next refresh, rather than refusing a version that is fine.
-                    self.problems[kind] = f"{kind} {row['version']} not loaded yet: {exc}"
-                    log.warning("%s", self.problems[kind])
+                    # /readyz is public: the version only; the cause (paths, hosts) goes to the log.
+                    self.problems[kind] = f"{kind} {row['version']} not loaded yet (the API log says why)"
+                    log.warning("%s %s not loaded yet: %s", kind, row["version"], exc)
                     continue
                 except (ArtifactError, OSError, ValueError, KeyError, RuntimeError) as exc:
-                    self.problems[kind] = f"{kind} {row['version']} refused: {exc}"
+                    self.problems[kind] = f"{kind} {row['version']} refused (the API log says why)"
                     self._refused[kind] = row["version"]
-                    log.error("%s", self.problems[kind])
+                    log.error("%s %s refused: %s", kind, row["version"], exc)
                     continue
                 self._loaded = {**self._loaded, kind: loaded}  # swap the whole mapping at once
                 self.problems.pop(kind, None)

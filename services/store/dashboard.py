@@ -50,15 +50,17 @@ def daily(conn: psycopg.Connection, days: int) -> list[dict[str, Any]]:
 
 def engagement(conn: psycopg.Connection, hours: float) -> dict[str, Any]:
     """Impressions of the feeds ranked in the last ``hours`` (items served) and the events credited to
-    them through ``context.feed_id``: distinct (user, paper) clicks and stars. Feeds are pruned after
+    them through ``context.feed_id``: distinct (user, paper) clicks and stars. An event is credited only
+    to a feed of its own user (a feed id is no secret: anyone could name another user's). Feeds are pruned after
     FEED_RETENTION_HOURS, so ``hours`` must not exceed it or older impressions are missing."""
     return conn.execute(
         """
         WITH recent AS (
-            SELECT id::text AS id, served FROM feeds WHERE created_at >= now() - make_interval(secs => %(s)s)
+            SELECT id::text AS id, user_id, served FROM feeds
+            WHERE created_at >= now() - make_interval(secs => %(s)s)
         ),
         credited AS (
-            SELECT e.type, e.user_id, e.paper_id FROM events e JOIN recent r ON r.id = e.context->>'feed_id'
+            SELECT e.type, e.user_id, e.paper_id FROM events e JOIN recent r ON r.id = e.context->>'feed_id' AND r.user_id = e.user_id
             WHERE e.received_at >= now() - make_interval(secs => %(s)s) AND e.context ? 'feed_id'
         )
         SELECT (SELECT count(*) FROM recent) AS feeds,

@@ -35,6 +35,14 @@ def get(conn: psycopg.Connection, user_id: str) -> dict[str, Any] | None:
     ).fetchone()
 
 
+def set_tokens_valid_after(conn: psycopg.Connection, user_id: str, instant: Any) -> bool:
+    """Refuse the user's tokens issued at or before ``instant`` (never moves the mark backwards)."""
+    return conn.execute(
+        "UPDATE users SET tokens_valid_after = greatest(coalesce(tokens_valid_after, %(t)s), %(t)s) "
+        "WHERE id = %(u)s", {"t": instant, "u": user_id},
+    ).rowcount == 1
+
+
 def counts(conn: psycopg.Connection, user_id: str) -> dict[str, int]:
     return conn.execute(
         """

@@ -95,7 +95,8 @@ def test_expired_and_tampered_tokens_are_refused(client, headers, user_token, se
     tampered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
     assert client.get("/v1/me", headers={"Authorization": f"Bearer {tampered}"}).status_code == 401
     with clean_db.connection() as conn:
-        key = auth.authenticate(conn, settings.secret_key, headers["write"]["Authorization"].split()[1])
+        key = auth.authenticate(conn, settings.secret_key, headers["write"]["Authorization"].split()[1],
+                                 max_ttl_seconds=settings.token_ttl_max_seconds)
         short, _ = auth.mint_user_token(conn, settings.secret_key, key=key, user_id="alice", ttl_seconds=1)
     time.sleep(1.5)
     assert client.get("/v1/me", headers={"Authorization": f"Bearer {short}"}).status_code == 401

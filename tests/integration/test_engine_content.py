@@ -175,14 +175,14 @@ def test_two_api_processes_switch_to_a_new_index_without_restart(engine_settings
                            stderr=subprocess.DEVNULL)
 
     def serving() -> dict[int, str]:
-        seen: dict[int, str] = {}
+        seen: dict[str, str] = {}
         for _ in range(60):  # a new connection each time: the kernel spreads them over both workers
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as r:
                     body = json.loads(r.read())
             except OSError:
                 continue
-            seen[body["process"]] = body["serving"].get("index")
+            seen[body["instance"]] = body["serving"].get("index")
         return seen
 
     try:

@@ -65,6 +65,7 @@ MATRIX: dict[tuple[str, str], tuple[str, str, dict | None]] = {
     ("GET", "/v1/users/<user_id>/history"): ("key:read", f"/v1/users/{OWN}/history", None),
     ("GET", "/v1/users/<user_id>/stars"): ("key:read", f"/v1/users/{OWN}/stars", None),
     ("POST", "/v1/users/<user_id>/tokens"): ("key:write", f"/v1/users/{OWN}/tokens", {}),
+    ("POST", "/v1/users/<user_id>/tokens/revoke"): ("key:write", f"/v1/users/{OTHER}/tokens/revoke", None),
     ("GET", "/v1/users/<user_id>/alerts"): ("key:read", f"/v1/users/{OWN}/alerts", None),
     ("POST", "/v1/users/<user_id>/alerts/<alert_id>/read"): (
         "key:write", f"/v1/users/{OWN}/alerts/{NO_ROW}/read", None),
@@ -84,6 +85,7 @@ MATRIX: dict[tuple[str, str], tuple[str, str, dict | None]] = {
     ("GET", "/v1/me"): ("me", "/v1/me", None),
     ("PUT", "/v1/me"): ("me", "/v1/me", {}),
     ("DELETE", "/v1/me"): ("me", "/v1/me", None),
+    ("POST", "/v1/me/tokens/revoke"): ("me", "/v1/me/tokens/revoke", None),
     ("GET", "/v1/me/export"): ("me", "/v1/me/export", None),
     ("GET", "/v1/me/feed"): ("me", "/v1/me/feed", None),
     ("GET", "/v1/me/history"): ("me", "/v1/me/history", None),
@@ -124,8 +126,11 @@ MATRIX: dict[tuple[str, str], tuple[str, str, dict | None]] = {
     ("GET", "/admin/users/<user_id>"): ("dash:view", f"/admin/users/{OWN}", None),
     ("POST", "/admin/users/<user_id>/delete"): ("dash:change", f"/admin/users/{OWN}/delete", {}),  # asks
 }
-# Run last: they end the caller's identity (the token's user is deleted; the session ends).
-LAST = (("DELETE", "/v1/me"), ("POST", "/admin/logout"))
+# Run last: they end the caller's identity (the token is revoked, then a fresh one is minted; the token's
+# user is deleted; the session ends).
+LAST = (("POST", "/v1/users/<user_id>/tokens/revoke"), ("POST", "/v1/me/tokens/revoke"), ("DELETE", "/v1/me"),
+        ("POST", "/admin/logout"))
+USERS = {"token_own": OWN, "token_other": OTHER}
 
 
 def expected(policy: str, principal: str) -> str:
@@ -195,7 +200,7 @@ def test_the_policies_say_what_the_readme_says():
 
 
 @pytest.mark.parametrize("principal", PRINCIPALS)
-def test_every_cell(world, principal):
+def test_every_cell(world, principal, user_token):
     client, auth = world[principal]
     csrf = ds.csrf_token(client)  # what a browser of this caller would hold, signed in or not
     order = sorted(MATRIX, key=lambda row: (row in LAST, LAST.index(row) if row in LAST else 0))
@@ -211,6 +216,10 @@ def test_every_cell(world, principal):
         if got != want:
             wrong.append(f"{method} {path}: expected {want}, got {got} ({response.status_code} "
                          f"{response.get_data(as_text=True)[:120]!r})")
+        if rule.endswith("/tokens/revoke") and principal in TOKENS:
+            if client.get("/v1/me", headers=auth).status_code != 401 and rule.startswith("/v1/me"):
+                wrong.append(f"{method} {path}: the revoked token still works")
+            auth = user_token(USERS[principal])  # the rows after it need a valid token of this user
         if policy == "dash:signed-in" and principal in SESSIONS and outcome(client.get("/admin/"), "/admin/") != LOGIN:
             wrong.append(f"{method} {path}: the session still opens the dashboard afterwards")
     assert wrong == [], f"{principal}: " + "\n".join(wrong)

@@ -5,6 +5,7 @@ output is then searched for each. The same logs must carry request ids on every 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import secrets
 import uuid
@@ -58,7 +59,8 @@ def test_no_secret_appears_in_any_log(process_settings, clean_db, headers, tmp_p
                       json={"kind": "instant", "channel": "webhook", "webhook_url": "http://127.0.0.1:9/hook"})
         assert hook.status_code == 201, hook.text
         secrets_seen["webhook secret"] = hook.json()["webhook_secret"]
-        unsubscribe = secrets_seen["unsubscribe token"] = make_token(settings.secret_key, "alice", "hook")
+        unsubscribe = secrets_seen["unsubscribe token"] = make_token(
+            settings.secret_key, "alice", "hook", dt.datetime.fromisoformat(hook.json()["created_at"]))
         assert traced("GET", "/unsubscribe", params={"token": unsubscribe}).status_code == 200
 
         browser = requests.Session()

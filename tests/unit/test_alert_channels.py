@@ -217,21 +217,33 @@ def test_every_resolved_address_must_be_public():
 
 # --- unsubscribe tokens ------------------------------------------------------------------------
 
+CREATED = dt.datetime(2026, 5, 1, 12, 0, 0, 123456, tzinfo=dt.UTC)
+
+
 def test_token_round_trip_and_url():
-    token = unsubscribe.make_token(SECRET, "user-1", "sub-9")
-    assert unsubscribe.read_token(SECRET, token) == ("user-1", "sub-9")
-    url = unsubscribe.unsubscribe_url(SETTINGS, "user-1", "sub-9")
+    token = unsubscribe.make_token(SECRET, "user-1", "sub-9", CREATED)
+    target = unsubscribe.read_token(SECRET, token)
+    assert (target.user_id, target.subscription_id) == ("user-1", "sub-9") and target.matches(CREATED)
+    url = unsubscribe.unsubscribe_url(SETTINGS, "user-1", "sub-9", CREATED)
     assert url.startswith("https://paperfeed.example/unsubscribe?token=")
-    assert unsubscribe.read_token(SECRET, url.split("token=", 1)[1]) == ("user-1", "sub-9")
+    assert unsubscribe.read_token(SECRET, url.split("token=", 1)[1]) == target
+
+
+def test_a_token_names_only_the_subscription_created_when_it_was_sent():
+    target = unsubscribe.read_token(SECRET, unsubscribe.make_token(SECRET, "user-1", "sub-9", CREATED))
+    assert not target.matches(CREATED + dt.timedelta(microseconds=1))
+    assert not target.matches(CREATED + dt.timedelta(days=30))
 
 
 def test_tampered_or_foreign_tokens_are_refused():
-    token = unsubscribe.make_token(SECRET, "user-1", "sub-9")
+    token = unsubscribe.make_token(SECRET, "user-1", "sub-9", CREATED)
     payload, _, signature = token.rpartition(".")
-    forged = unsubscribe.make_token(SECRET, "user-2", "sub-9").rpartition(".")[0] + "." + signature
+    forged = unsubscribe.make_token(SECRET, "user-2", "sub-9", CREATED).rpartition(".")[0] + "." + signature
     flipped = token[:-1] + ("A" if token[-1] != "A" else "B")
-    other_salt = unsubscribe.URLSafeSerializer(SECRET, salt="something-else").dumps(["user-1", "sub-9"])
-    for bad in (forged, flipped, other_salt, "", "garbage", payload):
+    other_salt = unsubscribe.URLSafeSerializer(SECRET, salt="something-else").dumps(["user-1", "sub-9", 1])
+    # A link of the old format (user, subscription) bound to no creation instant.
+    unbound = unsubscribe.URLSafeSerializer(SECRET, salt=unsubscribe.SALT).dumps(["user-1", "sub-9"])
+    for bad in (forged, flipped, other_salt, unbound, "", "garbage", payload):
         with pytest.raises(unsubscribe.InvalidUnsubscribeToken):
             unsubscribe.read_token(SECRET, bad)
     with pytest.raises(unsubscribe.InvalidUnsubscribeToken):

@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 
 from schemas.events import HistoryPage, HistoryQuery, StarPage
 from schemas.pagination import PageQuery
-from schemas.tokens import TokenIn, TokenOut
+from schemas.tokens import TokenIn, TokenOut, TokensRevoked
 from schemas.users import UserDetail, UserExport, UserIn
 from services import auth, users
 from services.api.security import current_principal, requires
@@ -90,3 +90,13 @@ def mint_token(body, user_id):
     token, expires_at = auth.mint_user_token(conn(), s.require("secret_key"), key=current_principal(),
                                              user_id=user_id, ttl_seconds=ttl)
     return {"token": token, "expires_at": expires_at}
+
+
+@blp.route("/users/<user_id>/tokens/revoke", methods=["POST"], endpoint="revoke_user_tokens")
+@blp.route("/me/tokens/revoke", methods=["POST"], endpoint="revoke_my_tokens")
+@requires("write")
+@blp.response(200, TokensRevoked)
+def revoke_tokens(user_id):
+    """Refuse every user token of this user issued until now (a lost phone, a leaked token; on /me the
+    calling token included). Tokens minted afterwards work."""
+    return {"revoked_before": users.revoke_tokens(conn(), user_id)}
