@@ -245,8 +245,9 @@ class Settings:
         help="Redis: Celery broker, rate limits, caches. Unset: `paperfeed up` starts an embedded Redis.")
     secret_key: str | None = _env(
         "SECRET_KEY", _parse_secret,
-        help="Signs sessions, user tokens and unsubscribe links (at least 16 characters). Unset: generated "
-             "once into the data dir; back it up with the database (docs/operations.md).")
+        help="Signs sessions, user tokens and unsubscribe links. Known placeholders and guessable values are "
+             "refused (docs/security.md). Unset: generated once into the data dir for the embedded demo only; "
+             "required with your own DATABASE_URL. Back it up with the database (docs/operations.md).")
     data_dir: Path = _env(
         "PAPERFEED_DATA_DIR", _parse_path, default=Path(".paperfeed"),
         help="The embedded servers' data, the beat schedule, the mail sink and the default artifact store.")
