@@ -7,6 +7,7 @@ a second `up` on the same data directory) ends with a one-line ``Error: ...`` an
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -187,6 +188,20 @@ def admin_create(email: str, role: str) -> None:
         finally:
             db.close()
     click.echo(f"operator {email} ({role}) created; sign in at {runtime.settings.base_url}/admin/login")
+
+
+@main.command()
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to this file instead of standard output.")
+def openapi(output: Path | None) -> None:
+    """Print the OpenAPI document (no server needed): what the SDKs under clients/ are generated from."""
+    from services.api import openapi_document
+
+    text = json.dumps(openapi_document(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
 
 
 @main.command()

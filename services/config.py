@@ -155,6 +155,36 @@ def _parse_choice(*choices: str) -> Callable[[str], str]:
     return _accepting(" / ".join(f"`{c}`" for c in choices))(parse)
 
 
+@_accepting("comma-separated origins (`scheme://host[:port]`, no path) or `*`")
+def _parse_origins(raw: str) -> tuple[str, ...]:
+    """'https://app.example.org, http://localhost:5173' → each an origin (scheme://host[:port]) or '*'."""
+    origins = []
+    for part in (p.strip() for p in raw.split(",")):
+        if not part:
+            continue
+        parts = urlsplit(part)
+        if part != "*" and (parts.scheme not in ("http", "https") or not parts.hostname
+                            or parts.path not in ("", "/") or parts.query or parts.fragment):
+            raise ValueError(f"{part!r} is not an origin: expected scheme://host[:port] (no path) or *")
+        origins.append(part if part == "*" else part.rstrip("/"))
+    return tuple(origins)
+
+
+@_accepting("an http(s) URL with `{id}` and/or `{arxiv_id}`")
+def _parse_url_template(raw: str) -> str:
+    """An http(s) URL with {id} and/or {arxiv_id} placeholders and no others."""
+    value = raw.strip()
+    if urlsplit(value).scheme not in ("http", "https"):
+        raise ValueError("expected an http(s) URL")
+    try:
+        value.format(id="x", arxiv_id="x")
+    except (KeyError, IndexError, ValueError):
+        raise ValueError("only the placeholders {id} and {arxiv_id} may be used") from None
+    if "{id}" not in value and "{arxiv_id}" not in value:
+        raise ValueError("expected a {id} or {arxiv_id} placeholder")
+    return value
+
+
 @_accepting("`debug` / `info` / `warning` / `error`")
 def _parse_log_level(raw: str) -> str:
     return _parse_choice("debug", "info", "warning", "error")(raw).upper()
@@ -318,6 +348,14 @@ class Settings:
                                       help="Requests per user token.")
     rate_limit_anonymous: str = _env("RATE_LIMIT_ANONYMOUS", _parse_rate_limit, default="120/minute",
                                      help="Requests per client address without credentials.")
+
+    # Browser clients (services/api/cors.py).
+    cors_allowed_origins: tuple = _env(
+        "CORS_ALLOWED_ORIGINS", _parse_origins, default=(),
+        help="Origins whose browser apps may call `/v1/me/...` with a user token (empty: none, no CORS "
+             "header at all). Never opens service-key routes or `/admin`.")
+    cors_max_age_seconds: int = _env("CORS_MAX_AGE_SECONDS", _parse_int(0, 86400), default=600,
+                                     help="How long a browser may cache a CORS preflight answer.")
 
     # Recommendation engine.
     embedder: str = _env(
@@ -494,6 +532,17 @@ class Settings:
     webhook_allow_private: bool = _env(
         "WEBHOOK_ALLOW_PRIVATE", _parse_bool, default=False,
         help="Allow webhooks to loopback, private, link-local or reserved addresses (off: SSRF guard).")
+    webhook_secret_grace_seconds: int = _env(
+        "WEBHOOK_SECRET_GRACE_SECONDS", _parse_int(0, 30 * 86400), default=86400,
+        help="After a webhook secret is rotated, deliveries are signed with the previous secret too for "
+             "this long (receivers switch without losing a delivery).")
+    paper_url_template: str = _env(
+        "PAPER_URL_TEMPLATE", _parse_url_template, default="https://arxiv.org/abs/{arxiv_id}",
+        help="Where an email's paper link goes when the paper has no URL of its own: `{id}` is the paper id, "
+             "`{arxiv_id}` its arXiv id when it is one (no link otherwise). Never an API path.")
+    email_confirm_ttl_seconds: int = _env(
+        "EMAIL_CONFIRM_TTL_SECONDS", _parse_int(60, 30 * 86400), default=2 * 86400,
+        help="How long an email-address confirmation link works.")
     webhook_disable_after_failures: int = _env(
         "WEBHOOK_DISABLE_AFTER_FAILURES", _parse_int(1, 1000), default=5,
         help="A webhook subscription is disabled after this many failed deliveries in a row.")
@@ -561,5 +610,7 @@ class Settings:
                 value = "true" if value else "false"
             elif isinstance(value, dict):
                 value = ",".join(f"{k}={v}" for k, v in value.items())
+            elif isinstance(value, tuple):
+                value = ",".join(value)
             out[f.metadata["env"]] = str(value)
         return out

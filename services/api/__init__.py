@@ -7,7 +7,7 @@ import logging
 from flask import Flask
 from flask_swagger_ui import get_swaggerui_blueprint
 
-from services.api import errors, health, request_context, security, transaction, v1
+from services.api import cors, errors, health, openapi, request_context, security, transaction, v1
 from services.api.metrics import ApiMetrics
 from services.config import Settings
 from services.dashboard import web as dashboard
@@ -57,17 +57,18 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
 
     api = errors.ProblemApi(app, spec_kwargs={
         "info": {"description": "Personal research-paper feeds and alerts. Errors are application/problem+json."},
-        "security": [{"bearer": []}],
+        "security": [{openapi.SERVICE_KEY: []}],
     })
     app.extensions["paperfeed.api"] = api
-    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer",
-                                                   "description": "A service key (pf_...) or a user token (pfu_...)"})
+    openapi.security_schemes(api)
     errors.register_error_handlers(app)
     request_context.init_app(app)  # first before_request hook: the id exists before limits and auth run
     transaction.init_app(app)
     security.init_rate_limits(app, settings)
     api.register_blueprint(health.blp)
     v1.register(app, api)
+    openapi.finish(app, api)
+    cors.init_app(app, settings)
     metrics = ApiMetrics()
     metrics.init_app(app)
     app.extensions["paperfeed.metrics"] = metrics  # the dashboard reads feed latency from it
@@ -75,3 +76,15 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     # Swagger UI's files come from the flask-swagger-ui package: served locally, nothing vendored.
     app.register_blueprint(get_swaggerui_blueprint("/docs", "/openapi.json", config={"app_name": API_TITLE}))
     return app
+
+
+# Placeholders that let the app be built (nothing connects until a request) just to read its spec.
+_SPEC_ONLY = {"database_url": "postgresql://spec@127.0.0.1:1/spec", "redis_url": "redis://127.0.0.1:1/0",
+              "secret_key": "spec-only-placeholder-secret"}
+
+
+def openapi_document() -> dict:
+    """The OpenAPI document of this code, without any server (what `paperfeed openapi` prints)."""
+    app = create_app(Settings(**_SPEC_ONLY))
+    with app.test_request_context():
+        return app.extensions["paperfeed.api"].spec.to_dict()

@@ -7,6 +7,7 @@ import re
 from flask import Response, render_template_string, request
 from flask_smorest import Blueprint
 
+from schemas import examples
 from schemas.alerts import (
     AlertPage,
     InboxQuery,
@@ -40,7 +41,7 @@ def _alert_id(raw: str) -> int:
 @blp.route("/users/<user_id>/subscriptions/<subscription_id>", methods=["PUT"], endpoint="put_subscription")
 @blp.route("/me/subscriptions/<subscription_id>", methods=["PUT"], endpoint="put_my_subscription")
 @requires("write")
-@blp.arguments(SubscriptionIn)
+@blp.arguments(SubscriptionIn, example=examples.SUBSCRIPTION_IN)
 @blp.response(200, SubscriptionSaved, description="Replaced")
 @blp.alt_response(201, schema=SubscriptionSaved, description="Created")
 def put_subscription(fields, user_id, subscription_id):
@@ -90,8 +91,8 @@ def inbox(args, user_id):
     return subscriptions.inbox(conn(), user_id, page(args, "alerts"), unread=args["unread"])
 
 
-@blp.route("/users/<user_id>/alerts/<alert_id>/read", methods=["POST"], endpoint="read_alert")
-@blp.route("/me/alerts/<alert_id>/read", methods=["POST"], endpoint="read_my_alert")
+@blp.route("/users/<user_id>/alerts/<alert_id>/read", methods=["POST"], endpoint="mark_alert_read")
+@blp.route("/me/alerts/<alert_id>/read", methods=["POST"], endpoint="mark_my_alert_read")
 @requires("write")
 @blp.response(204)
 def mark_read(user_id, alert_id):

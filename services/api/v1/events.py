@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import request
 from flask_smorest import Blueprint
 
+from schemas import examples
 from schemas.common import load_items
 from schemas.events import EventBatchIn, EventBatchResult, EventIn, OwnEventIn
 from services import events
@@ -18,7 +19,7 @@ blp = Blueprint("events", __name__, url_prefix="/v1", description="Reads, stars 
 @blp.route("/events", methods=["POST"], endpoint="post_events")
 @blp.route("/me/events", methods=["POST"], endpoint="post_my_events")
 @requires("write")
-@blp.arguments(EventBatchIn)
+@blp.arguments(EventBatchIn, example=examples.EVENTS_IN)
 @blp.response(202, EventBatchResult)
 def post_events(body, user_id=None):
     """Record 1–1,000 events. Each is answered on its own; accepted ones are durable once this returns."""

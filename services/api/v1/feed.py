@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
+from schemas import examples
 from schemas.feed import FeedPage, FeedQuery
 from services.api.security import requires
 from services.api.transaction import conn
@@ -13,11 +14,11 @@ from services.recommender.feed import CURSOR_KIND, FeedRequest, get_feed
 blp = Blueprint("feed", __name__, url_prefix="/v1", description="Personal feeds")
 
 
-@blp.route("/users/<user_id>/feed", methods=["GET"], endpoint="user_feed")
-@blp.route("/me/feed", methods=["GET"], endpoint="me_feed")
+@blp.route("/users/<user_id>/feed", methods=["GET"], endpoint="get_user_feed")
+@blp.route("/me/feed", methods=["GET"], endpoint="get_my_feed")
 @requires("read")
 @blp.arguments(FeedQuery, location="query")
-@blp.response(200, FeedPage)
+@blp.response(200, FeedPage, example=examples.FEED_PAGE)
 def feed(args, user_id):
     """The user's personal feed: every item says why it is there. Page with `cursor`."""
     request_page = page({"limit": args.get("limit")}, CURSOR_KIND)

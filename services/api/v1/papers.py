@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
+from schemas import examples
 from schemas.common import load_items
 from schemas.papers import (
     PaperBatchIn,
@@ -30,7 +31,7 @@ blp = Blueprint("papers", __name__, url_prefix="/v1", description="The paper cat
 
 @blp.route("/papers/<paper_id>", methods=["PUT"])
 @requires("write")
-@blp.arguments(PaperFields)
+@blp.arguments(PaperFields, example=examples.PAPER_IN)
 @blp.response(200, PaperOut, description="Updated")
 @blp.alt_response(201, schema=PaperOut, description="Created")
 def put_paper(fields, paper_id):
@@ -39,7 +40,7 @@ def put_paper(fields, paper_id):
     return paper, 201 if created else 200
 
 
-@blp.route("/papers/batch", methods=["POST"])
+@blp.route("/papers/batch", methods=["POST"], endpoint="batch_upsert_papers")
 @requires("write")
 @blp.arguments(PaperBatchIn)
 @blp.response(200, PaperBatchResult)
@@ -66,7 +67,7 @@ def delete_paper(paper_id):
     papers.delete(conn(), paper_id)
 
 
-@blp.route("/papers", methods=["GET"])
+@blp.route("/papers", methods=["GET"], endpoint="search_papers")
 @requires("read")
 @blp.arguments(PaperSearchQuery, location="query")
 @blp.response(200, PaperPage)
@@ -78,7 +79,7 @@ def search(args):
                          cache_seconds=settings().search_cache_seconds)
 
 
-@blp.route("/papers/<paper_id>/similar", methods=["GET"])
+@blp.route("/papers/<paper_id>/similar", methods=["GET"], endpoint="similar_papers")
 @requires("read")
 @blp.arguments(SimilarQuery, location="query")
 @blp.response(200, SimilarResult)
@@ -89,7 +90,7 @@ def similar(args, paper_id):
     return lookups.similar(conn(), live_models(), paper_id, min(limit, settings().page_limit_max))
 
 
-@blp.route("/trending", methods=["GET"])
+@blp.route("/trending", methods=["GET"], endpoint="get_trending")
 @requires("read")
 @blp.arguments(TrendingQuery, location="query")
 @blp.response(200, TrendingResult)

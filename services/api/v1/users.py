@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
+from schemas import examples
 from schemas.events import HistoryPage, HistoryQuery, StarPage
 from schemas.pagination import PageQuery
 from schemas.tokens import TokenIn, TokenOut, TokensRevoked
@@ -20,7 +21,7 @@ blp = Blueprint("users", __name__, url_prefix="/v1", description="Users, their s
 @blp.route("/users/<user_id>", methods=["PUT"], endpoint="put_user")
 @blp.route("/me", methods=["PUT"], endpoint="put_me")
 @requires("write")
-@blp.arguments(UserIn)
+@blp.arguments(UserIn, example=examples.USER_IN)
 @blp.response(200, UserDetail, description="Updated")
 @blp.alt_response(201, schema=UserDetail, description="Created")
 def put_user(fields, user_id):
@@ -57,8 +58,8 @@ def export(user_id):
     return users.export(conn(), user_id)
 
 
-@blp.route("/users/<user_id>/stars", methods=["GET"], endpoint="user_stars")
-@blp.route("/me/stars", methods=["GET"], endpoint="me_stars")
+@blp.route("/users/<user_id>/stars", methods=["GET"], endpoint="list_user_stars")
+@blp.route("/me/stars", methods=["GET"], endpoint="list_my_stars")
 @requires("read")
 @blp.arguments(PageQuery, location="query")
 @blp.response(200, StarPage)
@@ -67,8 +68,8 @@ def stars(args, user_id):
     return users.stars(conn(), user_id, page(args, "stars"))
 
 
-@blp.route("/users/<user_id>/history", methods=["GET"], endpoint="user_history")
-@blp.route("/me/history", methods=["GET"], endpoint="me_history")
+@blp.route("/users/<user_id>/history", methods=["GET"], endpoint="list_user_history")
+@blp.route("/me/history", methods=["GET"], endpoint="list_my_history")
 @requires("read")
 @blp.arguments(HistoryQuery, location="query")
 @blp.response(200, HistoryPage)
@@ -77,10 +78,10 @@ def history(args, user_id):
     return users.history(conn(), user_id, page(args, "history"), args.get("type"))
 
 
-@blp.route("/users/<user_id>/tokens", methods=["POST"])
+@blp.route("/users/<user_id>/tokens", methods=["POST"], endpoint="mint_user_token")
 @requires("write")
-@blp.arguments(TokenIn)
-@blp.response(201, TokenOut)
+@blp.arguments(TokenIn, example=examples.TOKEN_IN)
+@blp.response(201, TokenOut, example=examples.TOKEN_OUT)
 def mint_token(body, user_id):
     """Mint a signed, expiring token that lets a client app act as this user on /v1/me/... only."""
     s = settings()
