@@ -23,6 +23,8 @@ from typing import Any
 from flask import Flask
 from flask_smorest import Api
 
+from services.api.conditional import CONDITIONAL_ATTR
+
 ME_PREFIX = "/v1/me"
 ME_TAG = "me"
 MIRROR_KEY = "x-paperfeed-mirror-of"
@@ -60,6 +62,20 @@ def security_schemes(api: Api) -> None:
                        "valid on /v1/me/... only, for that one user."})
 
 
+def _document_conditional(operation: dict[str, Any], scope: str | None) -> None:
+    """The ETag / If-None-Match / 304 contract of a ``@conditional`` view."""
+    if scope is None:
+        return
+    operation.setdefault("parameters", []).append({
+        "name": "If-None-Match", "in": "header", "required": False, "schema": {"type": "string"},
+        "description": f"The ETag of a previous answer ({scope}): 304 with no body if it is still current."})
+    ok = operation["responses"].get("200")
+    if isinstance(ok, dict):
+        ok.setdefault("headers", {})["ETag"] = {"schema": {"type": "string"},
+                                                "description": "A hash of this answer's body."}
+    operation["responses"]["304"] = {"description": "Not Modified: the answer is the one tagged If-None-Match."}
+
+
 def finish(app: Flask, api: Api) -> None:
     """Give every documented operation its id, security and (on /me) mirror note. Call once, after every
     blueprint is registered. Raises RuntimeError if two operations would get the same id."""
@@ -89,6 +105,7 @@ def finish(app: Flask, api: Api) -> None:
                 operation["security"] = [{USER_TOKEN: []}]
             else:
                 operation["security"] = [{SERVICE_KEY: []}]
+            _document_conditional(operation, getattr(app.view_functions.get(endpoint), CONDITIONAL_ATTR, None))
     for path, operations in paths.items():
         if not (path == ME_PREFIX or path.startswith(ME_PREFIX + "/")):
             continue

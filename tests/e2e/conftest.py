@@ -66,7 +66,7 @@ def demo(clean_db, e2e_settings) -> dict:
     client = create_app(e2e_settings, db=clean_db).test_client()
     response = client.post("/v1/events", json={"events": events}, headers={"Authorization": f"Bearer {write_key}"})
     assert response.status_code == 202
-    return {"papers": papers, "alice_stars": readers["alice"]}
+    return {"papers": papers, "alice_stars": readers["alice"], "write_key": write_key}
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from flask_smorest import Blueprint
 
 from schemas import examples
 from schemas.feed import FeedPage, FeedQuery
+from services.api.conditional import conditional
 from services.api.security import requires
 from services.api.transaction import conn
 from services.api.v1.common import live_models, page, settings
@@ -16,6 +17,7 @@ blp = Blueprint("feed", __name__, url_prefix="/v1", description="Personal feeds"
 
 @blp.route("/users/<user_id>/feed", methods=["GET"], endpoint="get_user_feed")
 @blp.route("/me/feed", methods=["GET"], endpoint="get_my_feed")
+@conditional(first_page_only=True)
 @requires("read")
 @blp.arguments(FeedQuery, location="query")
 @blp.response(200, FeedPage, example=examples.FEED_PAGE)

@@ -20,6 +20,7 @@ from schemas.papers import (
     TrendingQuery,
     TrendingResult,
 )
+from services.api.conditional import conditional
 from services.api.security import requires
 from services.api.transaction import conn
 from services.api.v1.common import batch_limit, live_models, page, settings
@@ -52,6 +53,7 @@ def batch(body):
 
 
 @blp.route("/papers/<paper_id>", methods=["GET"])
+@conditional()
 @requires("read")
 @blp.response(200, PaperDetail)
 def get_paper(paper_id):
@@ -80,6 +82,7 @@ def search(args):
 
 
 @blp.route("/papers/<paper_id>/similar", methods=["GET"], endpoint="similar_papers")
+@conditional()
 @requires("read")
 @blp.arguments(SimilarQuery, location="query")
 @blp.response(200, SimilarResult)
@@ -91,6 +94,7 @@ def similar(args, paper_id):
 
 
 @blp.route("/trending", methods=["GET"], endpoint="get_trending")
+@conditional()
 @requires("read")
 @blp.arguments(TrendingQuery, location="query")
 @blp.response(200, TrendingResult)

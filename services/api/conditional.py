@@ -1,0 +1,40 @@
+"""Conditional GETs: ``ETag`` on answers that repeat, ``304 Not Modified`` when ``If-None-Match`` matches.
+
+The tag is a hash of the exact body, so it changes exactly when the answer does (a paper edited, a new
+trending computation, a feed re-ranked) and needs no bookkeeping. The server still builds the answer;
+what a client saves is the transfer and its own re-rendering. ``Cache-Control: private, no-cache``: the
+answers depend on the caller's credential, so shared caches must not keep them, and a client must ask
+again (cheaply, with If-None-Match) before reusing one.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from flask import Response, request
+
+CONDITIONAL_ATTR = "_paperfeed_conditional"
+CACHE_CONTROL = "private, no-cache"
+
+
+def conditional(*, first_page_only: bool = False) -> Callable:
+    """Give a GET view's 200 answers an ETag and honour If-None-Match. ``first_page_only``: answers to a
+    request with a ``cursor`` are left alone (later pages are fetched once, by following a cursor)."""
+
+    def decorate(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            response = view(*args, **kwargs)
+            if (not isinstance(response, Response) or response.status_code != 200
+                    or (first_page_only and request.args.get("cursor"))):
+                return response
+            response.add_etag()
+            response.headers["Cache-Control"] = CACHE_CONTROL
+            return response.make_conditional(request)
+
+        setattr(wrapped, CONDITIONAL_ATTR, "first page" if first_page_only else "every answer")
+        return wrapped
+
+    return decorate
