@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+from services.sources.spec import parse_sources, sources_json
+
 T = TypeVar("T")
 
 
@@ -556,6 +558,32 @@ class Settings:
 
     load_demo_data: bool = _env("PAPERFEED_DEMO_DATA", _parse_bool, default=True,
                                 help="`paperfeed up` loads the demo catalogue when the catalogue is empty.")
+    demo_readers: int = _env(
+        "DEMO_READERS", _parse_int(0, 5000), default=300,
+        help="Synthetic demo readers `paperfeed up` adds with the demo catalogue (topical stars and reads "
+             "over the last weeks), so trending, CF and the charts are alive on a first run; 0: none. "
+             "`paperfeed demo remove` deletes them.")
+
+    # Sources polled by the worker (services/sources; docs/sources.md).
+    sources: tuple = _env(
+        "SOURCES", _accepting("a JSON list of sources")(parse_sources), default=(),
+        help="What the worker polls, a JSON list: "
+             "`[{\"name\": \"arxiv-ml\", \"kind\": \"arxiv\", \"categories\": [\"cs.LG\"]}, "
+             "{\"name\": \"hf\", \"kind\": \"hf_daily\"}]`; every field in docs/sources.md. Empty: none.")
+    source_retry_base_seconds: float = _env(
+        "SOURCE_RETRY_BASE_SECONDS", _parse_float(0.0, 86400), default=60.0,
+        help="A failed poll is retried after max(Retry-After, this × 2^(failures - 1)), keeping its cursor.")
+    source_retry_max_seconds: float = _env(
+        "SOURCE_RETRY_MAX_SECONDS", _parse_float(0.0, 7 * 86400), default=3600.0,
+        help="The longest wait between two attempts of a failing source.")
+    trending_weight_upvote: float = _env(
+        "TRENDING_WEIGHT_UPVOTE", _parse_float(0.0, 1000.0), default=1.0,
+        help="What one Hugging Face Daily Papers upvote counts in trending, in event weights (a star is 4), "
+             "decayed by the age of its day on the list as events are; 0: upvotes do not trend.")
+    embed_debounce_seconds: float = _env(
+        "EMBED_DEBOUNCE_SECONDS", _parse_float(0.0, 60.0), default=2.0,
+        help="A paper written through the API, an import or a source is embedded and matched for instant "
+             "alerts this long after the first write of a burst (later writes join the same batch).")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -610,6 +638,8 @@ class Settings:
                 value = "true" if value else "false"
             elif isinstance(value, dict):
                 value = ",".join(f"{k}={v}" for k, v in value.items())
+            elif f.name == "sources":
+                value = sources_json(value)
             elif isinstance(value, tuple):
                 value = ",".join(value)
             out[f.metadata["env"]] = str(value)

@@ -146,3 +146,38 @@ def import_lines(
             flush()
     flush()
     return report
+
+
+def load_records(records: Iterable[Any], report: ImportReport) -> list[dict[str, Any]]:
+    """Validate papers a source parsed, exactly as import lines are (``normalise`` then PaperIn); a bad
+    one is recorded in ``report.rejected`` by its 1-based position and left out."""
+    valid = []
+    for number, record in enumerate(records, start=1):
+        report.lines += 1
+        try:
+            valid.append(_schema.load(normalise(record)))
+        except ValidationError as exc:
+            report.rejected.append(LineError(number, describe(exc)))
+    return valid
+
+
+def fill_missing(stored: dict[str, Any] | None, paper: dict[str, Any]) -> dict[str, Any]:
+    """``paper`` as a secondary source may write it over ``stored``: stored values win, the paper only
+    fills the fields that are empty (a Daily Papers record must not wipe an arXiv listing's categories)."""
+    if stored is None:
+        return paper
+    merged = {key: stored.get(key) for key in papers_store.PAPER_COLUMNS}
+    for key, value in paper.items():
+        if key in merged and not merged[key] and value:
+            merged[key] = value
+    merged["code_urls"] = list(dict.fromkeys([*(stored.get("code_urls") or []), *(paper.get("code_urls") or [])]))
+    return merged
+
+
+def upsert_records(conn: Any, papers: list[dict[str, Any]], report: ImportReport, *,
+                   fill_only: bool = False) -> None:
+    """Upsert validated papers in the caller's transaction (a source commits them with its cursor)."""
+    if fill_only and papers:
+        stored = papers_store.live_by_ids(conn, [p["id"] for p in papers])
+        papers = [fill_missing(stored.get(p["id"]), p) for p in papers]
+    report.counts = report.counts + papers_store.upsert_many(conn, papers)

@@ -226,3 +226,16 @@ def unmatched_for_alerts(conn: psycopg.Connection, embedder: str | None, *, embe
 
 def mark_alerts_matched(conn: psycopg.Connection, paper_ids: Sequence[str]) -> None:
     conn.execute("UPDATE papers SET alerts_matched_at = now() WHERE id = ANY(%s)", (list(paper_ids),))
+
+
+def live_by_ids(conn: psycopg.Connection, paper_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """id → the stored writable columns of the live (not deleted) papers among ``paper_ids``."""
+    rows = conn.execute(f"SELECT {', '.join(PAPER_COLUMNS)} FROM papers WHERE id = ANY(%s) AND deleted_at IS NULL",
+                        (list(paper_ids),))
+    return {r["id"]: r for r in rows}
+
+
+def hide(conn: psycopg.Connection, paper_ids: Sequence[str]) -> int:
+    """Hide live papers (a source reported them withdrawn); returns how many changed."""
+    return conn.execute("UPDATE papers SET hidden = true, updated_at = now() "
+                        "WHERE id = ANY(%s) AND deleted_at IS NULL AND NOT hidden", (list(paper_ids),)).rowcount
