@@ -6,6 +6,7 @@ the request in job_runs first, and the task updates that row when it runs.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import Any
 
@@ -13,6 +14,12 @@ import psycopg
 
 from services.errors import NotFound, NotReady
 from services.store import jobs as jobs_store
+
+log = logging.getLogger(__name__)
+
+# Set (with an expiry) while an embedding task is queued: writes in the meantime join its batch.
+EMBED_PENDING_KEY = "paperfeed:embed:pending"
+EMBED_TASK = "ml.embed"
 
 JOB_TASKS = {
     "embed": "ml.embed",
@@ -33,14 +40,37 @@ class TaskClient:
         self.queue = queue  # the workers' task_default_queue
         self._app: Any = None
 
-    def send(self, task_name: str, task_id: str) -> None:
+    def embed_soon(self, debounce_seconds: float) -> bool:
+        """Queue one embedding task ``debounce_seconds`` from now unless one is already queued (then this
+        write joins it). The task clears the mark as it starts, so a write after that queues the next
+        one. Never raises: a broker that is down only delays the papers to the embedding beat."""
+        import redis
+
+        try:
+            client = redis.Redis.from_url(self.broker_url, socket_timeout=2)
+            try:
+                if not client.set(EMBED_PENDING_KEY, "1", nx=True, ex=int(debounce_seconds) + 120):
+                    return False
+            finally:
+                client.close()
+            self._celery().send_task(EMBED_TASK, countdown=debounce_seconds, queue=self.queue, retry=False)
+        except Exception as exc:  # noqa: BLE001 - redis and kombu raise many types; all mean "not now"
+            log.warning("embedding not queued (the beat will embed): %s", exc)
+            return False
+        return True
+
+    def _celery(self) -> Any:
         from celery import Celery
-        from kombu.exceptions import OperationalError
 
         if self._app is None:
             self._app = Celery("paperfeed-api", broker=self.broker_url, set_as_current=False)
+        return self._app
+
+    def send(self, task_name: str, task_id: str) -> None:
+        from kombu.exceptions import OperationalError
+
         try:
-            self._app.send_task(task_name, task_id=task_id, queue=self.queue, retry=True,
+            self._celery().send_task(task_name, task_id=task_id, queue=self.queue, retry=True,
                                 retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.5})
         except OperationalError as exc:
             raise NotReady(f"the task queue is unreachable: {exc}") from None
@@ -59,3 +89,16 @@ def get(conn: psycopg.Connection, job_id: str) -> dict[str, Any]:
     if row is None:
         raise NotFound(f"no job {job_id}")
     return row
+
+
+def clear_embed_pending(broker_url: str) -> None:
+    """Called by the embedding task as it starts: writes from now on queue a new task."""
+    import redis
+
+    client = redis.Redis.from_url(broker_url, socket_timeout=2)
+    try:
+        client.delete(EMBED_PENDING_KEY)
+    except redis.RedisError as exc:  # the mark expires by itself
+        log.warning("embed mark not cleared: %s", exc)
+    finally:
+        client.close()

@@ -19,4 +19,9 @@ def build(settings: Settings) -> dict[str, dict[str, Any]]:
         "sweep-alerts": ("alerts.sweep", settings.alert_sweep_every_seconds),
         "compose-digests": ("alerts.digests", settings.digest_every_seconds),
     }
-    return {name: {"task": task, "schedule": float(every)} for name, (task, every) in intervals.items() if every}
+    entries: dict[str, dict[str, Any]] = {name: {"task": task, "schedule": float(every)}
+                                          for name, (task, every) in intervals.items() if every}
+    for spec in settings.sources:  # one entry per source, on its own interval
+        entries[f"source-{spec.name}"] = {"task": "sources.poll", "schedule": float(spec.every_seconds),
+                                          "kwargs": {"source": spec.name}}
+    return entries

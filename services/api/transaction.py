@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Callable
 
 import psycopg
 from flask import Flask, Response, current_app, g
@@ -26,6 +27,12 @@ def conn() -> psycopg.Connection:
         g.db_conn = manager.__enter__()
         g.db_manager = manager
     return g.db_conn
+
+
+def after_commit(callback: Callable[[], None]) -> None:
+    """Run ``callback`` once this request's transaction has committed (never after a rollback): a task
+    queued about a write must not reach a worker before the write is visible."""
+    g.setdefault("after_commit", []).append(callback)
 
 
 def init_app(app: Flask) -> None:
@@ -46,6 +53,8 @@ def init_app(app: Flask) -> None:
                 connection.rollback()
             return problem_response(503, "Service Unavailable", "the change could not be stored; retry",
                                     headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+        for callback in g.pop("after_commit", []):
+            callback()
         return response
 
     @app.teardown_request

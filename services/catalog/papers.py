@@ -17,13 +17,14 @@ SharedCache = Callable[[Any, float, Callable[[], Any]], Any]
 DELETED_DETAIL = "paper {id} was deleted by an operator; it cannot be re-created under the same id"
 
 
-def upsert(conn: psycopg.Connection, paper_id: str, fields: dict[str, Any]) -> tuple[dict[str, Any], bool]:
-    """Create or update one paper; returns (paper, created). Conflict if it was deleted."""
+def upsert(conn: psycopg.Connection, paper_id: str, fields: dict[str, Any]
+           ) -> tuple[dict[str, Any], bool, bool]:
+    """Create or update one paper; returns (paper, created, changed). Conflict if it was deleted."""
     existing = store.get(conn, paper_id)
     if existing is not None and existing["deleted_at"] is not None:
         raise Conflict(DELETED_DETAIL.format(id=paper_id))
-    store.upsert_many(conn, [{**fields, "id": paper_id}])
-    return store.get(conn, paper_id), existing is None
+    counts = store.upsert_many(conn, [{**fields, "id": paper_id}])
+    return store.get(conn, paper_id), existing is None, bool(counts.created or counts.updated)
 
 
 def upsert_batch(conn: psycopg.Connection, papers: list[tuple[int, dict[str, Any]]],

@@ -240,7 +240,12 @@ def _current_embedder_name(db: Database, settings: Settings) -> str | None:
 
 def refresh(db: Database, artifacts: ArtifactStore, settings: Settings) -> dict[str, Any]:
     """Embed what is missing, then rebuild the index if anything changed or none matches the embedder."""
-    embedded = embed_missing(db, artifacts, settings)
+    return refresh_index(db, artifacts, settings, embed_missing(db, artifacts, settings))
+
+
+def refresh_index(db: Database, artifacts: ArtifactStore, settings: Settings,
+                  embedded: dict[str, Any]) -> dict[str, Any]:
+    """The second half of ``refresh``, after ``embed_missing`` returned ``embedded``."""
     with db.connection() as conn:
         live = models.live(conn, INDEX_KIND)
     current = _current_embedder_name(db, settings)

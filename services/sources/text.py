@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 
 _TAG = re.compile(r"</?[a-zA-Z][^<>]{0,200}>")
 _SPACE = re.compile(r"\s+")
+_SPACE_BEFORE_STOP = re.compile(r" ([.,;:!?)])")
 
 # Canonical arXiv categories of the aliases arXiv keeps (arXiv category taxonomy).
 CATEGORY_ALIASES = {
@@ -41,7 +42,8 @@ _WRAPPERS = re.compile(r"\\(?:text(?:bf|it|tt|rm|sf|sc)?|math(?:rm|bf|cal|bb|it|
                        r"operatorname|bm|mbox|textsc|underline)\s*\{([^{}]*)\}")
 _GROUPED_SCRIPT = re.compile(r"([_^])\{([^{}]{1,40})\}")
 _COMMAND = re.compile(r"\\([A-Za-z]+|[%&_#$])")
-_INLINE_MATH = re.compile(r"(?<!\\)\$([^$]{1,300})(?<!\\)\$")
+# $...$ with no space just inside either dollar (TeX practice; "$5 and $6" is money, not math).
+_INLINE_MATH = re.compile(r"(?<!\\)\$(?=\S)([^$]{1,300}?)(?<=[^\s\\])\$")
 
 
 def clean_text(value: str | None) -> str:
@@ -50,7 +52,7 @@ def clean_text(value: str | None) -> str:
         return ""
     text = html.unescape(html.unescape(value))  # some feeds escape twice (&amp;lt;)
     text = _TAG.sub(" ", text)
-    return _SPACE.sub(" ", text).strip()
+    return _SPACE_BEFORE_STOP.sub(r"\1", _SPACE.sub(" ", text)).strip()
 
 
 def readable_latex(text: str) -> str:

@@ -35,6 +35,7 @@ FORBIDDEN = {
     "services/catalog": ("flask", "celery", "services.api", "services.dashboard", "workers"),
     "services/recommender": ("flask", "celery", "services.api", "services.dashboard", "workers"),
     "services/alerts": ("flask", "celery", "services.api", "services.dashboard", "workers"),
+    "services/sources": ("flask", "celery", "services.api", "services.dashboard", "workers", "services.config"),
     "schemas": ("flask", "celery", "psycopg", "services", "workers"),
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask_smorest import Blueprint
 
 from schemas import examples
@@ -22,7 +23,7 @@ from schemas.papers import (
 )
 from services.api.conditional import conditional
 from services.api.security import requires
-from services.api.transaction import conn
+from services.api.transaction import after_commit, conn
 from services.api.v1.common import batch_limit, live_models, page, settings
 from services.catalog import papers
 from services.recommender import lookups
@@ -37,8 +38,16 @@ blp = Blueprint("papers", __name__, url_prefix="/v1", description="The paper cat
 @blp.alt_response(201, schema=PaperOut, description="Created")
 def put_paper(fields, paper_id):
     """Create or update one paper (title required)."""
-    paper, created = papers.upsert(conn(), paper_id, fields)
+    paper, created, changed = papers.upsert(conn(), paper_id, fields)
+    if changed:
+        _embed_soon()
     return paper, 201 if created else 200
+
+
+def _embed_soon() -> None:
+    """After the commit: have the new or changed papers embedded and matched within seconds."""
+    client, debounce = current_app.extensions["paperfeed.tasks"], settings().embed_debounce_seconds
+    after_commit(lambda: client.embed_soon(debounce))
 
 
 @blp.route("/papers/batch", methods=["POST"], endpoint="batch_upsert_papers")
@@ -49,7 +58,10 @@ def batch(body):
     """Upsert up to 1,000 papers; valid items are stored even when others are rejected."""
     batch_limit(body["papers"], settings().max_batch_papers, "papers")
     valid, rejected = load_items(PaperIn(), body["papers"])
-    return papers.upsert_batch(conn(), valid, rejected)
+    result = papers.upsert_batch(conn(), valid, rejected)
+    if result["created"] or result["updated"]:
+        _embed_soon()
+    return result
 
 
 @blp.route("/papers/<paper_id>", methods=["GET"])
