@@ -32,6 +32,7 @@ were tuned on.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import itertools
 import json
 import os
@@ -48,6 +49,8 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from bench import tfidf_baseline  # noqa: E402
+from bench.arxiv_eval import split_two  # noqa: E402
 from services.config import Settings  # noqa: E402
 from services.recommender import cf, evaluation, feed, pipeline  # noqa: E402
 from services.recommender import index as faiss_index  # noqa: E402
@@ -57,7 +60,15 @@ from services.recommender.index import LoadedIndex  # noqa: E402
 from services.recommender.lexical import LexicalModel  # noqa: E402
 from services.recommender.ranking import Candidate  # noqa: E402
 
-CUTOFFS = {"P1": (20, 50, 100, 200, 300), "P10": (20, 50, 100, 200, 300), "cold": (20, 50, 100)}
+CUTOFFS = {"P1": (20, 50, 100, 200, 300), "P10": (20, 50, 100, 200, 300), "multi": (20, 50, 100, 200, 300),
+           "cold": (20, 50, 100)}
+# How a validation holds out papers: a user's papers (P1, P10), each interest's latest (multi), new papers.
+VALIDATION_KINDS = ("P1", "P10", "multi", "cold")
+# Shown papers per interest that count as "the interest is there" (the demo target asks for 3 of the top 10).
+SHOWN_AT_LEAST = 3
+TOP_SHOWN = 10
+# Paired-bootstrap comparisons are reported on these metrics (and the per-interest ones where present).
+COMPARED = ("recall@50", "recall@300", "recall@100")
 EMBEDDERS = ("tfidf-lsa", "minilm")
 # The settings the content retriever's hits depend on (bench memo key).
 CONTENT_SETTINGS = ("feed_size", "feed_content_lexical", "feed_content_sharpen", "feed_content_expansion",
@@ -115,16 +126,55 @@ def carve_validation(train: dict[str, list[str]], keep: int = 0, seed: int = 202
     return kept, held
 
 
-def carve_cold_validation(train: dict[str, list[str]], seed: int = 20261127
+def carve_cold_validation(train: dict[str, list[str]], seed: int = 20261127, order_by: str = "random",
+                          position: dict[str, int] | None = None
                           ) -> tuple[dict[str, list[str]], dict[str, list[str]], list[str]]:
     """(train without them, their pairs, the held-out papers): 20% of the papers in train, with every
-    pair of theirs, become "new" papers, as the cold split was made."""
+    pair of theirs, become "new" papers, as the cold split was made: random ones, or with ``order_by``
+    "catalogue" the last ones in ``position`` order (the arXiv set's cold split is its newest papers)."""
     rng = np.random.default_rng(seed)
     papers = sorted({p for saved in train.values() for p in saved})
-    held = set(rng.choice(papers, size=len(papers) // 5, replace=False).tolist())
+    if order_by == "catalogue" and position is not None:
+        ordered = sorted(papers, key=lambda p: position.get(p, -1))
+        held = set(ordered[len(ordered) - len(ordered) // 5:])
+    else:
+        held = set(rng.choice(papers, size=len(papers) // 5, replace=False).tolist())
     kept = {u: [p for p in saved if p not in held] for u, saved in train.items()}
     test = {u: [p for p in saved if p in held] for u, saved in train.items()}
     return kept, test, sorted(held)
+
+
+def carve_interest_validation(train: dict[str, list[str]], interests: dict[str, dict[str, str]]
+                              ) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """(train minus holdout, holdout) for two-interest readers, as the multi split was made
+    (``arxiv_eval.split_two``): each interest gives the same number of its latest train papers (train
+    lists are in time order); readers whose interests are too small to split keep all and are not tested."""
+    kept, held = {}, {}
+    for user, papers in train.items():
+        by_interest: dict[str, list[str]] = {}
+        for p in papers:
+            by_interest.setdefault(interests.get(user, {}).get(p, ""), []).append(p)
+        parts = split_two(*by_interest.values()) if len(by_interest) == 2 else None
+        if parts is None:
+            kept[user] = papers
+            continue
+        kept[user], held[user] = parts[0] + parts[2], parts[1] + parts[3]
+    if not held:
+        raise SystemExit("--validation: no two-interest reader has papers enough to hold out")
+    return kept, held
+
+
+def load_interests(path: Path) -> dict[str, dict[str, str]]:
+    """interests-<split>.tsv (user_id, paper_id, interest) → user → paper → interest; {} without one."""
+    out: dict[str, dict[str, str]] = {}
+    if path.exists():
+        with path.open() as fh:
+            next(fh)
+            for line in fh:
+                if line.strip():
+                    user, paper, interest = line.rstrip("\n").split("\t")
+                    out.setdefault(user, {})[paper] = interest
+    return out
 
 
 def embed(papers: list[dict], name: str, settings: Settings) -> tuple[np.ndarray, str, float]:
@@ -220,29 +270,48 @@ def run(args: argparse.Namespace) -> dict:
     papers = load_items(data / "items.jsonl")
     ids = [p["id"] for p in papers]
     train = load_pairs(data / f"train-{args.split}.tsv")
+    interests = load_interests(data / f"interests-{args.split}.tsv")
+    position = {pid: i for i, pid in enumerate(ids)}
     candidates = None
-    if args.validation and args.split == "cold":
-        train, test, candidates = carve_cold_validation(train)
+    kind = args.validation_as or args.split
+    if args.validation and kind == "cold":
+        train, test, candidates = carve_cold_validation(train, order_by=args.validation_order, position=position)
+    elif args.validation and kind == "multi":
+        train, test = carve_interest_validation(train, interests)
     elif args.validation:
         train, test = carve_validation(train, keep=args.validation_keep, order_by=args.validation_order,
-                                       position={pid: i for i, pid in enumerate(ids)})
+                                       position=position)
     else:
         test = load_pairs(data / f"test-{args.split}.tsv")
         if args.split == "cold":
             candidates = (data / "cold-items.txt").read_text().split()
     keep = None if candidates is None else set(candidates)
-    users = sorted(u for u, items in test.items() if items)
+    half = args.half or (evaluation.TUNING_HALF if args.validation else evaluation.REPORTING_HALF)
+    users = sorted(u for u, items in test.items() if items and (half == "all" or evaluation.user_half(u) == half))
     if args.users and args.users < len(users):
         users = sorted(np.random.default_rng(0).choice(users, args.users, replace=False).tolist())
     timings: dict[str, float] = {}
     results: dict[str, dict] = {}
+    per_user: dict[str, dict[str, np.ndarray]] = {}
     started = time.perf_counter()
+    t = time.perf_counter()
+    tfidf = tfidf_baseline.fit(papers)
+    timings["tfidf_fit"] = round(time.perf_counter() - t, 1)
 
     def record(name: str, rankings: dict[str, list[str]], seconds: float) -> None:
-        scores = evaluation.evaluate(rankings, {u: test[u] for u in users}, train, cutoffs=cutoffs)
-        results[name] = {**{k: round(v, 4) for k, v in scores.items() if k != "users"}, "users": scores["users"]}
+        scores = evaluation.user_scores(rankings, test, train, users, cutoffs=cutoffs)
+        if interests:
+            scores.update(interest_scores(rankings, users, train, test, interests, tfidf, position, cutoffs))
+        per_user[name] = scores
+        results[name] = {**{k: round(float(v.mean()), 4) if len(v) else 0.0 for k, v in scores.items()},
+                         "users": len(users)}
         timings[name] = round(seconds, 1)
         print(f"  {name}: {seconds:.1f}s", file=sys.stderr, flush=True)
+
+    if "tfidf" in args.models:  # the reference row: plain TF-IDF, no engine code
+        t = time.perf_counter()
+        record("tfidf", tfidf_baseline.rankings(tfidf, ids, users, train, max(cutoffs), candidates),
+               time.perf_counter() - t)
 
     t = time.perf_counter()
     counts = Counter(p for papers in train.values() for p in papers)
@@ -259,17 +328,21 @@ def run(args: argparse.Namespace) -> dict:
     embedded: dict[str, tuple[np.ndarray, str]] = {}
 
     def vectors_of(name: str) -> tuple[np.ndarray, str]:
-        cached = Path(args.cache_vectors) / f"{name}.npz" if args.cache_vectors and name == "minilm" else None
-        if name not in embedded and cached is not None and cached.exists():  # MiniLM's are fit-free: reusable
+        # Keyed by the texts (and LSA's size): the same catalogue embeds the same in every split and run
+        # (LSA is fitted on the whole catalogue with a fixed seed, as the worker fits it).
+        digest = hashlib.sha256("\0".join(paper_text(p) for p in papers).encode()).hexdigest()[:16]
+        size = f"-{settings.lsa_dimensions}" if name == "tfidf-lsa" else ""
+        cached = Path(args.cache_vectors) / f"{name}{size}-{digest}.npz" if args.cache_vectors else None
+        if name not in embedded and cached is not None and cached.exists():
             saved = np.load(cached)
             if list(saved["ids"]) == ids:
-                embedded[name] = (saved["vectors"], MiniLmEmbedder.name)
+                embedded[name] = (saved["vectors"], str(saved["embedder"]))
                 timings[f"embed-{name}"] = "cached"
         if name not in embedded:
             vectors, embedder_name, seconds = embed(papers, name, settings)
             if cached is not None:
                 cached.parent.mkdir(parents=True, exist_ok=True)
-                np.savez(cached, ids=np.array(ids), vectors=vectors)
+                np.savez(cached, ids=np.array(ids), vectors=vectors, embedder=np.array(embedder_name))
             embedded[name] = (vectors, embedder_name)
             timings[f"embed-{name}"] = round(seconds, 1)
             print(f"  embedded {len(papers)} papers with {embedder_name} in {seconds:.1f}s", file=sys.stderr,
@@ -336,7 +409,9 @@ def run(args: argparse.Namespace) -> dict:
             record(model, ranked, seconds[model])
             if model == f"content-{settings.embedder}":
                 results["content"] = results[model]
+                per_user["content"] = per_user[model]
     timings["total"] = round(time.perf_counter() - started, 1)
+    comparisons = compare(per_user)
     engine = {name: getattr(settings, name) for name in (
         "embedder", "lsa_dimensions", "index_exact_below", "hnsw_m", "hnsw_ef_search", "cf_algorithm",
         "cf_factors", "cf_iterations", "cf_regularization", "cf_alpha", "cf_new_item_neighbours",
@@ -346,8 +421,54 @@ def run(args: argparse.Namespace) -> dict:
         "lexical_abstract_weight", "lexical_labels_weight")}
     return {"data": str(data), "split": args.split, "validation": args.validation,
             "validation_keep": args.validation_keep, "users": len(users),
-            "papers": len(papers), "results": results, "seconds": timings, "cf_holdout": cf_metrics,
+            "papers": len(papers), "half": half, "results": results, "comparisons": comparisons, "seconds": timings,
+            "cf_holdout": cf_metrics,
             "settings": engine, "overrides": args.set}
+
+
+def interest_scores(rankings: dict[str, list[str]], users: list[str], train: dict[str, list[str]],
+                    test: dict[str, list[str]], interests: dict[str, dict[str, str]], tfidf: sp.csr_matrix,
+                    position: dict[str, int], cutoffs: tuple[int, ...]) -> dict[str, np.ndarray]:
+    """Per user: ``interest-recall@M`` (the smaller of the interests' recalls), ``interests@10`` (interests
+    with at least one of the first 10 shown papers) and ``each>=3@10`` (1 when every interest of the
+    reader has 3 of them); a shown paper serves the interest of its most similar train paper (TF-IDF)."""
+    out = {f"interest-recall@{m}": np.zeros(len(users)) for m in cutoffs}
+    out[f"interests@{TOP_SHOWN}"] = np.zeros(len(users))
+    out[f"each>={SHOWN_AT_LEAST}@{TOP_SHOWN}"] = np.zeros(len(users))
+    for i, user in enumerate(users):
+        of = interests.get(user, {})
+        ranked = evaluation.without_train(rankings.get(user, ()), train.get(user, ()))
+        by_interest: dict[str, list[str]] = {}
+        for p in test.get(user, ()):
+            by_interest.setdefault(of.get(p, ""), []).append(p)
+        for m in cutoffs:
+            out[f"interest-recall@{m}"][i] = evaluation.min_interest_recall(ranked, by_interest, m)
+        served = tfidf_baseline.attribute(tfidf, position, ranked[:TOP_SHOWN],
+                                          {p: of[p] for p in train.get(user, ()) if p in of})
+        out[f"interests@{TOP_SHOWN}"][i] = evaluation.interests_shown(ranked, served, TOP_SHOWN)
+        n_interests = len({of[p] for p in train.get(user, ()) if p in of})
+        out[f"each>={SHOWN_AT_LEAST}@{TOP_SHOWN}"][i] = float(
+            n_interests > 0 and evaluation.interests_shown(ranked, served, TOP_SHOWN, SHOWN_AT_LEAST) == n_interests)
+    return out
+
+
+def compare(per_user: dict[str, dict[str, np.ndarray]]) -> dict[str, dict[str, list[float]]]:
+    """Paired bootstrap (users resampled) of "hybrid − tfidf" and of each tuning row ("hybrid X=v") minus
+    the hybrid at the defaults: "A vs B" → metric → [mean difference, low, high, A / B]."""
+    pairs = [("hybrid", "tfidf"), ("content", "tfidf")] + [(n, "hybrid") for n in per_user if n.startswith("hybrid ")]
+    out: dict[str, dict[str, list[float]]] = {}
+    for a, b in pairs:
+        if a not in per_user or b not in per_user:
+            continue
+        metrics = [m for m in per_user[a] if m in COMPARED or m.startswith("interest-recall@")
+                   and m.split("@")[1] in ("50", "300")]
+        out[f"{a} vs {b}"] = {}
+        for m in metrics:
+            diff, low, high = evaluation.paired_bootstrap(per_user[a][m], per_user[b][m])
+            base = float(per_user[b][m].mean())
+            ratio = float(per_user[a][m].mean()) / base if base > 0 else float("nan")
+            out[f"{a} vs {b}"][m] = [round(diff, 4), round(low, 4), round(high, 4), round(ratio, 3)]
+    return out
 
 
 def grid(spec: str) -> list[dict[str, str]]:
@@ -371,31 +492,49 @@ def print_table(report: dict) -> None:
     print(f"|---|{'---|' * len(names)}")
     for model, scores in report["results"].items():
         print(f"| {model} | {' | '.join(f'{scores[n]:.4f}' for n in names)} |")
+    if report.get("comparisons"):
+        print("\npaired bootstrap over users (95%): mean difference [low, high], ratio")
+        print("| comparison | metric | difference | interval | ratio |\n|---|---|---|---|---|")
+        for pair, metrics in report["comparisons"].items():
+            for metric, (diff, low, high, ratio) in metrics.items():
+                print(f"| {pair} | {metric} | {diff:+.4f} | [{low:+.4f}, {high:+.4f}] | {ratio:.3f} |")
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line as ``run`` takes it (bench/tune.py builds its runs with this too)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", required=True, help="folder with items.jsonl, train-*.tsv, test-*.tsv")
     parser.add_argument("--split", required=True, choices=sorted(CUTOFFS))
     parser.add_argument("--out", help="write the results as JSON here")
-    parser.add_argument("--models", default="popularity,cf,content,hybrid,seeded",
-                        help="comma-separated: popularity, cf, content, content-tfidf-lsa, content-minilm, "
-                             "hybrid, seeded")
+    parser.add_argument("--models", default="tfidf,popularity,cf,content,hybrid,seeded",
+                        help="comma-separated: tfidf (plain TF-IDF reference), popularity, cf, content, "
+                             "content-tfidf-lsa, content-minilm, hybrid, seeded")
     parser.add_argument("--validation", action="store_true",
                         help="evaluate on a holdout carved from train (for tuning); the test file is not read")
     parser.add_argument("--validation-keep", type=int, default=0, metavar="N",
                         help="with --validation: hold out all but N papers per user (1 mimics P1)")
     parser.add_argument("--validation-order", choices=("random", "catalogue"), default="random",
-                        help="with --validation: hold out random papers, or each user's last in catalogue order")
+                        help="with --validation: hold out random papers, or each user's last in catalogue order "
+                             "(cold: the last 20%% of papers)")
+    parser.add_argument("--validation-as", choices=VALIDATION_KINDS,
+                        help="with --validation: hold out as this split was made (default: --split's kind), e.g. "
+                             "--split cold --validation-as P1 --validation-keep 1 for P1-like pairs")
+    parser.add_argument("--half", choices=(evaluation.TUNING_HALF, evaluation.REPORTING_HALF, "all"),
+                        help="users evaluated, by hash of their id (default: tune with --validation, else report)")
     parser.add_argument("--grid", default="", metavar="SPEC",
                         help='tuning: also rank the hybrid under each combination, e.g. "FEED_WEIGHT_CF=0.5,1"')
     parser.add_argument("--cache-vectors", metavar="DIR",
-                        help="keep MiniLM vectors here and reuse them (the run's time then excludes embedding)")
+                        help="keep the embedded vectors here and reuse them (the run's time then excludes embedding)")
     parser.add_argument("--users", type=int, default=0, help="evaluate a random sample of this many users")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="override a setting, as its environment variable (e.g. FEED_WEIGHT_CF=0.5)")
     args = parser.parse_args(argv)
     args.models = [m.strip() for m in args.models.split(",") if m.strip()]
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
     report = run(args)
     print_table(report)
     if args.out:

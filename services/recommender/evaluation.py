@@ -13,6 +13,7 @@ Pure functions, no I/O: used by ``bench/quality.py`` and unit-tested on hand-com
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection, Iterable, Mapping, Sequence
 
 import numpy as np
@@ -81,3 +82,68 @@ def top_by_score(scores: np.ndarray, ids: Sequence[str], k: int, *, exclude: Ite
     top = np.argpartition(-scores, k - 1)[:k]
     top = top[np.lexsort((top, -scores[top]))]
     return [ids[i] for i in top]
+
+
+# --- Per-user values, per-interest metrics, paired comparisons, tuning/reporting halves (issue 13) ---
+
+# Users whose id hashes to this half are for tuning (validations); the others for reported tables.
+TUNING_HALF = "tune"
+REPORTING_HALF = "report"
+BOOTSTRAP_SAMPLES = 2000
+
+
+def user_half(user_id: str) -> str:
+    """``TUNING_HALF`` or ``REPORTING_HALF``, from a stable hash of the id (same answer in every run and
+    split), so a user whose train papers are tuned on is never a user whose test papers are reported."""
+    digest = hashlib.sha256(str(user_id).encode()).digest()
+    return TUNING_HALF if digest[0] % 2 == 0 else REPORTING_HALF
+
+
+def user_scores(rankings: Mapping[str, Sequence[str]], test: Mapping[str, Collection[str]],
+                train: Mapping[str, Collection[str]], users: Sequence[str], *,
+                cutoffs: Sequence[int] = DEFAULT_CUTOFFS, ndcg_cutoff: int = 20) -> dict[str, np.ndarray]:
+    """Each metric of ``evaluate`` for each of ``users`` (in that order), so two systems can be compared
+    user by user; the mean of each array is ``evaluate``'s number over the same users."""
+    out = {f"recall@{m}": np.zeros(len(users)) for m in cutoffs}
+    out[f"ndcg@{ndcg_cutoff}"] = np.zeros(len(users))
+    for i, user in enumerate(users):
+        ranked = without_train(rankings.get(user, ()), train.get(user, ()))
+        relevant = set(test.get(user, ()))
+        for m in cutoffs:
+            out[f"recall@{m}"][i] = recall_at(ranked, relevant, m)
+        out[f"ndcg@{ndcg_cutoff}"][i] = ndcg_at(ranked, relevant, ndcg_cutoff)
+    return out
+
+
+def min_interest_recall(ranked: Sequence[str], relevant_by_interest: Mapping[str, Collection[str]], m: int) -> float:
+    """The smallest of the interests' recalls@``m`` (each interest's test papers counted on their own):
+    a reader with two interests scores well only if both are found. Interests without a test paper are
+    ignored; 0 when none has one. ``ranked`` must already be without the user's train papers."""
+    recalls = [recall_at(ranked, papers, m) for papers in relevant_by_interest.values() if papers]
+    return min(recalls) if recalls else 0.0
+
+
+def interests_shown(ranked: Sequence[str], interest_of: Mapping[str, str], k: int = 10, at_least: int = 1) -> int:
+    """How many interests own at least ``at_least`` of the first ``k`` of ``ranked`` (``interest_of``: the
+    interest each shown paper serves; papers it lacks serve none)."""
+    counts: dict[str, int] = {}
+    for paper in ranked[:k]:
+        interest = interest_of.get(paper)
+        if interest is not None:
+            counts[interest] = counts.get(interest, 0) + 1
+    return sum(1 for n in counts.values() if n >= at_least)
+
+
+def paired_bootstrap(a: Sequence[float], b: Sequence[float], *, samples: int = BOOTSTRAP_SAMPLES,
+                     level: float = 0.95, seed: int = 0) -> tuple[float, float, float]:
+    """(mean(a - b), low, high): the ``level`` percentile interval of the mean per-user difference,
+    resampling users with replacement (both systems keep each drawn user: the comparison is paired).
+    An interval that excludes 0 is a difference beyond noise."""
+    diff = np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)
+    if diff.size == 0:
+        return 0.0, 0.0, 0.0
+    rng = np.random.default_rng(seed)
+    means = np.concatenate([diff[rng.integers(0, diff.size, size=(min(200, samples - start), diff.size))].mean(axis=1)
+                            for start in range(0, samples, 200)])  # in chunks: bounded memory for many users
+    tail = (1.0 - level) / 2.0
+    return float(diff.mean()), float(np.quantile(means, tail)), float(np.quantile(means, 1.0 - tail))
