@@ -58,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="run only these validations (repeatable)")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="the settings compared against (as quality.py --set)")
+    parser.add_argument("--cache-vectors", default=str(REPO / "bench" / "results" / "vectors"), metavar="DIR",
+                        help="embedded vectors kept and reused across runs (as quality.py --cache-vectors)")
     parser.add_argument("--out", help="write every validation's report and the verdicts as JSON here")
     args = parser.parse_args(argv)
     reports = {}
@@ -66,7 +68,8 @@ def main(argv: list[str] | None = None) -> int:
             continue
         print(f"{name} …", file=sys.stderr, flush=True)
         run_args = quality.parse_args([*extra, "--users", str(args.users), "--models", "tfidf,hybrid",
-                                       "--grid", args.grid, *(f"--set={s}" for s in args.set)])
+                                       "--grid", args.grid, "--cache-vectors", args.cache_vectors,
+                                       *(f"--set={s}" for s in args.set)])
         reports[name] = quality.run(run_args)
         quality.print_table(reports[name])
     combos = {pair.removesuffix(" vs hybrid") for r in reports.values() for pair in r["comparisons"]
