@@ -8,6 +8,7 @@ a second `up` on the same data directory) ends with a one-line ``Error: ...`` an
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -40,11 +41,26 @@ def _settings() -> Settings:
         raise click.ClickException(str(exc)) from None
 
 
+def _production_settings(command: str, *, need_redis: bool) -> Settings:
+    """Settings for a production process (api, worker, beat, migrate), which never starts a private
+    database: a host whose DATABASE_URL is missing must fail loudly, not serve an empty catalogue."""
+    settings = _settings()
+    missing = [name for name, value in (("DATABASE_URL", settings.database_url),
+                                        ("REDIS_URL", settings.redis_url if need_redis else "not needed"))
+               if value is None]
+    if missing:
+        raise click.ClickException(
+            f"`paperfeed {command}` needs {' and '.join(missing)}; only `paperfeed up` (`make run`) starts "
+            "embedded servers")
+    return settings
+
+
 @contextmanager
-def _runtime(*, need_redis: bool = False, generate_secret: bool | None = None) -> Iterator[Runtime]:
+def _runtime(*, need_redis: bool = False, generate_secret: bool | None = None,
+             settings: Settings | None = None) -> Iterator[Runtime]:
     """Settings with URLs resolved; embedded servers this command started are stopped afterwards."""
     try:
-        runtime = resolve(_settings(), need_redis=need_redis, generate_secret=generate_secret)
+        runtime = resolve(settings or _settings(), need_redis=need_redis, generate_secret=generate_secret)
     except (EmbeddedError, SettingsError) as exc:
         raise click.ClickException(str(exc)) from None
     try:
@@ -75,7 +91,7 @@ def main() -> None:
 @main.command()
 def migrate() -> None:
     """Apply database migrations (safe to run concurrently and repeatedly)."""
-    with _runtime() as runtime:
+    with _runtime(settings=_production_settings("migrate", need_redis=False)) as runtime:
         url = runtime.settings.require("database_url")
         _migrate(url)
         click.echo(f"database at revision {migrations.current_revision(url)} ({redact_url(url)})")
@@ -207,7 +223,7 @@ def openapi(output: Path | None) -> None:
 @main.command()
 def api() -> None:
     """Serve the HTTP API and dashboard with gunicorn on HOST:PORT (default 127.0.0.1:8000)."""
-    with _runtime(need_redis=True) as runtime:
+    with _runtime(need_redis=True, settings=_production_settings("api", need_redis=True)) as runtime:
         settings = runtime.settings
         if port_in_use(settings.host, settings.port):
             raise click.ClickException(f"port {settings.port} on {settings.host} is in use (set PORT to another)")
@@ -223,23 +239,28 @@ def worker(queues: str) -> None:
     """Run a Celery worker (prefork, WORKER_CONCURRENCY processes)."""
     from infra.threads import cap_native_threads
 
-    cap_native_threads(_settings().cf_threads)
+    settings = _production_settings("worker", need_redis=True)
+    cap_native_threads(settings.cf_threads)
     from workers.app import create_celery
 
-    with _runtime(need_redis=True) as runtime:
+    with _runtime(need_redis=True, settings=settings) as runtime:
         app = create_celery(runtime.settings)
         app.worker_main(["worker", "--loglevel", runtime.settings.log_level, "--queues", queues])
 
 
 @main.command()
 def beat() -> None:
-    """Run the Celery beat scheduler. Run exactly one per deployment."""
+    """Run the Celery beat scheduler. A second one waits (a lock in Redis) until the first stops."""
+    from workers import beat_lock
     from workers.app import create_celery
 
-    with _runtime(need_redis=True) as runtime:
-        app = create_celery(runtime.settings)
-        runtime.settings.data_dir.mkdir(parents=True, exist_ok=True)
-        app.start(["beat", "--loglevel", runtime.settings.log_level])
+    with _runtime(need_redis=True, settings=_production_settings("beat", need_redis=True)) as runtime:
+        settings = runtime.settings
+        app = create_celery(settings)
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        logging.basicConfig(level=settings.log_level, format="[%(asctime)s: %(levelname)s/beat] %(message)s")
+        with beat_lock.hold(settings.require("redis_url"), settings.beat_lock_seconds):
+            app.start(["beat", "--loglevel", settings.log_level])
 
 
 @main.command("mail-sink")

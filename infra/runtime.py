@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
+from infra import watchdog
 from infra.embedded import EmbeddedServices
 from services.config import SECRET_HINT, Settings, SettingsError
 
@@ -72,4 +74,7 @@ def resolve(settings: Settings, *, need_redis: bool = True, generate_secret: boo
         if not was_running:
             runtime.started.append("redis")
     runtime.settings = settings.replace(**changes)
+    if runtime.started:
+        # Daemons outlive a parent killed outright; the watchdog stops them then (infra/watchdog.py).
+        watchdog.spawn(os.getpid(), watchdog.server_pids(embedded.root, runtime.started))
     return runtime

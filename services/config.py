@@ -322,6 +322,10 @@ class Settings:
                             help="Threads per gunicorn worker process.")
     worker_concurrency: int = _env("WORKER_CONCURRENCY", _parse_int(1, 64), default=2,
                                    help="Celery worker processes.")
+    beat_lock_seconds: int = _env(
+        "BEAT_LOCK_SECONDS", _parse_int(3, 3600), default=30,
+        help="One `paperfeed beat` per deployment: it holds a lock in Redis renewed at a third of this; a second "
+             "beat waits for it, and takes over within this long of the first dying.")
 
     # Input bounds.
     max_body_bytes: int = _env("MAX_BODY_BYTES", _parse_int(1024, 64 * 1024 * 1024), default=2 * 1024 * 1024,

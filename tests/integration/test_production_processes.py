@@ -1,0 +1,119 @@
+"""Production processes never improvise: no private database for api/worker/beat/migrate, one beat per
+deployment, and embedded servers that do not outlive the command that started them."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import time
+
+import psutil
+import pytest
+import redis
+
+from infra.embedded import EmbeddedPostgres, EmbeddedRedis
+from tests.helpers import PAPERFEED, REPO, cli_env, wait_until
+from workers.beat_lock import BEAT_LOCK
+
+pytestmark = pytest.mark.slow
+
+
+def _bare_env(data_dir, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY"}}
+    return {**env, "PAPERFEED_DATA_DIR": str(data_dir), **extra}
+
+
+@pytest.mark.parametrize(("command", "missing"), [
+    ("api", "DATABASE_URL and REDIS_URL"), ("worker", "DATABASE_URL and REDIS_URL"),
+    ("beat", "DATABASE_URL and REDIS_URL"), ("migrate", "DATABASE_URL"),
+])
+def test_a_production_process_without_its_servers_exits_at_once(command, missing, tmp_path):
+    result = subprocess.run([*PAPERFEED, command], env=_bare_env(tmp_path / "data"), cwd=REPO,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        f"Error: `paperfeed {command}` needs {missing}; only `paperfeed up` (`make run`) starts embedded servers"]
+    assert EmbeddedPostgres(tmp_path / "data").running_port() is None
+    assert not (tmp_path / "data" / "postgres").exists()
+
+
+def test_a_worker_with_a_database_but_no_redis_names_what_is_missing(settings, tmp_path):
+    env = _bare_env(tmp_path / "data", DATABASE_URL=settings.database_url)
+    result = subprocess.run([*PAPERFEED, "worker"], env=env, cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0 and "needs REDIS_URL;" in result.stderr
+    assert EmbeddedRedis(tmp_path / "data").running_port() is None
+
+
+class Beat:
+    def __init__(self, settings, log) -> None:
+        self.log = log
+        with log.open("ab") as out:
+            self.proc = subprocess.Popen([*PAPERFEED, "beat"], env=cli_env(settings), cwd=REPO, stdout=out,
+                                         stderr=subprocess.STDOUT, start_new_session=True)
+
+    def said(self, text: str) -> bool:
+        return text in self.log.read_text()
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, sig)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(30)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+
+
+@pytest.mark.parametrize("how", ["stopped", "killed"])
+def test_a_second_beat_waits_and_takes_over_when_the_first_is_gone(how, settings, tmp_path):
+    client = redis.Redis.from_url(settings.redis_url)
+    client.delete(BEAT_LOCK)
+    first_settings = settings.replace(data_dir=tmp_path / "one", beat_lock_seconds=3)
+    second_settings = settings.replace(data_dir=tmp_path / "two", beat_lock_seconds=3)
+    first = Beat(first_settings, tmp_path / "one.log")
+    second = None
+    try:
+        wait_until(lambda: first.said("beat lock taken"), 60, message="the first beat holds the lock")
+        holder = client.get(BEAT_LOCK).decode()
+        assert holder.split(":")[1] == str(first.proc.pid)
+        second = Beat(second_settings, tmp_path / "two.log")
+        wait_until(lambda: second.said("another beat holds the schedule"), 60, message="the second beat waits")
+        time.sleep(4)  # longer than the TTL: the first keeps renewing, the second keeps waiting
+        assert not second.said("beat lock taken") and not second.said("Scheduler: Sending")
+        assert client.get(BEAT_LOCK).decode() == holder
+
+        first.stop(signal.SIGTERM if how == "stopped" else signal.SIGKILL)
+        wait_until(lambda: second.said("beat lock taken"), 30, message="the second beat takes over")
+        assert client.get(BEAT_LOCK).decode().split(":")[1] == str(second.proc.pid)
+    finally:
+        first.stop(signal.SIGKILL)
+        if second is not None:
+            second.stop()
+        client.delete(BEAT_LOCK)
+
+
+@pytest.mark.parametrize("folder", ["kept", "deleted"])
+def test_embedded_servers_die_with_the_command_that_started_them(folder, tmp_path):
+    data_dir = tmp_path / "pf-data"
+    proc = subprocess.Popen([*PAPERFEED, "run-with-services", "--", "sleep", "300"], env=_bare_env(data_dir),
+                            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        wait_until(lambda: EmbeddedPostgres(data_dir).running_port() and EmbeddedRedis(data_dir).running_port(),
+                   120, message="both embedded servers running")
+        servers = [int((data_dir / "postgres" / "postmaster.pid").read_text().split()[0]),
+                   int((data_dir / "redis.pid").read_text().strip())]
+        time.sleep(1)  # the watchdog is spawned right after the servers answer
+        os.killpg(proc.pid, signal.SIGKILL)  # the command, and the sleep it runs; not the daemons
+        proc.wait(10)
+        if folder == "deleted":
+            shutil.rmtree(data_dir, ignore_errors=True)
+        wait_until(lambda: not any(psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE
+                                   for p in servers), 60, message="the orphaned servers stopped")
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        for server in (EmbeddedRedis(data_dir), EmbeddedPostgres(data_dir)):
+            with contextlib.suppress(Exception):
+                server.stop()
