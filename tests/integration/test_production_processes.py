@@ -8,7 +8,9 @@ import os
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
+from pathlib import Path
 
 import psutil
 import pytest
@@ -96,12 +98,17 @@ def test_a_second_beat_waits_and_takes_over_when_the_first_is_gone(how, settings
 
 @pytest.mark.parametrize("folder", ["kept", "deleted"])
 def test_embedded_servers_die_with_the_command_that_started_them(folder, tmp_path):
-    data_dir = tmp_path / "pf-data"
+    # Outside pytest's tmp dirs, as tests/faults' private servers: as root PostgreSQL runs as another
+    # user, who must traverse the parents, and a pytest session starting meanwhile resets them to 0700.
+    root = Path(tempfile.mkdtemp(prefix="paperfeed-watchdog-"))
+    root.chmod(0o755)
+    data_dir = root / "pf-data"
+    log = tmp_path / "run-with-services.log"
     proc = subprocess.Popen([*PAPERFEED, "run-with-services", "--", "sleep", "300"], env=_bare_env(data_dir),
-                            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+                            cwd=REPO, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
     try:
         wait_until(lambda: EmbeddedPostgres(data_dir).running_port() and EmbeddedRedis(data_dir).running_port(),
-                   120, message="both embedded servers running")
+                   120, message=f"both embedded servers running ({log})")
         servers = [int((data_dir / "postgres" / "postmaster.pid").read_text().split()[0]),
                    int((data_dir / "redis.pid").read_text().strip())]
         time.sleep(1)  # the watchdog is spawned right after the servers answer
@@ -117,3 +124,4 @@ def test_embedded_servers_die_with_the_command_that_started_them(folder, tmp_pat
         for server in (EmbeddedRedis(data_dir), EmbeddedPostgres(data_dir)):
             with contextlib.suppress(Exception):
                 server.stop()
+        shutil.rmtree(root, ignore_errors=True)
