@@ -26,11 +26,12 @@ from services import pagination
 from services.config import Settings
 from services.db import Database
 from services.errors import InvalidInput
-from services.recommender import feed_cache, ranking
+from services.recommender import experiments, feed_cache, ranking
 from services.recommender.content import content_hits
 from services.recommender.feed_cache import CURSOR_KIND
 from services.recommender.hits import Hit, Reason, ReasonKind
 from services.recommender.index import LoadedIndex
+from services.recommender.interleaving import rank_treated
 from services.recommender.retrievers import SHARED_LIST_SECONDS, Retrieval, cf_hits, retrieve_all, weights
 from services.recommender.serving import LiveModels
 from services.store import events as events_store
@@ -69,11 +70,14 @@ def get_feed(conn: psycopg.Connection, live: LiveModels, settings: Settings, req
     users_store.ensure(conn, request.user_id)
     # Read before ranking: an event arriving while we rank makes this list stale, never the reverse.
     last_event_id = feeds_store.last_event_id(conn, request.user_id) if plain else None
-    ranked = rank(conn, live, settings, request)
+    # The reader's experiment variants (and promoted defaults) decide the Settings it is ranked with.
+    treatment = experiments.load_treatment(conn, settings, request.user_id)
+    ranked, teams = rank_treated(lambda treated: rank(conn, live, treated, request), treatment)
     page = ranked[: request.limit]
     version = model_version(live)
-    feed_id = feeds_store.insert(conn, user_id=request.user_id, model_version=version, items=_snapshot(ranked),
-                                 served=len(page), reusable=plain, last_event_id=last_event_id)
+    feed_id = feeds_store.insert(conn, user_id=request.user_id, model_version=version,
+                                 items=_snapshot(ranked, teams), served=len(page), reusable=plain,
+                                 last_event_id=last_event_id, assignments=dict(treatment.assignments))
     papers = papers_store.visible_by_ids(conn, [c.paper_id for c in page])
     next_cursor = pagination.encode(CURSOR_KIND, (feed_id, len(page))) if len(ranked) > len(page) else None
     return {"items": [_item(papers[c.paper_id], round(c.score, 6), _reasons(c)) for c in page if c.paper_id in papers],
@@ -109,13 +113,19 @@ def rank_and_store(conn: psycopg.Connection, live: LiveModels, settings: Setting
     """Rank the user's plain feed now and store it as reusable, shown to nobody yet (the worker's
     precompute); returns its feed_id."""
     last_event_id = feeds_store.last_event_id(conn, user_id)
-    ranked = rank(conn, live, settings, FeedRequest(user_id=user_id, limit=0))
-    return feeds_store.insert(conn, user_id=user_id, model_version=model_version(live), items=_snapshot(ranked),
-                              served=0, reusable=True, last_event_id=last_event_id)
+    treatment = experiments.load_treatment(conn, settings, user_id)
+    ranked, teams = rank_treated(lambda treated: rank(conn, live, treated, FeedRequest(user_id=user_id, limit=0)),
+                                 treatment)
+    return feeds_store.insert(conn, user_id=user_id, model_version=model_version(live),
+                              items=_snapshot(ranked, teams), served=0, reusable=True, last_event_id=last_event_id,
+                              assignments=dict(treatment.assignments))
 
 
-def _snapshot(ranked: list[ranking.Candidate]) -> list[dict[str, Any]]:
-    return [{"p": c.paper_id, "s": round(c.score, 6), "r": _reasons(c)} for c in ranked]
+def _snapshot(ranked: list[ranking.Candidate], teams: list[str] | None = None) -> list[dict[str, Any]]:
+    """Stored entries; an interleaved feed's carry their team ("t") for click credit."""
+    if teams is None:
+        return [{"p": c.paper_id, "s": round(c.score, 6), "r": _reasons(c)} for c in ranked]
+    return [{"p": c.paper_id, "s": round(c.score, 6), "r": _reasons(c), "t": t} for c, t in zip(ranked, teams, strict=True)]
 
 
 def _reasons(candidate: ranking.Candidate) -> list[dict[str, str]]:

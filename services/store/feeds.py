@@ -14,15 +14,18 @@ _NO_FLUSH = "(SELECT set_config('synchronous_commit', 'off', true)) AS no_flush"
 
 
 def insert(conn: psycopg.Connection, *, user_id: str, model_version: str | None, items: list[dict[str, Any]],
-           served: int, reusable: bool = False, last_event_id: int | None = None) -> str:
+           served: int, reusable: bool = False, last_event_id: int | None = None,
+           assignments: dict[str, str] | None = None) -> str:
     """Store a snapshot. Its loss in a crash costs nothing (the next request ranks again), so this
     transaction does not wait for the WAL flush. ``reusable`` snapshots (plain requests) may be served
-    again to later plain requests until the user's next event (``last_event_id``) or their age says no."""
+    again to later plain requests until the user's next event (``last_event_id``) or their age says no.
+    ``assignments``: experiment id → variant the feed was ranked under (None outside experiments)."""
     feed_id = str(uuid.uuid4())
     conn.execute(
-        f"INSERT INTO feeds (id, user_id, model_version, items, served, reusable, last_event_id) "
-        f"SELECT %s, %s, %s, %s, %s, %s, %s FROM {_NO_FLUSH}",
-        (feed_id, user_id, model_version, Jsonb(items), served, reusable, last_event_id),
+        f"INSERT INTO feeds (id, user_id, model_version, items, served, reusable, last_event_id, assignments) "
+        f"SELECT %s, %s, %s, %s, %s, %s, %s, %s FROM {_NO_FLUSH}",
+        (feed_id, user_id, model_version, Jsonb(items), served, reusable, last_event_id,
+         Jsonb(assignments) if assignments else None),
     )
     return feed_id
 
@@ -109,11 +112,17 @@ def mark_served(conn: psycopg.Connection, feed_id: str, served: int) -> None:
 
 
 def prune(conn: psycopg.Connection, *, older_than_hours: float, batch: int = 10_000) -> int:
-    """Delete up to ``batch`` feeds older than the retention; returns how many (call until 0)."""
+    """Delete up to ``batch`` feeds older than the retention; returns how many (call until 0).
+
+    Feeds of an experiment not yet stopped are kept: its readout is computed from them (stopping it
+    freezes the readout, and they are pruned at the next run)."""
     return conn.execute(
         """
         DELETE FROM feeds WHERE id IN (
-            SELECT id FROM feeds WHERE created_at < now() - make_interval(secs => %s) LIMIT %s)
+            SELECT id FROM feeds WHERE created_at < now() - make_interval(secs => %s)
+            AND (assignments IS NULL OR NOT assignments ?| coalesce(
+                (SELECT array_agg(id::text) FROM experiments WHERE status <> 'stopped'), '{}'))
+            LIMIT %s)
         """,
         (older_than_hours * 3600, batch),
     ).rowcount
