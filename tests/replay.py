@@ -13,6 +13,7 @@ Every request is recorded (path, query) so tests can count them.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import http.server
 import re
 import threading
@@ -37,8 +38,11 @@ _DAY = re.compile(r"submittedDate:\[(\d{4})(\d{2})(\d{2})0000")
 class ReplayServer(http.server.ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, fixtures: Path = FIXTURES) -> None:
+    def __init__(self, fixtures: Path = FIXTURES, *, day_offset: int = 0) -> None:
+        """``day_offset``: the fixture of day D is served when D + day_offset is asked for (a test run
+        against the real clock moves the recorded days to last week)."""
         self.fixtures = fixtures
+        self.day_offset = datetime.timedelta(days=day_offset)
         self.lock = threading.Lock()
         self.requests: list[tuple[str, dict[str, list[str]]]] = []
         self._failures: list[tuple[int, dict[str, str], bytes]] = []
@@ -99,12 +103,18 @@ class ReplayServer(http.server.ThreadingHTTPServer):
             match = _DAY.search(query.get("search_query", [""])[0])
             if match is None:
                 return 200, {"Content-Type": "application/atom+xml"}, (self.fixtures / "arxiv-error.xml").read_bytes()
-            day = "-".join(match.groups())
+            day = self._fixture_day("-".join(match.groups()))
             page = int(query.get("start", ["0"])[0]) // ARXIV_PAGE_SIZE
             path = self.fixtures / f"arxiv-{day}-p{page}.xml"
             body = path.read_bytes() if path.exists() else EMPTY_FEED.encode()
             return 200, {"Content-Type": "application/atom+xml; charset=utf-8"}, body
         if parts.path == "/api/daily_papers":
-            path = self.fixtures / f"hf-{query.get('date', [''])[0]}.json"
+            path = self.fixtures / f"hf-{self._fixture_day(query.get('date', [''])[0])}.json"
             return 200, {"Content-Type": "application/json"}, path.read_bytes() if path.exists() else b"[]"
         return 404, {}, b"not found"
+
+    def _fixture_day(self, day: str) -> str:
+        try:
+            return (datetime.date.fromisoformat(day) - self.day_offset).isoformat()
+        except ValueError:
+            return day

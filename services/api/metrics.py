@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import time
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -19,6 +19,9 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+from services.store import sources as sources_store
 
 # Label values must come from a closed set: a client can send any method name, and each new one
 # would be a new time series kept forever.
@@ -64,4 +67,51 @@ class ApiMetrics:
 
         @app.get("/metrics")
         def metrics() -> Response:
-            return Response(self.exposition(), content_type=CONTENT_TYPE_LATEST)
+            body = self.exposition() + source_exposition(current_app.extensions["paperfeed.db"])
+            return Response(body, content_type=CONTENT_TYPE_LATEST)
+
+
+class SourceCollector:
+    """The sources' health as the worker last recorded it in PostgreSQL (any API process can tell)."""
+
+    def __init__(self, rows: list[dict]) -> None:
+        self.rows = rows
+
+    def collect(self):
+        counters = {name: CounterMetricFamily(f"paperfeed_source_{name}", f"Source {what}, since it was added.",
+                                              labels=["source"])
+                    for name, what in (("papers_fetched", "papers fetched (stored or rejected)"),
+                                       ("papers_created", "papers new to the catalogue"),
+                                       ("papers_updated", "papers whose stored text changed"),
+                                       ("papers_rejected", "papers rejected by the quality gates"),
+                                       ("papers_withdrawn", "papers hidden as withdrawn"),
+                                       ("requests", "requests made"))}
+        failures = GaugeMetricFamily("paperfeed_source_consecutive_failures",
+                                     "Failed polls since the last success (0: healthy).", labels=["source"])
+        success = GaugeMetricFamily("paperfeed_source_last_success_timestamp_seconds",
+                                    "When the source last polled without error.", labels=["source"])
+        error = GaugeMetricFamily("paperfeed_source_last_error_timestamp_seconds",
+                                  "When the source last failed.", labels=["source"])
+        for row in self.rows:
+            for name, family in counters.items():
+                family.add_metric([row["name"]], row[name])
+            failures.add_metric([row["name"]], row["failures"])
+            if row["last_success_at"] is not None:
+                success.add_metric([row["name"]], row["last_success_at"].timestamp())
+            if row["last_error_at"] is not None:
+                error.add_metric([row["name"]], row["last_error_at"].timestamp())
+        yield from counters.values()
+        yield from (failures, success, error)
+
+
+def source_exposition(db) -> bytes:
+    """The sources' metrics, read at scrape time; nothing when the database cannot be read (the
+    request metrics are still served, and /readyz says why)."""
+    try:
+        with db.connection() as conn:
+            rows = sources_store.list_all(conn)
+    except Exception:  # noqa: BLE001 - a scrape must not fail on a database outage
+        return b""
+    registry = CollectorRegistry()
+    registry.register(SourceCollector(rows))
+    return generate_latest(registry)

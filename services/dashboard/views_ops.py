@@ -22,6 +22,7 @@ from services.dashboard.web import (
 )
 from services.errors import InvalidInput
 from services.store import dashboard_lists as lists
+from services.store import sources as sources_store
 
 bp = area("ops")
 JOB_STATUSES = ("queued", "running", "succeeded", "failed")
@@ -108,3 +109,15 @@ def retry(alert: int) -> Response:
     operations.retry_alert(conn(), operator(), alert)
     flash(f"Alert {alert} will be delivered again.")
     return back_to("dashboard_ops.alerts")
+
+
+@bp.route("/sources")
+def sources() -> str:
+    """Each configured source with its cursor, last success, last error, back-off and counters (and
+    any source that has a row but was since removed from SOURCES)."""
+    stored = {r["name"]: r for r in sources_store.list_all(conn())}
+    rows = [{"name": s.name, "kind": s.kind.value, "url": s.url, "every_seconds": s.every_seconds,
+             "configured": True, "row": stored.pop(s.name, None)} for s in settings().sources]
+    rows += [{"name": name, "kind": r["kind"], "url": "", "every_seconds": "–", "configured": False, "row": r}
+             for name, r in sorted(stored.items())]
+    return render("sources.html", rows=rows)
