@@ -15,11 +15,11 @@ import numpy as np
 from services.config import Settings
 from services.db import Database
 from services.recommender import ranking
+from services.recommender.artifacts import ArtifactKind
 from services.store import embeddings as embeddings_store
 from services.store import models as models_store
 from services.store import profiles as profiles_store
 
-INDEX_KIND = "index"
 PROFILE_STARS = 100
 PROFILE_READS = 50
 USERS_PER_BATCH = 500
@@ -30,7 +30,7 @@ KIND_WEIGHTS = {"star": 2.0, "read": 1.0}
 def live_embedder(db: Database) -> str | None:
     """The embedder whose vectors the live index serves (profiles and new papers must share it)."""
     with db.connection() as conn:
-        live = models_store.live(conn, INDEX_KIND)
+        live = models_store.live(conn, ArtifactKind.INDEX)
     return None if live is None else live["params"].get("embedder")
 
 

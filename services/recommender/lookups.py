@@ -8,9 +8,9 @@ import numpy as np
 import psycopg
 
 from services.errors import NotFound, NotReady
+from services.recommender.artifacts import ArtifactKind
 from services.recommender.embedders import from_bytes
 from services.recommender.index import LoadedIndex
-from services.recommender.pipeline import TRENDING_KIND
 from services.recommender.serving import LiveModels
 from services.store import embeddings, models
 from services.store import papers as papers_store
@@ -47,7 +47,7 @@ def similar(conn: psycopg.Connection, live: LiveModels, paper_id: str, limit: in
 
 
 def trending(conn: psycopg.Connection, *, window: str, category: str | None, limit: int) -> dict[str, Any]:
-    if models.live(conn, TRENDING_KIND) is None:
+    if models.live(conn, ArtifactKind.TRENDING) is None:
         raise NotReady("trending has not been computed yet")
     rows = trending_store.top(conn, period=window, category=category, limit=limit)
     return {"items": [{"paper": r, "score": r["score"], "stars": r["stars"], "reads": r["reads"]} for r in rows]}

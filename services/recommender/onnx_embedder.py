@@ -22,12 +22,11 @@ from typing import Any
 
 import numpy as np
 
-from services.recommender.artifacts import ArtifactError, ArtifactStore
+from services.recommender.artifacts import ArtifactError, ArtifactKind, ArtifactStore
 from services.recommender.embedders import MINILM_FAMILY, normalise
 
 # The artifact-store kind of the exported model folders (no model_versions row: an export is a pure
 # function of the shipped weights and the precision, so the folder's version says everything).
-ARTIFACT_KIND = "minilm-onnx"
 ONNX_FAMILY = f"{MINILM_FAMILY}-onnx"
 PRECISIONS = ("fp32", "int8")
 MODEL_FILE = "model.onnx"
@@ -170,8 +169,8 @@ def ensure_exported(store: ArtifactStore, precision: str) -> Path:
     store = ArtifactStore(store.root)
     version = export_version(precision)
     try:
-        store.manifest(ARTIFACT_KIND, version)
-        return store.path(ARTIFACT_KIND, version)
+        store.manifest(ArtifactKind.MINILM_ONNX, version)
+        return store.path(ArtifactKind.MINILM_ONNX, version)
     except ArtifactError:
         pass
-    return store.publish(ARTIFACT_KIND, version, lambda folder: export(folder, precision))
+    return store.publish(ArtifactKind.MINILM_ONNX, version, lambda folder: export(folder, precision))

@@ -16,9 +16,9 @@ import numpy as np
 
 from services.config import Settings
 from services.db import Database
-from services.recommender import cf
+from services.recommender import cf, evaluation
 from services.recommender import index as faiss_index
-from services.recommender.artifacts import ArtifactStore, new_version
+from services.recommender.artifacts import ArtifactKind, ArtifactStore, new_version
 from services.recommender.embedders import (
     LSA_FAMILY,
     Embedder,
@@ -36,17 +36,13 @@ from services.store import trending as trending_store
 
 log = logging.getLogger(__name__)
 
-EMBEDDER_KIND = "embedder"  # model_versions kind of the fitted LSA model
-INDEX_KIND = "index"
-TRENDING_KIND = "trending"
-CF_KIND = "cf"
 # Refit LSA once the catalogue has grown this much since the last fit: new vocabulary matters.
 REFIT_GROWTH = 2.0
 
 
 @functools.lru_cache(maxsize=4)
 def _load_lsa(artifacts: ArtifactStore, version: str) -> LsaEmbedder:
-    return LsaEmbedder.load(artifacts.local(EMBEDDER_KIND, version))
+    return LsaEmbedder.load(artifacts.local(ArtifactKind.EMBEDDER, version))
 
 
 @functools.lru_cache(maxsize=1)
@@ -85,9 +81,10 @@ def _fit_lsa(db: Database, artifacts: ArtifactStore, settings: Settings) -> LsaE
         embedder.save(folder)
         return {"name": embedder.name, "dim": embedder.dim}
 
-    artifacts.publish(EMBEDDER_KIND, version, write)
+    artifacts.publish(ArtifactKind.EMBEDDER, version, write)
     with db.connection() as conn:
-        models.publish(conn, kind=EMBEDDER_KIND, version=version, path=artifacts.relative(EMBEDDER_KIND, version),
+        models.publish(conn, kind=ArtifactKind.EMBEDDER, version=version,
+                       path=artifacts.relative(ArtifactKind.EMBEDDER, version),
                        params={"name": embedder.name, "family": LSA_FAMILY, "dim": embedder.dim,
                                "fitted_on": len(papers)},
                        metrics={"fit_seconds": fit_seconds})
@@ -104,7 +101,7 @@ def active_embedder(db: Database, artifacts: ArtifactStore, settings: Settings, 
     if settings.embedder == "minilm-onnx":
         return _load_onnx(str(ensure_exported(artifacts, settings.minilm_precision)), onnx_settings(settings))
     with db.connection() as conn:
-        live = models.live(conn, EMBEDDER_KIND)
+        live = models.live(conn, ArtifactKind.EMBEDDER)
         catalogue = papers_store.count(conn)
     outgrown = live is not None and catalogue >= REFIT_GROWTH * max(1, live["params"].get("fitted_on", 0))
     if live is None or refit or outgrown:
@@ -161,23 +158,28 @@ def rebuild_index(db: Database, artifacts: ArtifactStore, settings: Settings) ->
             return {"embedder": embedder_name, "papers": len(paper_ids), "type": index_type,
                     "lexical_terms": int(lexical.matrix.shape[1])}
 
-        artifacts.publish(INDEX_KIND, version, write)
+        artifacts.publish(ArtifactKind.INDEX, version, write)
         seconds = round(time.perf_counter() - started, 3)
         metrics: dict[str, Any] = {"build_seconds": seconds}
         if paper_ids:
             loaded = faiss_index.LoadedIndex.in_memory(index, paper_ids, vectors, version=version,
                                                        embedder=embedder_name, ef_search=settings.hnsw_ef_search,
                                                        lexical=lexical)
-            metrics.update(index_holdout(db, loaded, settings))
+            started_eval = time.perf_counter()
+            with db.connection() as conn:
+                interactions = cf.load_interactions(conn, settings.event_weights)
+            metrics.update(evaluation.index_holdout(interactions, loaded, settings))
+            metrics["eval_seconds"] = round(time.perf_counter() - started_eval, 3)
         with db.connection() as conn:
-            models.publish(conn, kind=INDEX_KIND, version=version, path=artifacts.relative(INDEX_KIND, version),
+            models.publish(conn, kind=ArtifactKind.INDEX, version=version,
+                           path=artifacts.relative(ArtifactKind.INDEX, version),
                            params={"embedder": embedder_name, "papers": len(paper_ids), "type": index_type,
                                    "dim": int(vectors.shape[1])},
                            metrics=metrics)
-            live = {models.live(conn, INDEX_KIND)["version"]}
+            live = {models.live(conn, ArtifactKind.INDEX)["version"]}
             if embedder_name.startswith(f"{LSA_FAMILY}:"):
                 embeddings.drop_other_versions(conn, LSA_FAMILY, keep=embedder_name)
-        artifacts.prune(INDEX_KIND, keep=settings.artifacts_kept, protect=live)
+        artifacts.prune(ArtifactKind.INDEX, keep=settings.artifacts_kept, protect=live)
         return {"indexed": len(paper_ids), "version": version, "type": index_type, "seconds": seconds}
 
 
@@ -195,55 +197,14 @@ def build_lexical(db: Database, paper_ids: list[str], settings: Settings) -> Lex
     return LexicalModel.fit(papers, lexical_weights(settings))
 
 
-def index_holdout(db: Database, index: faiss_index.LoadedIndex, settings: Settings) -> dict[str, Any]:
-    """Offline metrics of a new index, recorded with it:
-
-    - ``recall@20``: the feed's content retriever on a holdout drawn exactly as CF's (``cf.split_holdout``,
-      same seed, over the same interactions), so it reads side by side with the CF model's ``recall@20``;
-    - ``ann_recall@10`` (HNSW only): share of the exact 10 nearest neighbours the index returns, on up to
-      200 papers' own vectors.
-    """
-    from services.recommender import feed  # here, not at the top: feed → serving → this module
-
-    started = time.perf_counter()
-    metrics: dict[str, Any] = {}
-    with db.connection() as conn:
-        interactions = cf.load_interactions(conn, settings.event_weights)
-    train, hidden = cf.split_holdout(interactions.matrix)
-    if hidden:
-        star = float(settings.event_weights.get("star", 1.0))
-        probe = settings.replace(feed_size=cf.EVAL_K)
-        found = 0
-        for user, item in hidden.items():
-            row = slice(train.indptr[user], train.indptr[user + 1])
-            profile = [{"paper_id": interactions.items[c], "kind": "star" if w >= star else "read"}
-                       for c, w in zip(train.indices[row], train.data[row], strict=True)]
-            seen = {p["paper_id"] for p in profile}
-            hits = sorted(((h.score, h.paper_id) for h in feed.content_hits(index, profile, probe) if h.paper_id not in seen),
-                          reverse=True)[: cf.EVAL_K]
-            found += interactions.items[item] in {pid for _, pid in hits}
-        metrics.update({"recall@20": round(found / len(hidden), 4), "holdout_users": len(hidden)})
-    if hasattr(index.index, "hnsw"):
-        sample = np.random.default_rng(0).choice(len(index.paper_ids), min(200, len(index.paper_ids)), replace=False)
-        queries = np.asarray(index.vectors[sample])
-        k = min(10, len(index.paper_ids))
-        agree = 0
-        for query, hits in zip(queries, index.search(queries, k), strict=True):
-            exact = np.argpartition(-(index.vectors @ query), k - 1)[:k]  # one row at a time: bounded memory
-            agree += len({index.paper_ids[i] for i in exact} & {pid for pid, _ in hits})
-        metrics["ann_recall@10"] = round(agree / (k * len(queries)), 4)
-    metrics["eval_seconds"] = round(time.perf_counter() - started, 3)
-    return metrics
-
-
 def _live_index(db: Database, artifacts: ArtifactStore, settings: Settings) -> faiss_index.LoadedIndex | None:
     """The live content index, loaded here (the CF retrain reads it for papers without interactions)."""
     with db.connection() as conn:
-        row = models.live(conn, INDEX_KIND)
+        row = models.live(conn, ArtifactKind.INDEX)
     if row is None:
         return None
     try:
-        return faiss_index.LoadedIndex.load(artifacts.local(INDEX_KIND, row["version"]), version=row["version"],
+        return faiss_index.LoadedIndex.load(artifacts.local(ArtifactKind.INDEX, row["version"]), version=row["version"],
                                             embedder=row["params"]["embedder"], ef_search=settings.hnsw_ef_search)
     except (OSError, ValueError, RuntimeError) as exc:  # ArtifactError/ArtifactUnavailable are RuntimeErrors
         log.warning("CF retrain without new-paper factors: index %s unreadable: %s", row["version"], exc)
@@ -256,7 +217,7 @@ def _current_embedder_name(db: Database, settings: Settings) -> str | None:
     if settings.embedder == "minilm-onnx":
         return OnnxMiniLmEmbedder.name_for(onnx_settings(settings))
     with db.connection() as conn:
-        live = models.live(conn, EMBEDDER_KIND)
+        live = models.live(conn, ArtifactKind.EMBEDDER)
     return None if live is None else live["params"]["name"]
 
 
@@ -269,7 +230,7 @@ def refresh_index(db: Database, artifacts: ArtifactStore, settings: Settings,
                   embedded: dict[str, Any]) -> dict[str, Any]:
     """The second half of ``refresh``, after ``embed_missing`` returned ``embedded``."""
     with db.connection() as conn:
-        live = models.live(conn, INDEX_KIND)
+        live = models.live(conn, ArtifactKind.INDEX)
     current = _current_embedder_name(db, settings)
     stale = live is None or live["params"].get("embedder") != current
     if embedded.get("embedded") or stale:
@@ -281,7 +242,7 @@ def recompute_trending(db: Database, settings: Settings) -> dict[str, Any]:
     """Replace the trending table and mark the computation as a published version."""
     with db.connection() as conn:
         counts = trending_store.recompute(conn, settings.event_weights)
-        models.publish(conn, kind=TRENDING_KIND, version=new_version(), path="", params={"rows": counts})
+        models.publish(conn, kind=ArtifactKind.TRENDING, version=new_version(), path="", params={"rows": counts})
     return {"rows": counts}
 
 
@@ -304,16 +265,17 @@ def retrain_cf(db: Database, artifacts: ArtifactStore, settings: Settings) -> di
         if index is not None:  # after the holdout metric: it measures the fitted factors alone
             model = cf.with_new_items(model, index, settings.cf_new_item_neighbours)
         with db.connection() as conn:
-            live = models.live(conn, CF_KIND)
+            live = models.live(conn, ArtifactKind.CF)
         publish = cf.not_worse(model.metrics, live["metrics"] if live else None, settings.cf_publish_tolerance)
         version = new_version()
-        artifacts.publish(CF_KIND, version, model.write)
+        artifacts.publish(ArtifactKind.CF, version, model.write)
         model.metrics["total_seconds"] = round(time.perf_counter() - started, 3)
         with db.connection() as conn:
-            models.publish(conn, kind=CF_KIND, version=version, path=artifacts.relative(CF_KIND, version),
+            models.publish(conn, kind=ArtifactKind.CF, version=version,
+                           path=artifacts.relative(ArtifactKind.CF, version),
                            params=model.params,
                            metrics=model.metrics, live=publish)
-            live_now = models.live(conn, CF_KIND)
-        artifacts.prune(CF_KIND, keep=settings.artifacts_kept, protect={live_now["version"]} if live_now else set())
+            live_now = models.live(conn, ArtifactKind.CF)
+        artifacts.prune(ArtifactKind.CF, keep=settings.artifacts_kept, protect={live_now["version"]} if live_now else set())
         return {"version": version, "published": publish, **model.metrics,
                 "compared_with": live["version"] if live else None}

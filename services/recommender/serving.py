@@ -18,10 +18,9 @@ from typing import Any
 
 import psycopg
 
-from services.recommender.artifacts import ArtifactError, ArtifactStore, ArtifactUnavailable
+from services.recommender.artifacts import ArtifactError, ArtifactKind, ArtifactStore, ArtifactUnavailable
 from services.recommender.cf import LoadedCf
 from services.recommender.index import LoadedIndex
-from services.recommender.pipeline import CF_KIND, INDEX_KIND
 from services.store import models
 
 log = logging.getLogger(__name__)
@@ -32,9 +31,9 @@ class LiveModels:
         self.artifacts = artifacts
         self.refresh_seconds = refresh_seconds
         self._loaders: dict[str, Callable[[Path, dict[str, Any]], Any]] = {
-            INDEX_KIND: lambda folder, row: LoadedIndex.load(folder, version=row["version"],
+            ArtifactKind.INDEX: lambda folder, row: LoadedIndex.load(folder, version=row["version"],
                                                              embedder=row["params"]["embedder"], ef_search=ef_search),
-            CF_KIND: lambda folder, row: LoadedCf.load(
+            ArtifactKind.CF: lambda folder, row: LoadedCf.load(
                 folder, row["version"], imputed_items=int((row["metrics"] or {}).get("imputed_items") or 0)),
         }
         self._loaded: dict[str, Any] = {}
@@ -48,11 +47,11 @@ class LiveModels:
 
     def index(self, conn: psycopg.Connection) -> LoadedIndex | None:
         self._maybe_refresh(conn)
-        return self._loaded.get(INDEX_KIND)
+        return self._loaded.get(ArtifactKind.INDEX)
 
     def cf(self, conn: psycopg.Connection) -> LoadedCf | None:
         self._maybe_refresh(conn)
-        return self._loaded.get(CF_KIND)
+        return self._loaded.get(ArtifactKind.CF)
 
     def shared(self, key: Any, ttl: float, compute: Callable[[], Any]) -> Any:
         """A value every request may share for ``ttl`` seconds (trending and fresh lists: the same for

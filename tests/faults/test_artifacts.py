@@ -16,7 +16,7 @@ import pytest
 
 from services.api import create_app
 from services.recommender import pipeline
-from services.recommender.artifacts import STALE_SCRATCH_SECONDS, ArtifactStore
+from services.recommender.artifacts import STALE_SCRATCH_SECONDS, ArtifactKind, ArtifactStore
 from services.store import dashboard_lists, jobs, models
 from tests.faults.conftest import post_reads
 from tests.faults.processes import celery_worker
@@ -35,12 +35,12 @@ def _fewer_rows(path: Path) -> None:
 
 
 DAMAGE: dict[str, tuple[str, str, Callable[[Path], None]]] = {
-    "cf factors truncated": (pipeline.CF_KIND, "item_factors.npy", _truncate),
-    "cf id map truncated": (pipeline.CF_KIND, "users.json", _truncate),
-    "cf factors one row short": (pipeline.CF_KIND, "user_factors.npy", _fewer_rows),
-    "cf file missing": (pipeline.CF_KIND, "items.json", Path.unlink),
-    "index truncated": (pipeline.INDEX_KIND, "index.faiss", _truncate),
-    "index vectors truncated": (pipeline.INDEX_KIND, "vectors.npy", _truncate),
+    "cf factors truncated": (ArtifactKind.CF, "item_factors.npy", _truncate),
+    "cf id map truncated": (ArtifactKind.CF, "users.json", _truncate),
+    "cf factors one row short": (ArtifactKind.CF, "user_factors.npy", _fewer_rows),
+    "cf file missing": (ArtifactKind.CF, "items.json", Path.unlink),
+    "index truncated": (ArtifactKind.INDEX, "index.faiss", _truncate),
+    "index vectors truncated": (ArtifactKind.INDEX, "vectors.npy", _truncate),
 }
 
 
@@ -60,7 +60,7 @@ def trained(engine_settings, clean_db, catalogue, client, headers) -> ArtifactSt
 
 
 def _publish_again(kind: str, db, store: ArtifactStore, settings) -> str:
-    if kind == pipeline.CF_KIND:
+    if kind == ArtifactKind.CF:
         result = pipeline.retrain_cf(db, store, settings.replace(cf_iterations=3))
         assert result["published"]  # same data, same seed: not worse, so it goes live
         return result["version"]
@@ -99,7 +99,7 @@ def test_a_damaged_version_is_refused_and_the_previous_keeps_serving(
 def test_a_damaged_first_index_makes_readyz_say_why(engine_settings, clean_db, catalogue, headers):
     store = ArtifactStore(engine_settings.artifacts)
     version = pipeline.refresh(clean_db, store, engine_settings)["index"]["version"]
-    _truncate(store.path(pipeline.INDEX_KIND, version) / "index.faiss")
+    _truncate(store.path(ArtifactKind.INDEX, version) / "index.faiss")
     client = create_app(engine_settings, db=clean_db).test_client()
     ready = client.get("/readyz")
     assert ready.status_code == 503
@@ -138,9 +138,9 @@ def _small_disk() -> None:
 def test_a_full_artifact_disk_fails_the_publish_and_the_live_model_keeps_serving(
         engine_settings, clean_db, trained, headers, tmp_path):
     with clean_db.connection() as conn:
-        live = models.live(conn, pipeline.CF_KIND)["version"]
+        live = models.live(conn, ArtifactKind.CF)["version"]
     client = create_app(engine_settings, db=clean_db).test_client()
-    assert client.get("/readyz").get_json()["serving"][pipeline.CF_KIND] == live
+    assert client.get("/readyz").get_json()["serving"][ArtifactKind.CF] == live
 
     queue, task_id = f"faults-{secrets.token_hex(4)}", str(uuid.uuid4())
     with celery_worker(engine_settings, queue, tmp_path / "worker.log", preexec=_small_disk, CF_ITERATIONS="3"):
@@ -156,11 +156,11 @@ def test_a_full_artifact_disk_fails_the_publish_and_the_live_model_keeps_serving
     assert run["status"] == "failed" and run["error"].startswith("OSError"), run
 
     with clean_db.connection() as conn:
-        assert models.live(conn, pipeline.CF_KIND)["version"] == live
-        assert [r["version"] for r in models.recent(conn, kind=pipeline.CF_KIND)] == [live]
-    cf_folder = trained.root / pipeline.CF_KIND
+        assert models.live(conn, ArtifactKind.CF)["version"] == live
+        assert [r["version"] for r in models.recent(conn, kind=ArtifactKind.CF)] == [live]
+    cf_folder = trained.root / ArtifactKind.CF
     assert sorted(p.name for p in cf_folder.iterdir()) == [live]  # no half-written scratch folder left
-    assert trained.manifest(pipeline.CF_KIND, live)
+    assert trained.manifest(ArtifactKind.CF, live)
     ready = client.get("/readyz").get_json()
-    assert ready["serving"][pipeline.CF_KIND] == live and "warnings" not in ready
+    assert ready["serving"][ArtifactKind.CF] == live and "warnings" not in ready
     assert client.get("/v1/users/r1/feed", headers=headers["read"]).status_code == 200

@@ -11,7 +11,7 @@ import uuid
 import pytest
 
 from services.recommender import pipeline
-from services.recommender.artifacts import ArtifactStore
+from services.recommender.artifacts import ArtifactKind, ArtifactStore
 from services.store import jobs, models
 from tests.faults.conftest import post_reads
 from tests.faults.processes import celery_worker, pool_processes
@@ -28,8 +28,8 @@ def _job(db, task_id: str) -> dict | None:
 
 def _cf_versions(db) -> tuple[str | None, list[str]]:
     with db.connection() as conn:
-        live = models.live(conn, pipeline.CF_KIND)
-        every = [r["version"] for r in models.recent(conn, kind=pipeline.CF_KIND)]
+        live = models.live(conn, ArtifactKind.CF)
+        every = [r["version"] for r in models.recent(conn, kind=ArtifactKind.CF)]
     return (live["version"] if live else None), every
 
 
@@ -65,4 +65,4 @@ def test_a_retrain_killed_midway_is_retried_and_the_live_model_stays(
     live_after, versions = _cf_versions(clean_db)
     assert sorted(versions) == sorted([live_before, result["version"]])  # the killed attempt left nothing
     assert live_after == (result["version"] if result["published"] else live_before)
-    assert store.manifest(pipeline.CF_KIND, live_after)["files"]
+    assert store.manifest(ArtifactKind.CF, live_after)["files"]

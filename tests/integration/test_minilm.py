@@ -30,7 +30,8 @@ def test_worker_exports_once_and_indexes_the_catalogue_with_the_onnx_model(setti
     from services.catalog.importer import import_lines
     from services.recommender import pipeline
     from services.recommender.artifacts import ArtifactStore
-    from services.recommender.onnx_embedder import ARTIFACT_KIND, export_version
+    from services.recommender.artifacts import ArtifactKind
+    from services.recommender.onnx_embedder import export_version
     from services.store import embeddings, models
 
     with gzip.open(DEMO_CATALOGUE, "rt") as fh:
@@ -41,7 +42,7 @@ def test_worker_exports_once_and_indexes_the_catalogue_with_the_onnx_model(setti
     result = pipeline.refresh(clean_db, store, engine)
     assert result["embed"]["embedded"] == 60 and result["embed"]["embedder"] == "minilm-l6-onnx:int8-64"
     assert result["index"]["indexed"] == 60
-    exported = store.path(ARTIFACT_KIND, export_version("int8"))
+    exported = store.path(ArtifactKind.MINILM_ONNX, export_version("int8"))
     assert (exported / "model.onnx").is_file() and (exported / "tokenizer.json").is_file()
     with clean_db.connection() as conn:
         assert models.live(conn, "index")["params"]["embedder"] == "minilm-l6-onnx:int8-64"
