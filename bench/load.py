@@ -156,7 +156,7 @@ def step(port: int, master_pid: int, headers: dict, clients: int, seconds: float
 
 def profile_feed(db: Database, settings, users: int) -> dict:
     """cProfile of the feed path in-process: stored feeds served again, and ranking each time."""
-    from services.api import create_app
+    from services.app import create_app
 
     app = create_app(settings, db=db)
     client = app.test_client()

@@ -211,7 +211,7 @@ def admin_create(email: str, role: str) -> None:
               help="Write to this file instead of standard output.")
 def openapi(output: Path | None) -> None:
     """Print the OpenAPI document (no server needed): what the SDKs under clients/ are generated from."""
-    from services.api import openapi_document
+    from services.app import openapi_document
 
     text = json.dumps(openapi_document(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     if output is None:
@@ -228,7 +228,7 @@ def api() -> None:
         if port_in_use(settings.host, settings.port):
             raise click.ClickException(f"port {settings.port} on {settings.host} is in use (set PORT to another)")
         env = {**os.environ, **settings.as_environ()}
-        argv = [sys.executable, "-m", "gunicorn", "--config", str(GUNICORN_CONFIG), "services.api:create_app()"]
+        argv = [sys.executable, "-m", "gunicorn", "--config", str(GUNICORN_CONFIG), "services.app:create_app()"]
         # exec, so that signals reach gunicorn's master directly (container PID 1, supervisors).
         os.execve(sys.executable, argv, env)
 

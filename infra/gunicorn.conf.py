@@ -34,7 +34,7 @@ limit_request_line = 8190
 limit_request_fields = 100
 accesslog = "-"
 # No query string, referer or auth user: query strings carry unsubscribe tokens and search terms, which
-# must not land in logs. The request id is read back from the response (services/api/request_context.py).
+# must not land in logs. The request id is read back from the response (services/web/request_context.py).
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms request_id=%({x-request-id}o)s'
 errorlog = "-"
 loglevel = _settings.log_level.lower()

@@ -30,7 +30,7 @@ CHILDREN_FILE = "children.json"
 STARTUP_TIMEOUT_SECONDS = 90
 
 
-_OUR_COMMANDS = ("infra.cli", "services.api:create_app")
+_OUR_COMMANDS = ("infra.cli", "services.app:create_app")
 
 
 def _group_members(pgid: int) -> list[psutil.Process]:

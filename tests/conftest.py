@@ -94,7 +94,7 @@ def clean_db(db: Database) -> Database:
 
 @pytest.fixture
 def app(settings: Settings, clean_db: Database):
-    from services.api import create_app
+    from services.app import create_app
 
     return create_app(settings, db=clean_db)
 

@@ -18,8 +18,8 @@ import re
 from flask import Flask
 from flask_cors import CORS
 
-from services.api.request_context import REQUEST_ID_HEADER
 from services.config import Settings
+from services.web.request_context import REQUEST_ID_HEADER
 
 # The user-token surface: /v1/me and everything under it, nothing that merely starts with "/v1/me".
 ME_ROUTES = re.compile(r"^/v1/me(/.*)?$")

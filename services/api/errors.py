@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import psycopg
-from flask import Flask, Response, json
+from flask import Flask, Response
 from flask_limiter.errors import RateLimitExceeded
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -15,24 +14,9 @@ from schemas.common import flatten_messages
 from schemas.problem import Problem
 from services.db import DatabaseUnavailable
 from services.errors import NotReady, ServiceError
+from services.web.problems import PROBLEM_MIMETYPE, RETRY_AFTER_SECONDS, problem_response
 
 log = logging.getLogger(__name__)
-PROBLEM_MIMETYPE = "application/problem+json"
-RETRY_AFTER_SECONDS = 5
-
-
-def problem_response(status: int, title: str, detail: str | None = None, *,
-                     errors: dict[str, list[str]] | None = None,
-                     headers: dict[str, str] | None = None) -> Response:
-    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
-    if detail:
-        body["detail"] = detail
-    if errors:
-        body["errors"] = errors
-    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_MIMETYPE)
-    for key, value in (headers or {}).items():
-        response.headers[key] = value
-    return response
 
 
 class ProblemApi(Api):
@@ -68,7 +52,7 @@ class ProblemApi(Api):
         )
 
 
-def register_error_handlers(app: Flask) -> None:
+def register_error_handlers(app: Flask, api: ProblemApi) -> None:
     """Handlers for what is not an HTTPException: an unreachable database, and anything unexpected."""
 
     @app.errorhandler(DatabaseUnavailable)
@@ -96,6 +80,6 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Response:
         if isinstance(error, HTTPException):  # routed here only when no HTTPException handler matched
-            return app.extensions["paperfeed.api"].handle_http_exception(error)
+            return api.handle_http_exception(error)
         log.exception("unhandled error")
         return problem_response(500, "Internal Server Error", "an unexpected error occurred; it has been logged")

@@ -7,13 +7,14 @@ import uuid
 from collections.abc import Callable
 
 import psycopg
-from flask import current_app
 from flask_smorest import Blueprint
 
 from schemas.health import Health, Readiness
 from services.db import Database, DatabaseUnavailable
 from services.recommender.serving import LiveModels
 from services.store import meta, papers
+from services.store.meta import SCHEMA_REVISION
+from services.web.state import state
 
 log = logging.getLogger(__name__)
 # Tells the API's worker processes apart in /readyz without publishing a process id.
@@ -36,11 +37,12 @@ def readyz():
     """200 when every dependency is usable, 503 naming what is not. ``warnings`` name what is degraded
     but still serving (for example a newer artifact that was refused while the previous one serves).
     Public, so statuses only: error texts, paths and process ids go to the log, not to the answer."""
-    readiness = current_app.extensions["paperfeed.readiness"]
+    shared = state()
+    readiness = ReadinessChecks(shared.db, SCHEMA_REVISION, shared.models)
     checks = readiness.check()
     ready = all(value == "ok" for value in checks.values())
     body = {"status": "ready" if ready else "not ready", "checks": checks,
-            "serving": current_app.extensions["paperfeed.models"].versions(), "instance": INSTANCE}
+            "serving": shared.models.versions(), "instance": INSTANCE}
     if readiness.warnings():
         body["warnings"] = readiness.warnings()
     return body, 200 if ready else 503

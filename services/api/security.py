@@ -18,8 +18,9 @@ from flask_smorest import abort
 from limits import parse_many
 
 from services import auth
-from services.api import transaction
 from services.config import Settings
+from services.web import transaction
+from services.web.state import state
 
 
 def _bearer() -> str | None:
@@ -29,7 +30,7 @@ def _bearer() -> str | None:
 
 
 def _verify(bearer: str) -> auth.Principal | None:
-    settings: Settings = current_app.extensions["paperfeed.settings"]
+    settings: Settings = state().settings
     return auth.authenticate(transaction.conn(), current_app.config["SECRET_KEY"], bearer,
                              max_ttl_seconds=settings.token_ttl_max_seconds)
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Response, redirect, request, session, url_for
 
 from services.dashboard import accounts
+from services.dashboard.blueprints import area
 from services.dashboard.forms import LoginForm
-from services.dashboard.web import area, conn, render
+from services.dashboard.view_helpers import conn, render
 
 bp = area("auth", static_folder="static", static_url_path="/static")
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, flash, request
+from flask import Response, flash, request
 
 from services.dashboard import imports, insight, operations
+from services.dashboard.blueprints import area
 from services.dashboard.forms import ImportForm, PaperForm
-from services.dashboard.web import (
-    area,
+from services.dashboard.view_helpers import (
     back_to,
     confirm_page,
     confirmed,
@@ -18,6 +18,7 @@ from services.dashboard.web import (
     render,
     search_term,
     settings,
+    shared,
 )
 from services.errors import InvalidInput, NotFound
 from services.store import dashboard_lists as lists
@@ -83,7 +84,7 @@ def import_papers() -> str | Response:
         if not imports.accepted_name(upload.filename or ""):
             raise InvalidInput("file", f"expected a file ending in {', '.join(imports.SUFFIXES)}")
         s = settings()
-        number = imports.start(current_app.extensions["paperfeed.db"], current_app.extensions["paperfeed.tasks"],
+        number = imports.start(shared().db, shared().tasks,
                                upload=upload.stream, filename=upload.filename, folder=s.data_dir / "imports",
                                operator=operator().email, batch_size=s.import_batch_size)
         operations.record(conn(), operator(), "papers.import", upload.filename, import_id=number)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Response, flash, request
 
 from services.dashboard import operations
+from services.dashboard.blueprints import area
 from services.dashboard.forms import KeyForm
-from services.dashboard.web import (
-    area,
+from services.dashboard.view_helpers import (
     back_to,
     confirm_page,
     confirmed,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app, flash, request
+from flask import Response, flash, request
 
 from services.dashboard import operations
+from services.dashboard.blueprints import area
 from services.dashboard.forms import JobForm
-from services.dashboard.web import (
-    area,
+from services.dashboard.view_helpers import (
     back_to,
     confirm_page,
     confirmed,
@@ -19,6 +19,7 @@ from services.dashboard.web import (
     render,
     search_term,
     settings,
+    shared,
 )
 from services.errors import InvalidInput
 from services.store import dashboard_lists as lists
@@ -51,7 +52,7 @@ def rollback(version: int) -> str | Response:
         label = f"{row['kind']} {row['version']}" if row else f"version {version}"
         return confirm_page(f"Make {label} live again?", "API processes switch to it within "
                             "ARTIFACT_REFRESH_SECONDS; the next scheduled build or retrain may replace it.")
-    row = operations.rollback(conn(), current_app.extensions["paperfeed.artifacts"], operator(), version)
+    row = operations.rollback(conn(), shared().artifacts, operator(), version)
     flash(f"{row['kind']} {row['version']} is live again.")
     return back_to("dashboard_ops.models")
 
@@ -63,7 +64,7 @@ def jobs() -> str | Response:
     if request.method == "POST":
         if not form.validate():
             raise InvalidInput("job", "; ".join(form.job.errors) or "unknown job")
-        job_id = operations.request_job(conn(), current_app.extensions["paperfeed.tasks"], operator(), form.job.data)
+        job_id = operations.request_job(conn(), shared().tasks, operator(), form.job.data)
         flash(f"Job {form.job.data} queued ({job_id}).")
         return back_to("dashboard_ops.jobs")
     job = request.args.get("job") or None

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import request
 
 from services.dashboard import charts, insight
-from services.dashboard.web import area, conn, render, settings
+from services.dashboard.blueprints import area
+from services.dashboard.view_helpers import conn, render, settings, shared
 
 bp = area("overview")
 
@@ -22,7 +23,6 @@ def index() -> str:
     dates = [row["day"] for row in data["daily"]]
     figures = [(title, charts.bar_chart(title, dates, [row[key] for row in data["daily"]]))
                for key, title in CHARTS]
-    metrics = current_app.extensions.get("paperfeed.metrics")
-    latency = insight.feed_latency(metrics.exposition().decode()) if metrics is not None else None
+    latency = insight.feed_latency(shared().metrics.exposition().decode())
     return render("overview.html", data=data, days=days, periods=insight.PERIODS, figures=figures,
                   latency=latency, queues=insight.queue_depths(settings().redis_url))

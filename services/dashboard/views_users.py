@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Response, flash, request
 
 from services.dashboard import insight, operations
-from services.dashboard.web import (
-    area,
+from services.dashboard.blueprints import area
+from services.dashboard.view_helpers import (
     back_to,
     confirm_page,
     confirmed,

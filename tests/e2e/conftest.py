@@ -27,12 +27,13 @@ from werkzeug.serving import make_server
 from infra.cli import DEMO_CATALOGUE
 from infra.embedded import free_port
 from services import keys
-from services.api import create_app
+from services.app import create_app
 from services.catalog.importer import import_lines
 from services.dashboard import accounts
 from services.jobs import TaskClient
 from services.recommender import pipeline
 from services.recommender.artifacts import ArtifactStore
+from services.web.state import state
 from tests.helpers import PAPERFEED, REPO, cli_env
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -80,7 +81,7 @@ def server(e2e_settings, clean_db) -> Iterator[Server]:
     """The real Flask app behind werkzeug's threaded HTTP server on a free port."""
     app = create_app(e2e_settings, db=clean_db)
     queue = f"e2e-{secrets.token_hex(4)}"
-    app.extensions["paperfeed.tasks"] = TaskClient(e2e_settings.redis_url, queue=queue)
+    state(app).tasks = TaskClient(e2e_settings.redis_url, queue=queue)
     port = free_port()
     httpd = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)

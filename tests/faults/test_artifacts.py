@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from services.api import create_app
+from services.app import create_app
 from services.recommender import pipeline
 from services.recommender.artifacts import STALE_SCRATCH_SECONDS, ArtifactKind, ArtifactStore
 from services.store import dashboard_lists, jobs, models

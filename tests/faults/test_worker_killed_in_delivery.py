@@ -29,7 +29,7 @@ import pytest
 
 from services.alerts.channels.webhook import DELIVERY_HEADER, SIGNATURE_HEADER, verify_signature
 from services.alerts.mailsink import MailSink
-from services.api import create_app
+from services.app import create_app
 from services.store import alerts as alerts_store
 from services.store import jobs
 from services.store import papers as papers_store

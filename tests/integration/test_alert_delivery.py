@@ -21,7 +21,7 @@ from services.alerts import digests, outbox
 from services.alerts.channels import build_channels
 from services.alerts.channels.webhook import verify_signature
 from services.alerts.mailsink import MailSink, recent_messages
-from services.api import create_app
+from services.app import create_app
 from services.store import alerts as alerts_store
 from services.store import papers as papers_store
 from tests.helpers import PAPERFEED, REPO, HttpReceiver, cli_env, wait_until

@@ -5,7 +5,7 @@ time (found by tests/faults/test_worker_killed_in_delivery.py with two workers).
 from __future__ import annotations
 
 from services.alerts import outbox
-from services.api import create_app
+from services.app import create_app
 from services.store import alerts as alerts_store
 from services.store import papers as papers_store
 

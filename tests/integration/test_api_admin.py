@@ -8,6 +8,7 @@ import pytest
 from services.jobs import TaskClient
 from services.recommender import pipeline
 from services.recommender.artifacts import ArtifactStore
+from services.web.state import state
 from tests.helpers import PAPERFEED, REPO, cli_env, wait_until
 from tests.integration.test_api_papers import PAPER
 
@@ -29,7 +30,7 @@ def test_unknown_job_and_job_id(client, headers):
 @pytest.mark.slow
 def test_a_requested_job_runs_in_a_real_worker(app, settings, headers, clean_db):
     queue = f"test-{secrets.token_hex(4)}"
-    app.extensions["paperfeed.tasks"] = TaskClient(settings.redis_url, queue=queue)
+    state(app).tasks = TaskClient(settings.redis_url, queue=queue)
     client = app.test_client()
     client.put("/v1/papers/p1", json=PAPER, headers=headers["write"])
     client.post("/v1/events", json={"events": [{"user_id": "u", "paper_id": "p1", "type": "star"}]},

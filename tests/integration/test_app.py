@@ -3,7 +3,7 @@
 import pytest
 
 from infra.embedded import free_port
-from services.api import create_app
+from services.app import create_app
 
 
 def test_healthz(client):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.api import create_app
+from services.app import create_app
 from services.recommender import pipeline
 from tests.integration.test_feed import catalogue, engine_settings  # noqa: F401 - shared fixtures
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.api import create_app
+from services.app import create_app
 
 ORIGIN = "https://reader.example.org"
 PREFLIGHT = {"Origin": ORIGIN, "Access-Control-Request-Method": "GET",

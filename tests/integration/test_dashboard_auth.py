@@ -2,7 +2,7 @@
 
 import pytest
 
-from services.api import create_app
+from services.app import create_app
 from services.dashboard import accounts
 from tests.helpers import cli_env, run_cli
 from tests.integration import dashboard_support as ds

@@ -8,8 +8,9 @@ import secrets
 import pytest
 import redis
 
-from services.api import create_app
+from services.app import create_app
 from services.jobs import TaskClient
+from services.web.state import state
 from tests.helpers import wait_until
 from tests.integration import dashboard_support as ds
 from tests.integration.dashboard_support import *  # noqa: F403 (fixtures)
@@ -110,7 +111,7 @@ def test_delete_asks_for_confirmation_first(admin_client, catalogue, clean_db):
 
 def test_import_a_jsonl_file_and_follow_its_progress(app, admin_client, clean_db, engine_settings):
     queue = f"test-{secrets.token_hex(4)}"  # the embedding job it asks for goes nowhere near a worker
-    app.extensions["paperfeed.tasks"] = TaskClient(engine_settings.redis_url, queue=queue)
+    state(app).tasks = TaskClient(engine_settings.redis_url, queue=queue)
     lines = [json.dumps({"id": f"imp{i}", "title": f"Imported paper {i}"}) for i in range(3)] + ["{not json"]
     upload = (io.BytesIO("\n".join(lines).encode()), "papers.jsonl")
     response = ds.post(admin_client, "/admin/papers/import", {"file": upload},

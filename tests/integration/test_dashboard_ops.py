@@ -9,10 +9,11 @@ import pytest
 import redis
 
 from services.alerts import mailsink
-from services.api import create_app
+from services.app import create_app
 from services.jobs import TaskClient
 from services.recommender import pipeline
 from services.recommender.artifacts import ArtifactStore
+from services.web.state import state
 from tests.integration import dashboard_support as ds
 from tests.integration.dashboard_support import *  # noqa: F403 (fixtures)
 
@@ -26,7 +27,7 @@ def app(engine_settings, clean_db):
 def private_queue(app, engine_settings):
     """Jobs go to a queue of their own that no worker consumes: they stay queued."""
     queue = f"test-{secrets.token_hex(4)}"
-    app.extensions["paperfeed.tasks"] = TaskClient(engine_settings.redis_url, queue=queue)
+    state(app).tasks = TaskClient(engine_settings.redis_url, queue=queue)
     yield queue
     redis.Redis.from_url(engine_settings.redis_url).delete(queue)
 
@@ -62,7 +63,7 @@ def test_models_side_by_side_and_roll_back(app, admin_client, headers, engine_se
     pipeline.rebuild_index(clean_db, ArtifactStore(engine_settings.artifacts), engine_settings)
     api = app.test_client()
     paper = indexed_catalogue[0]["id"]
-    live = app.extensions["paperfeed.models"]
+    live = state(app).models
     assert api.get(f"/v1/papers/{paper}/similar", headers=headers["read"]).status_code == 200
     assert live.versions()["index"] != first["version"]
     html = admin_client.get("/admin/models").get_data(as_text=True)

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from services.api import create_app
+from services.app import create_app
 from tests.integration import dashboard_support as ds
 from tests.integration.dashboard_support import *  # noqa: F403 (fixtures)
 

@@ -11,7 +11,7 @@ import subprocess
 import pytest
 
 from infra.cli import DEMO_CATALOGUE
-from services.api import create_app
+from services.app import create_app
 from services.catalog.importer import import_lines
 from services.recommender import pipeline
 from services.recommender.artifacts import ArtifactStore

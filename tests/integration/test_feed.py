@@ -10,11 +10,12 @@ import numpy as np
 import pytest
 
 from infra.cli import DEMO_CATALOGUE
-from services.api import create_app
+from services.app import create_app
 from services.catalog.importer import import_lines
 from services.recommender import pipeline
 from services.recommender.artifacts import ArtifactStore
 from services.store import models
+from services.web.state import state
 
 N_PAPERS = 400
 
@@ -250,7 +251,7 @@ def test_a_plain_feed_is_served_again_until_the_user_acts(client, headers, catal
     # The worker's precompute stores a list nobody has seen; the first request serves it and counts it.
     events(client, headers["write"], {"user_id": "s", "paper_id": catalogue[7]["id"], "type": "read"})
     with clean_db.connection() as conn:
-        stored = rank_and_store(conn, client.application.extensions["paperfeed.models"], engine_settings, "s")
+        stored = rank_and_store(conn, state(client.application).models, engine_settings, "s")
     served = feed(client, headers["read"], user="s", limit=3)
     assert served["feed_id"] == stored
     with clean_db.connection() as conn:

@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from services.api import create_app
+from services.app import create_app
 
 
 def _app(settings, clean_db, **limits):

@@ -8,9 +8,9 @@ import re
 import pytest
 
 from infra.embedded import free_port
-from services.api import create_app
-from services.api.request_context import DASHBOARD_HEADERS, REQUEST_ID_HEADER
+from services.app import create_app
 from services.db import Database
+from services.web.request_context import DASHBOARD_HEADERS, REQUEST_ID_HEADER
 from tests.integration import dashboard_support as ds
 
 HEX_ID = re.compile(r"[0-9a-f]{32}")

@@ -37,6 +37,10 @@ FORBIDDEN = {
     "services/alerts": ("flask", "celery", "services.api", "services.dashboard", "workers"),
     "services/sources": ("flask", "celery", "services.api", "services.dashboard", "workers", "services.config"),
     "schemas": ("flask", "celery", "psycopg", "services", "workers"),
+    # The two Flask faces share services/web and never import each other; services.app composes them.
+    "services/web": ("services.api", "services.dashboard", "services.app", "workers"),
+    "services/api": ("services.dashboard", "services.app", "workers"),
+    "services/dashboard": ("services.api", "services.app", "workers"),
 }
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from openapi_spec_validator import validate
 
-from services.api import openapi, openapi_document
+from services.api import openapi
+from services.app import openapi_document
 
 METHODS = ("get", "put", "post", "delete", "patch")
 

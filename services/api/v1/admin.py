@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from flask_smorest import Blueprint
 
 from schemas.admin import JobAccepted, JobIn, JobOut, ModelPage, Stats
 from schemas.pagination import PageQuery
 from services import jobs, pagination
 from services.api.security import current_principal, requires
-from services.api.transaction import conn
 from services.api.v1.common import page
 from services.store import models, stats
+from services.web.state import state
+from services.web.transaction import conn
 
 blp = Blueprint("admin", __name__, url_prefix="/v1/admin", description="Operations (admin keys)")
 
@@ -22,7 +22,7 @@ blp = Blueprint("admin", __name__, url_prefix="/v1/admin", description="Operatio
 @blp.response(202, JobAccepted)
 def request_job(body):
     """Ask the workers to embed, reindex, retrain or recompute trending now."""
-    client = current_app.extensions["paperfeed.tasks"]
+    client = state().tasks
     return {"job_id": jobs.request(conn(), client, body["job"], requested_by=f"key:{current_principal().key_id}")}
 
 

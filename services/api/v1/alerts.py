@@ -21,9 +21,9 @@ from schemas.alerts import (
 from schemas.pagination import PageQuery
 from services.alerts import subscriptions
 from services.api.security import requires
-from services.api.transaction import conn
 from services.api.v1.common import page, settings
 from services.errors import InvalidInput
+from services.web.transaction import conn
 
 blp = Blueprint("alerts", __name__, url_prefix="/v1", description="Subscriptions and the alert inbox")
 public = Blueprint("unsubscribe", __name__, description="One-click unsubscribe from alert emails (no login)")

@@ -4,20 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
-
 from services import pagination
-from services.config import Settings
 from services.errors import InvalidInput
-from services.recommender.serving import LiveModels
+from services.web.state import live_models, settings
 
-
-def settings() -> Settings:
-    return current_app.extensions["paperfeed.settings"]
-
-
-def live_models() -> LiveModels:
-    return current_app.extensions["paperfeed.models"]
+__all__ = ["batch_limit", "live_models", "page", "settings"]
 
 
 def page(args: dict[str, Any], kind: str, arity: int = 2) -> pagination.PageRequest:

@@ -10,8 +10,8 @@ from schemas.common import load_items
 from schemas.events import EventBatchIn, EventBatchResult, EventIn, OwnEventIn
 from services import events
 from services.api.security import requires
-from services.api.transaction import conn
 from services.api.v1.common import batch_limit, settings
+from services.web.transaction import conn
 
 blp = Blueprint("events", __name__, url_prefix="/v1", description="Reads, stars and other interactions")
 

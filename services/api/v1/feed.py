@@ -8,9 +8,9 @@ from schemas import examples
 from schemas.feed import FeedPage, FeedQuery
 from services.api.conditional import conditional
 from services.api.security import requires
-from services.api.transaction import conn
 from services.api.v1.common import live_models, page, settings
 from services.recommender.feed import CURSOR_KIND, FeedRequest, get_feed
+from services.web.transaction import conn
 
 blp = Blueprint("feed", __name__, url_prefix="/v1", description="Personal feeds")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from flask_smorest import Blueprint
 
 from schemas import examples
@@ -23,10 +22,11 @@ from schemas.papers import (
 )
 from services.api.conditional import conditional
 from services.api.security import requires
-from services.api.transaction import after_commit, conn
 from services.api.v1.common import batch_limit, live_models, page, settings
 from services.catalog import papers
 from services.recommender import lookups
+from services.web.state import state
+from services.web.transaction import after_commit, conn
 
 blp = Blueprint("papers", __name__, url_prefix="/v1", description="The paper catalogue")
 
@@ -46,7 +46,7 @@ def put_paper(fields, paper_id):
 
 def _embed_soon() -> None:
     """After the commit: have the new or changed papers embedded and matched within seconds."""
-    client, debounce = current_app.extensions["paperfeed.tasks"], settings().embed_debounce_seconds
+    client, debounce = state().tasks, settings().embed_debounce_seconds
     after_commit(lambda: client.embed_soon(debounce))
 
 

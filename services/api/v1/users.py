@@ -11,9 +11,9 @@ from schemas.tokens import TokenIn, TokenOut, TokensRevoked
 from schemas.users import UserDetail, UserExport, UserIn
 from services import auth, users
 from services.api.security import current_principal, requires
-from services.api.transaction import conn
 from services.api.v1.common import page, settings
 from services.errors import InvalidInput
+from services.web.transaction import conn
 
 blp = Blueprint("users", __name__, url_prefix="/v1", description="Users, their stars and history")
 

@@ -13,9 +13,10 @@ import logging
 from collections.abc import Callable
 
 import psycopg
-from flask import Flask, Response, current_app, g
+from flask import Flask, Response, g
 
-from services.api.errors import RETRY_AFTER_SECONDS, problem_response
+from services.web.problems import RETRY_AFTER_SECONDS, problem_response
+from services.web.state import state
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +24,7 @@ log = logging.getLogger(__name__)
 def conn() -> psycopg.Connection:
     """This request's connection (opened on first use)."""
     if "db_conn" not in g:
-        manager = current_app.extensions["paperfeed.db"].connection()
+        manager = state().db.connection()
         g.db_conn = manager.__enter__()
         g.db_manager = manager
     return g.db_conn
