@@ -23,6 +23,7 @@ from services.catalog.importer import import_lines, open_text
 from services.config import Settings
 from services.dashboard import accounts
 from services.db import Database
+from services.jobs import TaskName
 from services.store import api_keys
 from services.store import papers as papers_store
 
@@ -90,8 +91,8 @@ def _kick_off_engine(settings: Settings) -> None:
     from workers.app import create_celery
 
     client = create_celery(settings)
-    for task in ("ml.embed", "ml.trending"):
-        client.send_task(task)
+    for task in (TaskName.EMBED, TaskName.TRENDING):
+        client.send_task(str(task))
 
 
 def _mail_sink_port(settings: Settings) -> int:

@@ -1,6 +1,6 @@
 """Jobs an operator may ask for, by name, and the worker tasks that run them.
 
-The API sends tasks by name through ``TaskClient`` (Celery only, none of the workers' code), records
+The API sends tasks by name (``TaskName``) through ``TaskClient`` (Celery only, none of the workers' code), records
 the request in job_runs first, and the task updates that row when it runs.
 """
 
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from enum import StrEnum
 from typing import Any
 
 import psycopg
@@ -19,16 +20,35 @@ log = logging.getLogger(__name__)
 
 # Set (with an expiry) while an embedding task is queued: writes in the meantime join its batch.
 EMBED_PENDING_KEY = "paperfeed:embed:pending"
-EMBED_TASK = "ml.embed"
 
+
+class TaskName(StrEnum):
+    """Every worker task, by the name the broker carries. workers/tasks.py registers one function per
+    name (a unit test checks that every scheduled and every operator job names a registered task)."""
+
+    CATALOGUE_STATS = "catalogue.stats"
+    EMBED = "ml.embed"
+    REINDEX = "ml.reindex"
+    TRENDING = "ml.trending"
+    RETRAIN_CF = "ml.retrain_cf"
+    PRUNE_FEEDS = "feeds.prune"
+    PRECOMPUTE_FEEDS = "feeds.precompute"
+    MATCH_ALERTS = "alerts.match"
+    COMPOSE_DIGESTS = "alerts.digests"
+    DELIVER_ALERTS = "alerts.deliver"
+    SWEEP_ALERTS = "alerts.sweep"
+    POLL_SOURCE = "sources.poll"
+
+
+# The jobs an operator may ask for (POST /v1/admin/jobs, the dashboard), by the name they use.
 JOB_TASKS = {
-    "embed": "ml.embed",
-    "reindex": "ml.reindex",
-    "retrain": "ml.retrain_cf",
-    "trending": "ml.trending",
-    "alerts": "alerts.match",
-    "digests": "alerts.digests",
-    "deliver": "alerts.deliver",
+    "embed": TaskName.EMBED,
+    "reindex": TaskName.REINDEX,
+    "retrain": TaskName.RETRAIN_CF,
+    "trending": TaskName.TRENDING,
+    "alerts": TaskName.MATCH_ALERTS,
+    "digests": TaskName.COMPOSE_DIGESTS,
+    "deliver": TaskName.DELIVER_ALERTS,
 }
 
 
@@ -53,7 +73,7 @@ class TaskClient:
                     return False
             finally:
                 client.close()
-            self._celery().send_task(EMBED_TASK, countdown=debounce_seconds, queue=self.queue, retry=False)
+            self._celery().send_task(str(TaskName.EMBED), countdown=debounce_seconds, queue=self.queue, retry=False)
         except Exception as exc:  # noqa: BLE001 - redis and kombu raise many types; all mean "not now"
             log.warning("embedding not queued (the beat will embed): %s", exc)
             return False
@@ -70,7 +90,7 @@ class TaskClient:
         from kombu.exceptions import OperationalError
 
         try:
-            self._celery().send_task(task_name, task_id=task_id, queue=self.queue, retry=True,
+            self._celery().send_task(str(task_name), task_id=task_id, queue=self.queue, retry=True,
                                 retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.5})
         except OperationalError as exc:
             raise NotReady(f"the task queue is unreachable: {exc}") from None

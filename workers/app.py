@@ -7,43 +7,13 @@ registers the tasks. Each worker process gets its own database pool, opened lazi
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
 from celery import Celery
 
 from services.config import Settings
 from services.db import Database
-from services.recommender.artifacts import ArtifactStore, open_store
+from services.recommender.artifacts import open_store
 from workers import schedule, tasks
-
-
-@dataclass
-class WorkerContext:
-    """What tasks need: the settings and this process's database."""
-
-    settings: Settings
-    db: Database
-    artifacts: ArtifactStore
-    _channels: dict[str, Any] | None = field(default=None, repr=False)
-    _live: Any = field(default=None, repr=False)
-
-    def live_models(self) -> Any:
-        """The live index and CF model, loaded in this process on first use (feed precompute)."""
-        if self._live is None:
-            from services.recommender.serving import LiveModels
-
-            self._live = LiveModels(self.artifacts, refresh_seconds=self.settings.artifact_refresh_seconds,
-                                    ef_search=self.settings.hnsw_ef_search)
-        return self._live
-
-    def channels(self) -> dict[str, Any]:
-        """The alert delivery channels (email, webhook), built on first use in this process."""
-        if self._channels is None:
-            from services.alerts.channels import build_channels
-
-            self._channels = build_channels(self.settings)
-        return self._channels
+from workers.context import WorkerContext
 
 
 def create_celery(settings: Settings | None = None) -> Celery:
@@ -73,6 +43,6 @@ def create_celery(settings: Settings | None = None) -> Celery:
     )
     db = Database(settings.require("database_url"), min_size=0, max_size=settings.db_pool_max,
                   timeout=settings.db_timeout_seconds)
-    app.paperfeed = WorkerContext(settings=settings, db=db, artifacts=open_store(settings, db))
+    app.paperfeed = WorkerContext(settings=settings, db=db, artifacts=open_store(settings, db), celery=app)
     tasks.register(app)
     return app

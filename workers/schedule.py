@@ -5,23 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 from services.config import Settings
+from services.jobs import TaskName
 
 
 def build(settings: Settings) -> dict[str, dict[str, Any]]:
     intervals = {
-        "catalogue-stats": ("catalogue.stats", settings.catalogue_stats_every_seconds),
-        "embed-and-index": ("ml.embed", settings.embed_every_seconds),
-        "trending": ("ml.trending", settings.trending_every_seconds),
-        "retrain-cf": ("ml.retrain_cf", settings.retrain_every_seconds),
-        "prune-feeds": ("feeds.prune", settings.prune_every_seconds),
-        "precompute-feeds": ("feeds.precompute", settings.feed_precompute_every_seconds),
-        "match-alerts": ("alerts.match", settings.alert_match_every_seconds),
-        "sweep-alerts": ("alerts.sweep", settings.alert_sweep_every_seconds),
-        "compose-digests": ("alerts.digests", settings.digest_every_seconds),
+        "catalogue-stats": (TaskName.CATALOGUE_STATS, settings.catalogue_stats_every_seconds),
+        "embed-and-index": (TaskName.EMBED, settings.embed_every_seconds),
+        "trending": (TaskName.TRENDING, settings.trending_every_seconds),
+        "retrain-cf": (TaskName.RETRAIN_CF, settings.retrain_every_seconds),
+        "prune-feeds": (TaskName.PRUNE_FEEDS, settings.prune_every_seconds),
+        "precompute-feeds": (TaskName.PRECOMPUTE_FEEDS, settings.feed_precompute_every_seconds),
+        "match-alerts": (TaskName.MATCH_ALERTS, settings.alert_match_every_seconds),
+        "sweep-alerts": (TaskName.SWEEP_ALERTS, settings.alert_sweep_every_seconds),
+        "compose-digests": (TaskName.COMPOSE_DIGESTS, settings.digest_every_seconds),
     }
-    entries: dict[str, dict[str, Any]] = {name: {"task": task, "schedule": float(every)}
+    entries: dict[str, dict[str, Any]] = {name: {"task": str(task), "schedule": float(every)}
                                           for name, (task, every) in intervals.items() if every}
     for spec in settings.sources:  # one entry per source, on its own interval
-        entries[f"source-{spec.name}"] = {"task": "sources.poll", "schedule": float(spec.every_seconds),
+        entries[f"source-{spec.name}"] = {"task": str(TaskName.POLL_SOURCE), "schedule": float(spec.every_seconds),
                                           "kwargs": {"source": spec.name}}
     return entries

@@ -1,7 +1,8 @@
-"""Task definitions: thin, explicitly named, ids in and out, safe to run twice.
+"""Task definitions: thin, explicitly named (``services.jobs.TaskName``), ids in and out, safe to run twice.
 
-Each task records itself in ``job_runs`` (keyed by the Celery task id, so a redelivery reuses the
-row) and calls one service function for the real work.
+Each task is a module-level function of the worker's context (and the task's keyword arguments), added to
+``TASKS`` by ``@task(name)``; ``register`` wraps every one so that it records itself in ``job_runs`` (keyed
+by the Celery task id, so a redelivery reuses the row) and calls one service function for the real work.
 """
 
 from __future__ import annotations
@@ -14,12 +15,38 @@ from celery import Celery, Task
 from services import jobs as job_requests
 from services.alerts import digests, matching, outbox, profiles
 from services.catalog import stats as catalogue_stats
+from services.jobs import TaskName
 from services.recommender import feed, feed_cache, pipeline
 from services.sources import runner as source_runner
 from services.store import jobs
+from workers.context import WorkerContext
+
+Work = Callable[..., dict[str, Any]]  # (ctx: WorkerContext, **task_kwargs) -> result
+TASKS: dict[TaskName, Work] = {}
+
+# Email/webhook messages one delivery task sends before handing the rest to a fresh task.
+DELIVERIES_PER_TASK = 200
+# One precompute run ranks feeds for at most this long; the next run (beat) continues.
+PRECOMPUTE_SECONDS = 240.0
 
 
-def _recorded(job: str, work: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+def task(name: TaskName) -> Callable[[Work], Work]:
+    """Add the decorated function to ``TASKS`` as the task ``name``."""
+
+    def add(work: Work) -> Work:
+        TASKS[name] = work
+        return work
+
+    return add
+
+
+def register(app: Celery) -> None:
+    """Register every task of ``TASKS`` on ``app``, each recorded in job_runs."""
+    for name, work in TASKS.items():
+        app.task(name=str(name), bind=True)(_recorded(name, work))
+
+
+def _recorded(job: TaskName, work: Work) -> Callable[..., dict[str, Any]]:
     """Wrap ``work(ctx, **kwargs)`` so that its run and outcome land in job_runs."""
 
     def run(self: Task, **kwargs: Any) -> dict[str, Any]:
@@ -37,100 +64,111 @@ def _recorded(job: str, work: Callable[..., dict[str, Any]]) -> Callable[..., di
             jobs.finish(conn, run_id, result=result)
         return result
 
-    run.__name__ = job.replace(".", "_")
+    run.__name__ = str(job).replace(".", "_")
     return run
 
 
-# Email/webhook messages one delivery task sends before handing the rest to a fresh task.
-DELIVERIES_PER_TASK = 200
-# One precompute run ranks feeds for at most this long; the next run (beat) continues.
-PRECOMPUTE_SECONDS = 240.0
-SOURCE_POLL_TASK = "sources.poll"
+def _deliver_soon(ctx: WorkerContext, result: dict[str, Any], *, when: bool) -> dict[str, Any]:
+    if when:
+        ctx.send_task(TaskName.DELIVER_ALERTS)
+    return result
 
 
-def register(app: Celery) -> None:
-    def deliver_soon(result: dict[str, Any], *, when: bool) -> dict[str, Any]:
-        if when:
-            app.send_task("alerts.deliver")
-        return result
+@task(TaskName.CATALOGUE_STATS)
+def catalogue_statistics(ctx: WorkerContext) -> dict[str, Any]:
+    return catalogue_stats.compute(ctx.db)
 
-    def embed(ctx) -> dict[str, Any]:
-        # Writes from now on queue the next run (EMBED_DEBOUNCE_SECONDS); this one takes what is there.
-        job_requests.clear_embed_pending(ctx.settings.require("redis_url"))
-        embedded = pipeline.embed_missing(ctx.db, ctx.artifacts, ctx.settings)
-        if embedded.get("skipped"):  # the running one may have looked before our papers were committed
-            app.send_task(job_requests.EMBED_TASK, countdown=max(1.0, ctx.settings.embed_debounce_seconds))
-        # New vectors: decide the new papers' alerts now, before the index is rebuilt (instant alerts
-        # need only the vectors), rather than after it or at the next beat.
-        if embedded.get("embedded"):
-            app.send_task("alerts.match")
-        result = pipeline.refresh_index(ctx.db, ctx.artifacts, ctx.settings, embedded)
-        if result["index"] != "unchanged":  # stored feeds were ranked on the previous index
-            app.send_task("feeds.precompute")
-        return result
 
-    def precompute_feeds(ctx) -> dict[str, Any]:
-        live = ctx.live_models()
-        with ctx.db.connection() as conn:  # load (or swap to) the live models first
-            live.index(conn)
-            live.cf(conn)
-        return feed_cache.precompute(ctx.db, ctx.settings,
-                                     lambda conn, user_id: feed.rank_and_store(conn, live, ctx.settings, user_id),
-                                     feed.model_version(live), time_budget_seconds=PRECOMPUTE_SECONDS)
+@task(TaskName.EMBED)
+def embed(ctx: WorkerContext) -> dict[str, Any]:
+    # Writes from now on queue the next run (EMBED_DEBOUNCE_SECONDS); this one takes what is there.
+    job_requests.clear_embed_pending(ctx.settings.require("redis_url"))
+    embedded = pipeline.embed_missing(ctx.db, ctx.artifacts, ctx.settings)
+    if embedded.get("skipped"):  # the running one may have looked before our papers were committed
+        ctx.send_task(TaskName.EMBED, countdown=max(1.0, ctx.settings.embed_debounce_seconds))
+    # New vectors: decide the new papers' alerts now, before the index is rebuilt (instant alerts
+    # need only the vectors), rather than after it or at the next beat.
+    if embedded.get("embedded"):
+        ctx.send_task(TaskName.MATCH_ALERTS)
+    result = pipeline.refresh_index(ctx.db, ctx.artifacts, ctx.settings, embedded)
+    if result["index"] != "unchanged":  # stored feeds were ranked on the previous index
+        ctx.send_task(TaskName.PRECOMPUTE_FEEDS)
+    return result
 
-    def retrain(ctx) -> dict[str, Any]:
-        result = pipeline.retrain_cf(ctx.db, ctx.artifacts, ctx.settings)
-        if result.get("published"):  # active users' stored feeds were ranked by the old model
-            app.send_task("feeds.precompute")
-        return result
 
-    def match(ctx) -> dict[str, Any]:
-        refreshed = profiles.refresh(ctx.db, ctx.settings)
-        result = {"profiles_refreshed": refreshed, **matching.match_new_papers(ctx.db, ctx.settings)}
-        return deliver_soon(result, when=bool(result["instant_alerts"] or result["follow_alerts"]))
+@task(TaskName.REINDEX)
+def reindex(ctx: WorkerContext) -> dict[str, Any]:
+    return pipeline.rebuild_index(ctx.db, ctx.artifacts, ctx.settings)
 
-    def compose_digests(ctx) -> dict[str, Any]:
-        refreshed = profiles.refresh(ctx.db, ctx.settings)
-        result = {"profiles_refreshed": refreshed, **digests.compose_due(ctx.db, ctx.settings)}
-        return deliver_soon(result, when=bool(result["alerts"]))
 
-    def deliver(ctx) -> dict[str, Any]:
-        result = outbox.deliver_due(ctx.db, ctx.settings, ctx.channels(), max_deliveries=DELIVERIES_PER_TASK)
-        sent = result["delivered"] + result["retrying"] + result["failed"]
-        return deliver_soon(result, when=sent >= DELIVERIES_PER_TASK)
+@task(TaskName.TRENDING)
+def trending(ctx: WorkerContext) -> dict[str, Any]:
+    return pipeline.recompute_trending(ctx.db, ctx.settings)
 
-    def sweep(ctx) -> dict[str, Any]:
-        released = outbox.release_stale(ctx.db, ctx.settings)
-        with ctx.db.connection() as conn:
-            due = outbox.due_count(conn)
-        return deliver_soon({"released": released, "due": due}, when=due > 0)
 
-    def poll_source(ctx, source: str) -> dict[str, Any]:
-        spec = next((s for s in ctx.settings.sources if s.name == source), None)
-        if spec is None:
-            return {"skipped": f"no source {source!r} in SOURCES"}
-        backoff = source_runner.Backoff(ctx.settings.source_retry_base_seconds, ctx.settings.source_retry_max_seconds)
-        result = source_runner.poll(ctx.db, spec, backoff=backoff)
-        if result.changed:
-            job_requests.TaskClient(ctx.settings.require("redis_url")).embed_soon(ctx.settings.embed_debounce_seconds)
-        # A retry sooner than the next beat tick is scheduled here; a later one is the beat's.
-        if result.retry_in_seconds is not None and result.retry_in_seconds < spec.every_seconds:
-            app.send_task(SOURCE_POLL_TASK, kwargs={"source": source}, countdown=result.retry_in_seconds + 1)
-        return result.as_dict()
+@task(TaskName.RETRAIN_CF)
+def retrain(ctx: WorkerContext) -> dict[str, Any]:
+    result = pipeline.retrain_cf(ctx.db, ctx.artifacts, ctx.settings)
+    if result.get("published"):  # active users' stored feeds were ranked by the old model
+        ctx.send_task(TaskName.PRECOMPUTE_FEEDS)
+    return result
 
-    tasks: dict[str, Callable[..., dict[str, Any]]] = {
-        "catalogue.stats": lambda ctx: catalogue_stats.compute(ctx.db),
-        "ml.embed": embed,
-        "ml.reindex": lambda ctx: pipeline.rebuild_index(ctx.db, ctx.artifacts, ctx.settings),
-        "ml.trending": lambda ctx: pipeline.recompute_trending(ctx.db, ctx.settings),
-        "ml.retrain_cf": retrain,
-        "feeds.prune": lambda ctx: feed.prune_snapshots(ctx.db, ctx.settings),
-        "feeds.precompute": precompute_feeds,
-        "alerts.match": match,
-        "alerts.digests": compose_digests,
-        "alerts.deliver": deliver,
-        "alerts.sweep": sweep,
-        SOURCE_POLL_TASK: poll_source,
-    }
-    for name, work in tasks.items():
-        app.task(name=name, bind=True)(_recorded(name, work))
+
+@task(TaskName.PRUNE_FEEDS)
+def prune_feeds(ctx: WorkerContext) -> dict[str, Any]:
+    return feed.prune_snapshots(ctx.db, ctx.settings)
+
+
+@task(TaskName.PRECOMPUTE_FEEDS)
+def precompute_feeds(ctx: WorkerContext) -> dict[str, Any]:
+    live = ctx.live_models()
+    with ctx.db.connection() as conn:  # load (or swap to) the live models first
+        live.index(conn)
+        live.cf(conn)
+    return feed_cache.precompute(ctx.db, ctx.settings,
+                                 lambda conn, user_id: feed.rank_and_store(conn, live, ctx.settings, user_id),
+                                 feed.model_version(live), time_budget_seconds=PRECOMPUTE_SECONDS)
+
+
+@task(TaskName.MATCH_ALERTS)
+def match(ctx: WorkerContext) -> dict[str, Any]:
+    refreshed = profiles.refresh(ctx.db, ctx.settings)
+    result = {"profiles_refreshed": refreshed, **matching.match_new_papers(ctx.db, ctx.settings)}
+    return _deliver_soon(ctx, result, when=bool(result["instant_alerts"] or result["follow_alerts"]))
+
+
+@task(TaskName.COMPOSE_DIGESTS)
+def compose_digests(ctx: WorkerContext) -> dict[str, Any]:
+    refreshed = profiles.refresh(ctx.db, ctx.settings)
+    result = {"profiles_refreshed": refreshed, **digests.compose_due(ctx.db, ctx.settings)}
+    return _deliver_soon(ctx, result, when=bool(result["alerts"]))
+
+
+@task(TaskName.DELIVER_ALERTS)
+def deliver(ctx: WorkerContext) -> dict[str, Any]:
+    result = outbox.deliver_due(ctx.db, ctx.settings, ctx.channels(), max_deliveries=DELIVERIES_PER_TASK)
+    sent = result["delivered"] + result["retrying"] + result["failed"]
+    return _deliver_soon(ctx, result, when=sent >= DELIVERIES_PER_TASK)
+
+
+@task(TaskName.SWEEP_ALERTS)
+def sweep(ctx: WorkerContext) -> dict[str, Any]:
+    released = outbox.release_stale(ctx.db, ctx.settings)
+    with ctx.db.connection() as conn:
+        due = outbox.due_count(conn)
+    return _deliver_soon(ctx, {"released": released, "due": due}, when=due > 0)
+
+
+@task(TaskName.POLL_SOURCE)
+def poll_source(ctx: WorkerContext, source: str) -> dict[str, Any]:
+    spec = next((s for s in ctx.settings.sources if s.name == source), None)
+    if spec is None:
+        return {"skipped": f"no source {source!r} in SOURCES"}
+    backoff = source_runner.Backoff(ctx.settings.source_retry_base_seconds, ctx.settings.source_retry_max_seconds)
+    result = source_runner.poll(ctx.db, spec, backoff=backoff)
+    if result.changed:
+        job_requests.TaskClient(ctx.settings.require("redis_url")).embed_soon(ctx.settings.embed_debounce_seconds)
+    # A retry sooner than the next beat tick is scheduled here; a later one is the beat's.
+    if result.retry_in_seconds is not None and result.retry_in_seconds < spec.every_seconds:
+        ctx.send_task(TaskName.POLL_SOURCE, kwargs={"source": source}, countdown=result.retry_in_seconds + 1)
+    return result.as_dict()
