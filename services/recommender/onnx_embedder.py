@@ -25,8 +25,8 @@ import numpy as np
 from services.recommender.artifacts import ArtifactError, ArtifactKind, ArtifactStore
 from services.recommender.embedders import MINILM_FAMILY, normalise
 
-# The artifact-store kind of the exported model folders (no model_versions row: an export is a pure
-# function of the shipped weights and the precision, so the folder's version says everything).
+# The exported model folders are ArtifactKind.MINILM_ONNX versions with no model_versions row: an export
+# is a pure function of the shipped weights and the precision, so the folder's version says everything.
 ONNX_FAMILY = f"{MINILM_FAMILY}-onnx"
 PRECISIONS = ("fp32", "int8")
 MODEL_FILE = "model.onnx"

@@ -29,8 +29,7 @@ def test_worker_exports_once_and_indexes_the_catalogue_with_the_onnx_model(setti
     from infra.cli import DEMO_CATALOGUE
     from services.catalog.importer import import_lines
     from services.recommender import pipeline
-    from services.recommender.artifacts import ArtifactStore
-    from services.recommender.artifacts import ArtifactKind
+    from services.recommender.artifacts import ArtifactKind, ArtifactStore
     from services.recommender.onnx_embedder import export_version
     from services.store import embeddings, models
 
