@@ -59,7 +59,7 @@ def _build(settings: Settings, db: Database | None) -> tuple[Flask, ProblemApi]:
     request_context.init_app(app)  # first before_request hook: the id exists before limits and auth run
     transaction.init_app(app)
     problem_api = api.init_app(app, settings)  # problem+json errors, limits, CORS, /healthz, /readyz, /v1
-    shared.metrics.init_app(app)
+    shared.metrics.init_app(app, db)
     dashboard.init_app(app, settings)
     # Swagger UI's files come from the flask-swagger-ui package: served locally, nothing vendored.
     app.register_blueprint(get_swaggerui_blueprint("/docs", "/openapi.json", config={"app_name": api.API_TITLE}))

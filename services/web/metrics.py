@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import time
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, g, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -21,6 +21,7 @@ from prometheus_client import (
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
+from services.db import Database
 from services.store import sources as sources_store
 
 # Label values must come from a closed set: a client can send any method name, and each new one
@@ -49,7 +50,9 @@ class ApiMetrics:
             return generate_latest(registry)
         return generate_latest(self.registry)
 
-    def init_app(self, app: Flask) -> None:
+    def init_app(self, app: Flask, db: Database) -> None:
+        """Time every request and serve /metrics (with the sources' health read from ``db``)."""
+
         @app.before_request
         def _start_timer() -> None:
             g.request_started = time.perf_counter()
@@ -67,7 +70,7 @@ class ApiMetrics:
 
         @app.get("/metrics")
         def metrics() -> Response:
-            body = self.exposition() + source_exposition(current_app.extensions["paperfeed.db"])
+            body = self.exposition() + source_exposition(db)
             return Response(body, content_type=CONTENT_TYPE_LATEST)
 
 

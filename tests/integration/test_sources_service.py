@@ -15,7 +15,7 @@ import pytest
 
 from infra.cli import DEMO_CATALOGUE
 from services.alerts import matching
-from services.api import create_app
+from services.app import create_app
 from services.catalog.importer import import_lines
 from services.recommender import pipeline
 from services.recommender.artifacts import ArtifactStore

@@ -16,9 +16,9 @@ from schemas.experiments import (
 )
 from services import pagination
 from services.api.security import current_principal, requires
-from services.api.transaction import conn
 from services.api.v1.common import page
 from services.recommender import experiment_admin
+from services.web.transaction import conn
 
 blp = Blueprint("experiments", __name__, url_prefix="/v1/admin/experiments",
                 description="Online experiments on the feed (admin keys)")
