@@ -1,4 +1,5 @@
-"""Static checks of what ties the pieces together: schema revision, compose file, import direction."""
+"""Static checks of what ties the pieces together: schema revision, compose file, import direction, no
+import cycles."""
 
 import ast
 from pathlib import Path
@@ -56,3 +57,100 @@ def test_import_direction():
                     names = [node.module]
                 for name in names:
                     assert not any(name == b or name.startswith(b + ".") for b in banned), f"{path}: {name}"
+
+
+# Our code: every module of these packages is a node of the import graph.
+PACKAGES = ("services", "workers", "schemas", "infra")
+
+
+def _module_files() -> dict[str, Path]:
+    modules = {}
+    for package in PACKAGES:
+        for path in (REPO / package).rglob("*.py"):
+            parts = list(path.relative_to(REPO).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts.pop()
+            modules[".".join(parts)] = path
+    return modules
+
+
+def _imports(module: str, path: Path, modules: dict[str, Path]) -> set[str]:
+    """Our modules that ``module`` imports anywhere in its file: at the top, inside functions, under
+    TYPE_CHECKING. ``from a import b`` counts as importing ``a.b`` when that is a module, else ``a``."""
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                base = ".".join([*anchor, base] if base else anchor)
+            targets = [f"{base}.{alias.name}" for alias in node.names if f"{base}.{alias.name}" in modules]
+            targets = targets or [base]
+        else:
+            continue
+        for target in targets:
+            while target and target not in modules:  # a name inside a module: the module
+                target = target.rpartition(".")[0]
+            # A module importing the package it lives in (its __init__) runs that first anyway: no edge.
+            if target and target != module and not module.startswith(target + "."):
+                found.add(target)
+    return found
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one module (Tarjan's algorithm, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+    for root in sorted(graph):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph[root])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph[child]))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1:
+                    found.append(sorted(component))
+    return found
+
+
+def test_no_import_cycles_counting_imports_inside_functions():
+    modules = _module_files()
+    graph = {name: _imports(name, path, modules) for name, path in modules.items()}
+    cycles = _cycles(graph)
+    assert not cycles, "import cycles (an import inside a function counts too): " + "; ".join(
+        " <-> ".join(cycle) for cycle in cycles)
+
+
+def test_the_cycle_check_finds_a_cycle_made_by_an_import_inside_a_function():
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert _cycles(graph) == [["a", "b", "c"]]
+    assert _cycles({"a": {"b"}, "b": set()}) == []
