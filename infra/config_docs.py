@@ -39,6 +39,8 @@ def _default(value: Any) -> str:
         return "`true`" if value else "`false`"
     if isinstance(value, dict):
         return "`" + ",".join(f"{k}={v:g}" for k, v in value.items()) + "`"
+    if isinstance(value, (tuple, list, frozenset, set)):
+        return "`" + ",".join(str(v) for v in value) + "`" if value else "empty"
     return f"`{value}`"
 
 

@@ -1,7 +1,7 @@
 """Exact sparse TF-IDF content scoring: the lexical side of the content retriever.
 
 The dense index (LSA or MiniLM in FAISS) approximates similarity; on short texts (titles, labels) the
-exact sparse TF-IDF cosine ranks better (bench/quality.py, README "Quality"). This module keeps, beside
+exact sparse TF-IDF cosine ranks better (bench/quality.py, docs/engine.md). This module keeps, beside
 each published index, one L2-normalised sparse row per indexed paper, built from separately weighted
 fields, and scores a user's whole profile against every paper exactly:
 
