@@ -27,7 +27,8 @@ class FeedQuery(PageQuery):
 
 class Reason(Schema):
     kind = fields.String(required=True, metadata={"description": "similar_to_starred, similar_to_read, "
-                                                                 "liked_by_similar_readers, trending, fresh, ..."})
+                                                                 "liked_by_similar_readers, trending, "
+                                                                 "upvoted_on_daily_papers, fresh, ..."})
     detail = fields.String(required=True)
     paper_id = fields.String(metadata={"description": "The paper this reason points at, when there is one."})
 

@@ -112,6 +112,8 @@ class TrendingQuery(SimilarQuery):
 class TrendingItem(ScoredPaper):
     stars = fields.Integer(required=True)
     reads = fields.Integer(required=True)
+    upvotes = fields.Integer(metadata={"description": "Hugging Face Daily Papers upvotes (a source's signal, "
+                                                      "weighted by TRENDING_WEIGHT_UPVOTE)"})
 
 
 class TrendingResult(Schema):

@@ -443,6 +443,12 @@ class Settings:
                                  help="Weight of collaborative filtering in the feed (tuned).")
     feed_weight_trending: float = _env("FEED_WEIGHT_TRENDING", _parse_float(0.0, 100.0), default=0.1,
                                        help="Weight of trending papers in the feed (tuned).")
+    feed_weight_upvoted: float = _env(
+        "FEED_WEIGHT_UPVOTED", _parse_float(0.0, 100.0), default=0.05,
+        help="Weight of the Daily Papers upvotes retriever (papers put on Hugging Face Daily Papers this week, "
+             "most upvoted first; reason `upvoted_on_daily_papers`). Not tuned offline (no upvotes in the "
+             "evaluation data): as low as fresh, so it fills a new reader's feed without outranking their "
+             "own signals; 0: off.")
     feed_weight_fresh: float = _env(
         "FEED_WEIGHT_FRESH", _parse_float(0.0, 100.0), default=0.05,
         help="Weight of the newest papers in the feed (below trending, so a new reader sees trending first).")

@@ -109,8 +109,12 @@ class ReplayServer(http.server.ThreadingHTTPServer):
             body = path.read_bytes() if path.exists() else EMPTY_FEED.encode()
             return 200, {"Content-Type": "application/atom+xml; charset=utf-8"}, body
         if parts.path == "/api/daily_papers":
-            path = self.fixtures / f"hf-{self._fixture_day(query.get('date', [''])[0])}.json"
-            return 200, {"Content-Type": "application/json"}, path.read_bytes() if path.exists() else b"[]"
+            asked = query.get("date", [""])[0]
+            path = self.fixtures / f"hf-{self._fixture_day(asked)}.json"
+            body = path.read_bytes() if path.exists() else b"[]"
+            # The recorded day's timestamps move with it (submittedOnDailyAt is when upvotes start).
+            return 200, {"Content-Type": "application/json"}, body.replace(self._fixture_day(asked).encode(),
+                                                                            asked.encode())
         return 404, {}, b"not found"
 
     def _fixture_day(self, day: str) -> str:

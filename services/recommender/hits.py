@@ -17,6 +17,7 @@ class Retriever(StrEnum):
     CONTENT = "content"
     CF = "cf"
     TRENDING = "trending"
+    UPVOTED = "upvoted"
     FRESH = "fresh"
 
 
@@ -30,6 +31,8 @@ class ReasonKind(StrEnum):
     MATCHES_INTEREST = "matches_your_interest"
     LIKED_BY_SIMILAR_READERS = "liked_by_similar_readers"
     TRENDING = "trending"
+    # Upvoted by the Hugging Face Daily Papers community (a source's signal, not this service's readers).
+    UPVOTED = "upvoted_on_daily_papers"
     FRESH = "fresh"
     FEATURED = "featured"
 

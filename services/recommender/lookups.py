@@ -50,4 +50,5 @@ def trending(conn: psycopg.Connection, *, window: str, category: str | None, lim
     if models.live(conn, ArtifactKind.TRENDING) is None:
         raise NotReady("trending has not been computed yet")
     rows = trending_store.top(conn, period=window, category=category, limit=limit)
-    return {"items": [{"paper": r, "score": r["score"], "stars": r["stars"], "reads": r["reads"]} for r in rows]}
+    return {"items": [{"paper": r, "score": r["score"], "stars": r["stars"], "reads": r["reads"],
+                       "upvotes": r["upvotes"]} for r in rows]}

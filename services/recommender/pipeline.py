@@ -241,7 +241,8 @@ def refresh_index(db: Database, artifacts: ArtifactStore, settings: Settings,
 def recompute_trending(db: Database, settings: Settings) -> dict[str, Any]:
     """Replace the trending table and mark the computation as a published version."""
     with db.connection() as conn:
-        counts = trending_store.recompute(conn, settings.event_weights)
+        counts = trending_store.recompute(conn, settings.event_weights,
+                                          upvote_weight=settings.trending_weight_upvote)
         models.publish(conn, kind=ArtifactKind.TRENDING, version=new_version(), path="", params={"rows": counts})
     return {"rows": counts}
 

@@ -74,8 +74,25 @@ def _cf(ctx: Retrieval, found: Mapping[str, Sequence[Hit]]) -> list[Hit]:
 def _trending(ctx: Retrieval, found: Mapping[str, Sequence[Hit]]) -> list[Hit]:
     rows = ctx.live.shared((Retriever.TRENDING, ctx.category), SHARED_LIST_SECONDS, lambda: trending_store.top(
         ctx.conn, period="week", category=ctx.category, limit=ctx.settings.feed_size))
-    return [Hit(r["id"], r["score"], Reason(ReasonKind.TRENDING, f"trending this week ({r['stars']} stars, "
-                                                                 f"{r['reads']} reads)")) for r in rows]
+    return [Hit(r["id"], r["score"], Reason(ReasonKind.TRENDING, _trending_detail(r))) for r in rows]
+
+
+def _trending_detail(row: Mapping[str, Any]) -> str:
+    detail = f"trending this week ({row['stars']} stars, {row['reads']} reads"
+    if row.get("upvotes"):
+        detail += f", {row['upvotes']} upvotes on Daily Papers"
+    return detail + ")"
+
+
+# Papers put on Daily Papers longer ago than this are not news to the upvotes retriever.
+UPVOTED_DAYS = 7.0
+
+
+def _upvoted(ctx: Retrieval, found: Mapping[str, Sequence[Hit]]) -> list[Hit]:
+    rows = ctx.live.shared((Retriever.UPVOTED, ctx.category), SHARED_LIST_SECONDS, lambda: trending_store.upvoted(
+        ctx.conn, days=UPVOTED_DAYS, category=ctx.category, limit=ctx.settings.feed_size))
+    return [Hit(r["id"], r["score"], Reason(ReasonKind.UPVOTED, f"{r['upvotes']} upvotes on Hugging Face Daily "
+                                                                "Papers this week")) for r in rows]
 
 
 def _fresh(ctx: Retrieval, found: Mapping[str, Sequence[Hit]]) -> list[Hit]:
@@ -90,6 +107,7 @@ RETRIEVERS: dict[str, RetrieverSpec] = {
     Retriever.CONTENT: RetrieverSpec(_content, "feed_weight_content"),
     Retriever.CF: RetrieverSpec(_cf, "feed_weight_cf"),
     Retriever.TRENDING: RetrieverSpec(_trending, "feed_weight_trending"),
+    Retriever.UPVOTED: RetrieverSpec(_upvoted, "feed_weight_upvoted"),
     Retriever.FRESH: RetrieverSpec(_fresh, "feed_weight_fresh"),
 }
 

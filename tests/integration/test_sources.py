@@ -146,3 +146,41 @@ def test_daily_papers_bring_upvotes_and_fill_only_what_arxiv_left_empty(clean_db
     assert upvotes == {"2606.90002": 31, "2606.90010": 12}
     again = runner.poll(clean_db, hf, backoff=BACKOFF, today=TODAY, sleep=lambda s: None)
     assert again.requests == 3 and (again.created, again.updated) == (0, 0)  # open days: 07-04 .. 07-06
+
+
+def test_daily_papers_upvotes_trend_on_day_one_and_explain_themselves(clean_db, settings, tmp_path, headers):
+    """A deployment with no readers yet: trending and a newcomer's feed come from Daily Papers upvotes."""
+    import datetime as dt
+    import gzip
+    import itertools
+
+    from infra.cli import DEMO_CATALOGUE
+    from services.api import create_app
+    from services.catalog.importer import import_lines
+    from services.recommender import pipeline
+    from services.recommender.artifacts import ArtifactStore
+
+    today = dt.datetime.now(dt.UTC).date()
+    server = ReplayServer(day_offset=(today - dt.timedelta(days=2) - date(2026, 6, 30)).days)  # hf-06-30: 2 days ago
+    try:
+        _, hf = specs(server)
+        engine = settings.replace(artifact_dir=tmp_path / "artifacts", artifact_refresh_seconds=0.0)
+        with gzip.open(DEMO_CATALOGUE, "rt") as fh:
+            import_lines(clean_db, list(itertools.islice(fh, 100)))
+        assert runner.poll(clean_db, hf, backoff=BACKOFF, sleep=lambda s: None).upvotes == 2
+    finally:
+        server.shutdown()
+        server.server_close()
+    pipeline.refresh(clean_db, ArtifactStore(engine.artifacts), engine)
+    assert pipeline.recompute_trending(clean_db, engine)["rows"]["week"] == 2
+    client = create_app(engine, db=clean_db).test_client()
+    items = client.get("/v1/trending?window=week", headers=headers["read"]).get_json()["items"]
+    assert [(i["paper"]["id"], i["upvotes"]) for i in items] == [("2606.90002", 31), ("2606.90010", 12)]
+    assert pipeline.recompute_trending(clean_db, engine.replace(trending_weight_upvote=0))["rows"] == {}
+
+    feed = client.get("/v1/users/newcomer/feed?limit=20", headers=headers["read"]).get_json()["items"]
+    reasons = {i["paper"]["id"]: {r["kind"]: r["detail"] for r in i["reasons"]} for i in feed}
+    assert reasons["2606.90002"]["upvoted_on_daily_papers"] == "31 upvotes on Hugging Face Daily Papers this week"
+    off = create_app(engine.replace(feed_weight_upvoted=0), db=clean_db).test_client()
+    feed = off.get("/v1/users/other/feed?limit=20", headers=headers["read"]).get_json()["items"]
+    assert all(r["kind"] != "upvoted_on_daily_papers" for i in feed for r in i["reasons"])
