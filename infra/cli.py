@@ -8,7 +8,6 @@ a second `up` on the same data directory) ends with a one-line ``Error: ...`` an
 from __future__ import annotations
 
 import json
-import logging
 import os
 import subprocess
 import sys
@@ -22,6 +21,7 @@ import click
 from infra import migrate as migrations
 from infra.embedded import EmbeddedError, RunLock, port_in_use
 from infra.runtime import Runtime, resolve
+from services import logs
 from services.config import Settings, SettingsError, redact_url
 from services.db import Database, DatabaseUnavailable
 from services.errors import ServiceError
@@ -258,7 +258,7 @@ def beat() -> None:
         settings = runtime.settings
         app = create_celery(settings)
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        logging.basicConfig(level=settings.log_level, format="[%(asctime)s: %(levelname)s/beat] %(message)s")
+        logs.configure(settings.log_level, settings.log_format, "[%(asctime)s: %(levelname)s/beat] %(message)s")
         with beat_lock.hold(settings.require("redis_url"), settings.beat_lock_seconds):
             app.start(["beat", "--loglevel", settings.log_level])
 

@@ -39,6 +39,19 @@ access_log_format = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms request_id=%(
 errorlog = "-"
 loglevel = _settings.log_level.lower()
 proc_name = "paperfeed-api"
+if _settings.log_format == "json":
+    # gunicorn's own loggers (errors and the access line above, as the JSON object's "message").
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "services.logs.JsonFormatter"}},
+        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
+        "root": {"handlers": ["stderr"], "level": _settings.log_level},
+        "loggers": {
+            "gunicorn.error": {"handlers": ["stderr"], "level": _settings.log_level, "propagate": False},
+            "gunicorn.access": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        },
+    }
 # gunicorn ≥ 25 opens a control socket at one fixed path per user ($HOME/.gunicorn/gunicorn.ctl) that can
 # resize or stop the server: nothing here uses it, and several instances on one machine would share it.
 control_socket_disable = True

@@ -12,8 +12,9 @@ import logging
 
 from flask import Flask
 from flask_swagger_ui import get_swaggerui_blueprint
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from services import api
+from services import api, logs
 from services.api.errors import ProblemApi
 from services.config import Settings
 from services.dashboard import web as dashboard
@@ -36,12 +37,20 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
 
 def _build(settings: Settings, db: Database | None) -> tuple[Flask, ProblemApi]:
     request_context.install_log_records()  # before any handler formats %(request_id)s
-    logging.basicConfig(level=settings.log_level, format=request_context.LOG_FORMAT)
+    if settings.log_format == logs.JSON:
+        logs.configure(settings.log_level, settings.log_format)
+    else:
+        logging.basicConfig(level=settings.log_level, format=request_context.LOG_FORMAT)
     database_url = settings.require("database_url")
     db = db or Database(database_url, min_size=settings.db_pool_min, max_size=settings.db_pool_max,
                         timeout=settings.db_timeout_seconds)
 
     app = Flask("paperfeed")
+    if settings.trusted_proxies:
+        # Behind N proxies the client is the Nth address from the right of X-Forwarded-For; anything a
+        # client put further left is ignored (werkzeug's ProxyFix).
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)  # type: ignore[method-assign]
     app.config.update(
         SECRET_KEY=settings.require("secret_key"),
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
@@ -53,7 +62,7 @@ def _build(settings: Settings, db: Database | None) -> tuple[Flask, ProblemApi]:
         models=LiveModels(artifacts, refresh_seconds=settings.artifact_refresh_seconds,
                           ef_search=settings.hnsw_ef_search),
         tasks=TaskClient(settings.require("redis_url")),
-        metrics=ApiMetrics(),
+        metrics=ApiMetrics(settings.redis_url, settings.metrics_token),
     )
     state.install(app, shared)
     request_context.init_app(app)  # first before_request hook: the id exists before limits and auth run

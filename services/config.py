@@ -280,6 +280,17 @@ class Settings:
         help="Signs sessions, user tokens and unsubscribe links. Known placeholders and guessable values are "
              "refused (docs/security.md). Unset: generated once into the data dir for the embedded demo only; "
              "required with your own DATABASE_URL. Back it up with the database (docs/operations.md).")
+    metrics_token: str | None = _env(
+        "METRICS_TOKEN", _parse_secret,
+        help="Bearer token /metrics requires (`Authorization: Bearer …`); same strength rules as SECRET_KEY. "
+             "Unset: /metrics answers only to clients on this machine (loopback).")
+    trusted_proxies: int = _env(
+        "TRUSTED_PROXIES", _parse_int(0, 5), default=0,
+        help="How many reverse proxies / load balancers stand in front of the API: the client address (rate "
+             "limits, logs) is then read from that many X-Forwarded-For hops. 0: the connecting address.")
+    log_format: str = _env(
+        "LOG_FORMAT", _parse_choice("text", "json"), default="text",
+        help="`json`: one JSON object per log line (with the request id), for log collectors.")
     data_dir: Path = _env(
         "PAPERFEED_DATA_DIR", _parse_path, default=Path(".paperfeed"),
         help="The embedded servers' data, the beat schedule, the mail sink and the default artifact store.")

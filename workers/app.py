@@ -7,8 +7,12 @@ registers the tasks. Each worker process gets its own database pool, opened lazi
 
 from __future__ import annotations
 
-from celery import Celery
+from typing import Any
 
+from celery import Celery
+from celery.signals import setup_logging
+
+from services import logs
 from services.config import Settings
 from services.db import Database
 from services.recommender.artifacts import open_store
@@ -18,6 +22,13 @@ from workers.context import WorkerContext
 
 def create_celery(settings: Settings | None = None) -> Celery:
     settings = settings or Settings.from_env()
+    if settings.log_format == logs.JSON:
+        def json_logging(**_: Any) -> None:
+            # Connected, this replaces Celery's own logging set-up in the worker and beat.
+            logs.configure(settings.log_level, settings.log_format,
+                           "[%(asctime)s: %(levelname)s/%(processName)s] %(message)s")
+
+        setup_logging.connect(json_logging, weak=False)
     app = Celery("paperfeed", set_as_current=False)
     app.conf.update(
         broker_url=settings.require("redis_url"),

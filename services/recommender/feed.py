@@ -81,7 +81,8 @@ def get_feed(conn: psycopg.Connection, live: LiveModels, settings: Settings, req
     papers = papers_store.visible_by_ids(conn, [c.paper_id for c in page])
     next_cursor = pagination.encode(CURSOR_KIND, (feed_id, len(page))) if len(ranked) > len(page) else None
     return {"items": [_item(papers[c.paper_id], round(c.score, 6), _reasons(c)) for c in page if c.paper_id in papers],
-            "next_cursor": next_cursor, "model_version": version, "feed_id": feed_id}
+            "next_cursor": next_cursor, "model_version": version, "feed_id": feed_id,
+            feed_cache.SERVED_FROM: feed_cache.RANKED}
 
 
 def _next_page(conn: psycopg.Connection, request: FeedRequest) -> dict[str, Any]:
@@ -102,7 +103,8 @@ def _next_page(conn: psycopg.Connection, request: FeedRequest) -> dict[str, Any]
     papers = papers_store.visible_by_ids(conn, [e["p"] for e in entries])
     next_cursor = pagination.encode(CURSOR_KIND, (feed_id, end)) if end < len(snapshot["items"]) else None
     return {"items": [_item(papers[e["p"]], e["s"], e["r"]) for e in entries if e["p"] in papers],
-            "next_cursor": next_cursor, "model_version": snapshot["model_version"], "feed_id": feed_id}
+            "next_cursor": next_cursor, "model_version": snapshot["model_version"], "feed_id": feed_id,
+            feed_cache.SERVED_FROM: feed_cache.NEXT_PAGE}
 
 
 def _item(paper: dict[str, Any], score: float, reasons: list[dict]) -> dict[str, Any]:

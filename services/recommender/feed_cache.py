@@ -31,6 +31,9 @@ from services.store import feeds as feeds_store
 from services.store import papers as papers_store
 
 CURSOR_KIND = "feed"
+# How a page was produced, for /metrics (not part of the response schema, so never sent to clients).
+SERVED_FROM = "served_from"
+STORED, RANKED, NEXT_PAGE = "stored", "ranked", "next_page"
 PAPER_COLUMNS = ", ".join(f"p.{c}" for c in papers_store.OUT_COLUMNS.split(", "))
 PAPER_KEYS = tuple(papers_store.OUT_COLUMNS.split(", "))
 
@@ -50,7 +53,7 @@ def serve_reusable(conn: psycopg.Connection, settings: Settings, user_id: str, l
              for r in hit["rows"] if r["id"] is not None]
     next_cursor = pagination.encode(CURSOR_KIND, (hit["feed_id"], end)) if hit["total"] > end else None
     return {"items": items, "next_cursor": next_cursor, "model_version": hit["model_version"],
-            "feed_id": hit["feed_id"]}
+            "feed_id": hit["feed_id"], SERVED_FROM: STORED}
 
 
 def precompute(db: Database, settings: Settings, rank_and_store, model_version: str | None, *,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from flask_smorest import Blueprint
 
 from schemas import examples
@@ -10,6 +12,7 @@ from services.api.conditional import conditional
 from services.api.security import requires
 from services.api.v1.common import live_models, page, settings
 from services.recommender.feed import CURSOR_KIND, FeedRequest, get_feed
+from services.web.state import state
 from services.web.transaction import conn
 
 blp = Blueprint("feed", __name__, url_prefix="/v1", description="Personal feeds")
@@ -25,6 +28,9 @@ def feed(args, user_id):
     """The user's personal feed: every item says why it is there. Page with `cursor`."""
     request_page = page({"limit": args.get("limit")}, CURSOR_KIND)
     exclude = frozenset(v for v in (args.get("exclude") or "").split(",") if v)
-    return get_feed(conn(), live_models(), settings(), FeedRequest(
+    started = time.perf_counter()
+    result = get_feed(conn(), live_models(), settings(), FeedRequest(
         user_id=user_id, limit=request_page.limit, cursor=args.get("cursor"), category=args.get("category"),
         exclude=exclude))
+    state().metrics.observe_feed(result, time.perf_counter() - started)
+    return result
