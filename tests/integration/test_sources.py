@@ -155,7 +155,7 @@ def test_daily_papers_upvotes_trend_on_day_one_and_explain_themselves(clean_db, 
     import itertools
 
     from infra.cli import DEMO_CATALOGUE
-    from services.api import create_app
+    from services.app import create_app
     from services.catalog.importer import import_lines
     from services.recommender import pipeline
     from services.recommender.artifacts import ArtifactStore
