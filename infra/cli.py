@@ -263,6 +263,19 @@ def beat() -> None:
             app.start(["beat", "--loglevel", settings.log_level])
 
 
+@main.command()
+@click.argument("process", type=click.Choice(["api", "worker", "beat"]))
+def health(process: str) -> None:
+    """Exit 0 when this host's PROCESS is doing its job (container health checks)."""
+    from infra import health as checks
+
+    settings = _production_settings(f"health {process}", need_redis=process != "api")
+    try:
+        click.echo(checks.CHECKS[process](settings))
+    except checks.Unhealthy as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 @main.command("mail-sink")
 @click.option("--port", type=click.IntRange(1, 65535), default=None, help="SMTP port [default: MAIL_SINK_PORT].")
 @click.option("--maildir", type=click.Path(file_okay=False, path_type=Path), default=None,

@@ -16,7 +16,8 @@ import psutil
 import pytest
 import redis
 
-from infra.embedded import EmbeddedPostgres, EmbeddedRedis
+from infra.embedded import EmbeddedPostgres, EmbeddedRedis, free_port
+from tests.faults.processes import api_server, celery_worker
 from tests.helpers import PAPERFEED, REPO, cli_env, wait_until
 from workers.beat_lock import BEAT_LOCK
 
@@ -125,3 +126,27 @@ def test_embedded_servers_die_with_the_command_that_started_them(folder, tmp_pat
             with contextlib.suppress(Exception):
                 server.stop()
         shutil.rmtree(root, ignore_errors=True)
+
+
+def test_health_checks_tell_a_working_process_from_a_missing_one(settings, tmp_path):
+    def health(process: str, s) -> subprocess.CompletedProcess:
+        return subprocess.run([*PAPERFEED, "health", process], env=cli_env(s), cwd=REPO, capture_output=True,
+                              text=True, timeout=90)
+
+    client = redis.Redis.from_url(settings.redis_url)
+    client.delete(BEAT_LOCK)
+    base = settings.replace(data_dir=tmp_path / "data", api_workers=1, api_threads=1)
+    idle = base.replace(port=free_port())
+    for process in ("api", "beat"):
+        result = health(process, idle)
+        assert result.returncode != 0 and result.stderr.startswith("Error: "), (process, result.stderr)
+    with api_server(base, tmp_path / "api.log") as api:
+        assert health("api", base.replace(port=api.port)).returncode == 0
+    beat = Beat(base.replace(beat_lock_seconds=3), tmp_path / "beat.log")
+    try:
+        wait_until(lambda: beat.said("beat lock taken"), 60, message="beat holds the lock")
+        assert health("beat", base).returncode == 0
+    finally:
+        beat.stop()
+    with celery_worker(base, "health-check", tmp_path / "worker.log"):
+        wait_until(lambda: health("worker", base).returncode == 0, 90, message="the worker answers its ping")
