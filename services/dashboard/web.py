@@ -16,6 +16,7 @@ from services.config import Settings
 from services.dashboard import (
     views_auth,
     views_catalog,
+    views_experiments,
     views_keys,
     views_ops,
     views_overview,
@@ -38,5 +39,6 @@ def init_app(app: Flask, settings: Settings) -> None:
     )
     CSRFProtect(app)
     app.add_template_global(first_page_url)
-    for module in (views_auth, views_overview, views_catalog, views_users, views_ops, views_keys):
+    for module in (views_auth, views_overview, views_catalog, views_users, views_ops, views_experiments,
+                   views_keys):
         app.register_blueprint(module.bp)
