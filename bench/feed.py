@@ -9,7 +9,10 @@ topical interests each and 1,000,000 events, it measures:
 - feed latency and throughput through gunicorn (2 workers): at a steady 200 feeds/s, at 16 concurrent
   clients, at 16 clients with every request ranked anew (`exclude=`: nothing reused), and at 16 clients
   while a retrain runs (one thread, nice 10),
-- a minimal Flask view returning 50 small dicts under the same gunicorn settings, as the ceiling.
+- a minimal Flask view returning 50 small dicts under the same gunicorn settings, as the ceiling;
+- with ``--experiments``, the same loads again while an experiment runs: a split one (every reader
+  assigned, half ranked with another FEED_MMR_LAMBDA), then an interleaved one (each feed ranked
+  twice and drafted): what an experiment costs the feed (docs/experiments.md).
 
 Client processes share the machine with the server: the numbers are a floor for the server alone.
 
@@ -96,6 +99,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--minilm-sample", type=int, default=500)
+    parser.add_argument("--experiments", action="store_true", help="also measure with experiments running")
     args = parser.parse_args()
     result: dict = {"benchmark": "feed", "cpu_count": os.cpu_count()}
 
@@ -159,6 +163,14 @@ def main() -> None:
                                                             headers=headers)
             trainer.terminate()
             trainer.wait(60)
+            if args.experiments:
+                for mode, variant in (("split", {"FEED_MMR_LAMBDA": "0.8"}), ("interleave", {"FEED_WEIGHT_CF": "0.8"})):
+                    start_experiment(url, mode, variant)
+                    result[f"feed_steady_200_{mode}_experiment"] = load(
+                        port, feed_path, clients=8, seconds=args.seconds, headers=headers, total_rate=200)
+                    result[f"feed_16_clients_ranked_each_time_{mode}_experiment"] = load(
+                        port, lambda n: feed_path(n) + "&exclude=none", clients=16, seconds=args.seconds,
+                        headers=headers)
         minimal = [sys.executable, "-m", "gunicorn", "--config", str(REPO / "infra" / "gunicorn.conf.py"),
                    "bench.minimal_app:create_app()"]
         with api_server(settings, argv=minimal) as port:
@@ -172,6 +184,20 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2, default=str))
     print(f"\nwrote {args.out}")
+
+
+def start_experiment(url: str, mode: str, overrides: dict[str, str]) -> None:
+    """Stop whatever experiment runs and start one of ``mode`` covering every reader (half per variant)."""
+    from services.recommender import experiment_admin
+
+    db = Database(url, min_size=0, max_size=1)
+    with db.connection() as conn:
+        for row in experiment_admin.listing(conn, status="running", limit=100, after=None):
+            experiment_admin.stop(conn, row["id"])
+        experiment_admin.create(conn, {"name": f"bench-{mode}", "mode": mode, "variants": [
+            {"name": "control", "share": 0.5, "overrides": {}},
+            {"name": "variant", "share": 0.5, "overrides": overrides}]}, created_by="bench")
+    db.close()
 
 
 def retrain_forever() -> None:
@@ -204,7 +230,11 @@ def print_table(r: dict) -> None:
         print(f"{name:<34} {value!s:>14}")
     print(f"\n{'load':<34} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}")
     for name in ("feed_steady_200", "feed_16_clients", "feed_16_clients_ranked_each_time",
-                 "feed_16_clients_during_retrain", "minimal_flask_16_clients"):
+                 "feed_16_clients_during_retrain", "minimal_flask_16_clients", "feed_steady_200_split_experiment",
+                 "feed_16_clients_ranked_each_time_split_experiment", "feed_steady_200_interleave_experiment",
+                 "feed_16_clients_ranked_each_time_interleave_experiment"):
+        if name not in r:
+            continue
         row = r[name]
         print(f"{name:<34} {row['rps']:>8} {row['p50_ms']:>8} {row['p95_ms']:>8} {row['p99_ms']:>8} {row['errors']:>7}")
     print(f"\nfeed throughput / minimal Flask view: {r['feed_fraction_of_minimal']}")

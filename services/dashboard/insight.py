@@ -9,8 +9,9 @@ import psycopg
 
 from services.config import Settings
 from services.errors import NotFound, NotReady
-from services.recommender import lookups
+from services.recommender import experiments, lookups
 from services.recommender.feed import FeedRequest, rank
+from services.recommender.interleaving import rank_treated
 from services.recommender.serving import LiveModels
 from services.store import dashboard as dashboard_store
 from services.store import dashboard_lists as lists
@@ -130,7 +131,10 @@ def user_feed(conn: psycopg.Connection, live: LiveModels, settings: Settings, us
     a feed served to the user (impressions, click-through)."""
     if users_store.get(conn, user_id) is None:
         raise NotFound(f"no user {user_id}")
-    ranked = rank(conn, live, settings, FeedRequest(user_id=user_id, limit=limit))[:limit]
+    # With the reader's experiment variants and the promoted defaults, as the API would rank it.
+    treatment = experiments.load_treatment(conn, settings, user_id)
+    ranked = rank_treated(lambda treated: rank(conn, live, treated, FeedRequest(user_id=user_id, limit=limit)),
+                          treatment)[0][:limit]
     papers = papers_store.visible_by_ids(conn, [c.paper_id for c in ranked])
     return [{"position": i, "paper": papers[c.paper_id], "score": c.score, "reasons": [r.as_dict() for r in c.reasons]}
             for i, c in enumerate(ranked) if c.paper_id in papers]

@@ -37,6 +37,8 @@ from services.store import feeds as feeds_store
 MAX_VARIANTS = 8
 DEFAULT_DURATION = dt.timedelta(days=14)
 MAX_DURATION = dt.timedelta(days=90)
+# Feeds ranked before an experiment existed carry no assignment: a start far in the past means nothing.
+EARLIEST_START = dt.timedelta(hours=1)
 SHARE_SLACK = 1e-9
 E = TypeVar("E", bound=StrEnum)
 
@@ -49,6 +51,8 @@ def create(conn: psycopg.Connection, spec: Mapping[str, Any], created_by: str | 
     variants = _variants(spec["variants"], mode)
     now = conn.execute("SELECT now() AS now").fetchone()["now"]
     starts_at = spec.get("starts_at") or now
+    if not now - EARLIEST_START <= starts_at <= now + MAX_DURATION:
+        raise InvalidInput("starts_at", f"from {EARLIEST_START} ago to {MAX_DURATION.days} days ahead")
     ends_at = spec.get("ends_at") or starts_at + DEFAULT_DURATION
     if ends_at <= max(starts_at, now):
         raise InvalidInput("ends_at", "must be after starts_at and in the future")

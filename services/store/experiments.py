@@ -54,6 +54,9 @@ def insert(conn: psycopg.Connection, *, name: str, description: str, surface: st
 
 
 def get(conn: psycopg.Connection, experiment_id: int, *, for_update: bool = False) -> dict[str, Any] | None:
+    """The row, or None (also for an id no bigint can hold: the path takes any integer)."""
+    if not 0 < experiment_id < 2 ** 63:
+        return None
     lock = " FOR UPDATE" if for_update else ""
     return conn.execute(f"SELECT {COLUMNS} FROM experiments WHERE id = %s{lock}", (experiment_id,)).fetchone()
 

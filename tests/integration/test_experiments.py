@@ -209,3 +209,12 @@ def test_interleaving_credits_the_contributing_variant(client, headers, clean_db
     assert readout["mode"] == "interleave" and preference["metric"] == "click_preference"
     assert preference["variant"] == "fresh" and preference["estimate"] > 0
     assert preference["decision"] == "better" and readout["winner"] == "fresh", preference
+
+
+def test_out_of_range_times_and_ids_are_refused_not_crashed(client, headers):
+    far = client.post("/v1/admin/experiments", json=spec(starts_at="9999-12-01T00:00:00Z"), headers=headers["admin"])
+    assert far.status_code == 422 and "starts_at" in far.get_json()["errors"]
+    past = client.post("/v1/admin/experiments", json=spec(starts_at="2001-01-01T00:00:00Z"), headers=headers["admin"])
+    assert past.status_code == 422 and "starts_at" in past.get_json()["errors"]
+    assert client.get(f"/v1/admin/experiments/{2 ** 70}/results", headers=headers["admin"]).status_code == 404
+    assert client.post(f"/v1/admin/experiments/{2 ** 64}/stop", headers=headers["admin"]).status_code == 404
