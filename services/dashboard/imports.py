@@ -19,7 +19,7 @@ from services import jobs
 from services.catalog.importer import import_lines, open_text
 from services.db import Database
 from services.errors import ServiceError
-from services.store import dashboard_lists as lists
+from services.store import imports as imports_store
 
 log = logging.getLogger(__name__)
 SUFFIXES = (".jsonl", ".jsonl.gz", ".json")
@@ -41,7 +41,7 @@ def start(db: Database, client: jobs.TaskClient | None, *, upload: IO[bytes], fi
         while chunk := upload.read(1 << 16):
             out.write(chunk)
     with db.connection() as conn:
-        import_id = lists.import_start(conn, filename=filename[:200], operator=operator)
+        import_id = imports_store.start(conn, filename=filename[:200], operator=operator)
     thread = threading.Thread(target=run, args=(db, client, import_id, path, batch_size),
                               name=f"paper-import-{import_id}", daemon=True)
     thread.start()
@@ -61,21 +61,21 @@ def run(db: Database, client: jobs.TaskClient | None, import_id: int, path: Path
     def progress(n: int) -> None:
         stored[0] += n
         with db.connection() as conn:
-            lists.import_progress(conn, import_id, lines=read[0], stored=stored[0])
+            imports_store.progress(conn, import_id, lines=read[0], stored=stored[0])
 
     try:
         with open_text(path) as lines:
             report = import_lines(db, counted(lines), batch_size=batch_size, on_batch=progress)
         c = report.counts
         with db.connection() as conn:
-            lists.import_finish(conn, import_id, status="succeeded" if report.stored or not report.rejected
+            imports_store.finish(conn, import_id, status="succeeded" if report.stored or not report.rejected
                                 else "failed", lines=report.lines, stored=report.stored,
                                 counts={"created": c.created, "updated": c.updated, "unchanged": c.unchanged},
                                 errors=[str(e) for e in report.rejected])
     except Exception as exc:  # a thread has no caller to raise to: the row must say why it stopped
         log.warning("paper import %s failed: %s", import_id, exc)
         with db.connection() as conn:
-            lists.import_finish(conn, import_id, status="failed", lines=read[0], stored=stored[0], counts=None,
+            imports_store.finish(conn, import_id, status="failed", lines=read[0], stored=stored[0], counts=None,
                                 errors=[str(exc)])
         return
     finally:

@@ -13,10 +13,11 @@ from services.recommender import experiments, lookups
 from services.recommender.feed import FeedRequest, rank
 from services.recommender.interleaving import rank_treated
 from services.recommender.serving import LiveModels
-from services.store import dashboard as dashboard_store
-from services.store import dashboard_lists as lists
+from services.store import jobs as jobs_store
+from services.store import models as models_store
 from services.store import papers as papers_store
 from services.store import stats
+from services.store import subscriptions as subscriptions_store
 from services.store import users as users_store
 
 PERIODS = (7, 30, 90)
@@ -28,16 +29,16 @@ SUBSCRIPTIONS_SHOWN = 100
 def overview(conn: psycopg.Connection, settings: Settings, *, days: int) -> dict[str, Any]:
     """Totals, one row per day of the period, feed engagement over the retention window, live versions."""
     window_hours = min(24.0, settings.feed_retention_hours)
-    engagement = dashboard_store.engagement(conn, window_hours)
+    engagement = stats.engagement(conn, window_hours)
     impressions = engagement["impressions"]
     return {
         "totals": stats.overview(conn),
-        "daily": dashboard_store.daily(conn, days),
+        "daily": stats.daily(conn, days),
         "engagement": {**engagement, "hours": window_hours,
                        "ctr": engagement["clicks"] / impressions if impressions else None,
                        "star_rate": engagement["stars"] / impressions if impressions else None},
-        "models": dashboard_store.model_ages(conn),
-        "jobs": dashboard_store.job_counts(conn, days),
+        "models": models_store.live_ages(conn),
+        "jobs": jobs_store.counts(conn, days),
     }
 
 
@@ -110,7 +111,7 @@ def paper_page(conn: psycopg.Connection, live: LiveModels, paper_id: str) -> dic
             similar = lookups.similar(conn, live, paper_id, SIMILAR_SHOWN)["items"]
         except NotReady as exc:
             similar_note = exc.detail
-    return {"paper": paper, "stats": lists.paper_stats(conn, paper_id), "similar": similar,
+    return {"paper": paper, "stats": papers_store.activity(conn, paper_id), "similar": similar,
             "similar_note": similar_note}
 
 
@@ -120,7 +121,7 @@ def user_page(conn: psycopg.Connection, user_id: str) -> dict[str, Any]:
     if user is None:
         raise NotFound(f"no user {user_id}")
     return {"user": user, "counts": users_store.counts(conn, user_id),
-            "subscriptions": lists.user_subscriptions(conn, user_id, limit=SUBSCRIPTIONS_SHOWN)}
+            "subscriptions": subscriptions_store.of_user(conn, user_id, limit=SUBSCRIPTIONS_SHOWN)}
 
 
 def user_feed(conn: psycopg.Connection, live: LiveModels, settings: Settings, user_id: str,

@@ -12,9 +12,11 @@ from services.catalog import papers as catalog
 from services.dashboard.accounts import Operator
 from services.errors import Conflict, InvalidInput, NotFound
 from services.recommender.artifacts import ArtifactError, ArtifactKind, ArtifactStore, ArtifactUnavailable
+from services.store import api_keys as api_keys_store
 from services.store import audit
-from services.store import dashboard_lists as lists
 from services.store import feeds as feeds_store
+from services.store import models as models_store
+from services.store import papers as papers_store
 from services.store import users as users_store
 
 # Kinds an API process loads and swaps (services/recommender/serving.py); rolling back the embedder
@@ -30,7 +32,7 @@ def record(conn: psycopg.Connection, actor: Operator, action: str, target: str |
 
 def set_paper_flag(conn: psycopg.Connection, actor: Operator, paper_id: str, flag: str, value: bool) -> None:
     """Hide/unhide (``hidden``) or feature/unfeature (``featured``) a live paper."""
-    if not lists.set_paper_flag(conn, paper_id, flag, value):
+    if not papers_store.set_flag(conn, paper_id, flag, value):
         raise NotFound(f"no live paper {paper_id}")
     action = {("hidden", True): "paper.hide", ("hidden", False): "paper.unhide",
               ("featured", True): "paper.feature", ("featured", False): "paper.unfeature"}[(flag, value)]
@@ -79,10 +81,10 @@ def create_key(conn: psycopg.Connection, actor: Operator, name: str, scopes: lis
 
 
 def revoke_key(conn: psycopg.Connection, actor: Operator, key_id: int) -> None:
-    key = lists.api_key(conn, key_id)
+    key = api_keys_store.get(conn, key_id)
     if key is None:
         raise NotFound(f"no key {key_id}")
-    if not lists.revoke_api_key(conn, key_id):
+    if not api_keys_store.revoke(conn, key_id):
         raise Conflict(f"key {key['name']} is already revoked")
     record(conn, actor, "key.revoke", key["name"], key_id=key_id, prefix=key["prefix"])
 
@@ -99,7 +101,7 @@ def request_job(conn: psycopg.Connection, client: jobs.TaskClient, actor: Operat
 def rollback(conn: psycopg.Connection, artifacts: ArtifactStore, actor: Operator, version_id: int) -> dict[str, Any]:
     """Make an earlier version live again. Its files must still be kept (ARTIFACTS_KEPT), here or in the
     shared store (ARTIFACT_URL), from which this host fetches it first."""
-    row = lists.model_version(conn, version_id)
+    row = models_store.get(conn, version_id)
     if row is None:
         raise NotFound(f"no model version {version_id}")
     if row["kind"] not in ROLLBACK_KINDS:
@@ -110,7 +112,7 @@ def rollback(conn: psycopg.Connection, artifacts: ArtifactStore, actor: Operator
         artifacts.local(row["kind"], row["version"])
     except (ArtifactError, ArtifactUnavailable) as exc:
         raise Conflict(f"cannot roll back: {exc}") from None
-    lists.make_live(conn, version_id)
+    models_store.make_live(conn, version_id)
     record(conn, actor, "model.rollback", f"{row['kind']}:{row['version']}")
     return row
 

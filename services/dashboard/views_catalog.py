@@ -21,7 +21,8 @@ from services.dashboard.view_helpers import (
     shared,
 )
 from services.errors import InvalidInput, NotFound
-from services.store import dashboard_lists as lists
+from services.store import imports as imports_store
+from services.store import papers as papers_store
 
 bp = area("catalog")
 
@@ -33,11 +34,11 @@ FLAGS = {"hide": ("hidden", True), "unhide": ("hidden", False),
 def papers() -> str:
     q = search_term()
     status = request.args.get("status", "all")
-    status = status if status in lists.PAPER_STATUSES else "all"
-    rows, next_url = paged(f"admin.papers.{status}", lambda after, limit: lists.papers(
+    status = status if status in papers_store.PAPER_STATUSES else "all"
+    rows, next_url = paged(f"admin.papers.{status}", lambda after, limit: papers_store.listing(
         conn(), q=q, status=status, after=after, limit=limit), lambda r: (r["listed_at"], r["id"]))
     return render("papers.html", rows=rows, next_url=next_url, q=q or "", status=status,
-                  statuses=lists.PAPER_STATUSES)
+                  statuses=papers_store.PAPER_STATUSES)
 
 
 @bp.route("/papers/<paper_id>", methods=["GET", "POST"])
@@ -90,7 +91,7 @@ def import_papers() -> str | Response:
         operations.record(conn(), operator(), "papers.import", upload.filename, import_id=number)
         return back_to("dashboard_catalog.import_progress", number=number)
     q = search_term()
-    rows, next_url = paged("admin.imports", lambda after, limit: lists.imports(conn(), q=q, after=after, limit=limit),
+    rows, next_url = paged("admin.imports", lambda after, limit: imports_store.listing(conn(), q=q, after=after, limit=limit),
                            lambda r: (r["created_at"], r["id"]))
     return render("import.html", form=form, rows=rows, next_url=next_url, q=q or "",
                   max_mib=settings().max_body_bytes / 2**20)
@@ -99,7 +100,7 @@ def import_papers() -> str | Response:
 @bp.route("/papers/imports/<int:number>")
 def import_progress(number: int) -> str:
     """Progress of one import; the page refreshes itself (meta refresh, no JavaScript) while it runs."""
-    row = lists.import_get(conn(), number)
+    row = imports_store.get(conn(), number)
     if row is None:
         raise NotFound(f"no import {number}")
     return render("import_progress.html", row=row)

@@ -17,8 +17,8 @@ from services.dashboard.view_helpers import (
     render,
     search_term,
 )
+from services.store import api_keys as api_keys_store
 from services.store import audit
-from services.store import dashboard_lists as lists
 
 bp = area("keys")
 
@@ -33,7 +33,7 @@ def keys() -> str:
         form = KeyForm(formdata=None)
     q = search_term()
     revoked = request.args.get("revoked") == "1"
-    rows, next_url = paged("admin.keys", lambda after, limit: lists.api_keys(
+    rows, next_url = paged("admin.keys", lambda after, limit: api_keys_store.listing(
         conn(), q=q, revoked=revoked, after=after, limit=limit), lambda r: (r["created_at"], r["id"]))
     return render("keys.html", form=form, created=created, rows=rows, next_url=next_url, q=q or "",
                   revoked=revoked)
@@ -42,7 +42,7 @@ def keys() -> str:
 @bp.route("/keys/<int:key>/revoke", methods=["POST"])
 def revoke(key: int) -> str | Response:
     if not confirmed():
-        row = lists.api_key(conn(), key)
+        row = api_keys_store.get(conn(), key)
         return confirm_page(f"Revoke key {row['name'] if row else key}?",
                             "Every request with it, and every user token it minted, is refused from now on.")
     operations.revoke_key(conn(), operator(), key)

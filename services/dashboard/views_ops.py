@@ -22,7 +22,9 @@ from services.dashboard.view_helpers import (
     shared,
 )
 from services.errors import InvalidInput
-from services.store import dashboard_lists as lists
+from services.store import alerts as alerts_store
+from services.store import jobs as jobs_store
+from services.store import models as models_store
 from services.store import sources as sources_store
 
 bp = area("ops")
@@ -34,10 +36,10 @@ ALERT_STATUSES = ("failed", "pending", "sending", "delivered")
 def models() -> str:
     """Versions newest first, one column per offline metric of the kinds shown; which is live."""
     kind = request.args.get("kind") or None
-    kinds = lists.model_kinds(conn())
+    kinds = models_store.kinds(conn())
     kind = kind if kind in kinds else None
     q = search_term()
-    rows, next_url = paged(f"admin.models.{kind}", lambda after, limit: lists.model_versions(
+    rows, next_url = paged(f"admin.models.{kind}", lambda after, limit: models_store.listing(
         conn(), kind=kind, q=q, after=after, limit=limit), lambda r: (r["created_at"], r["id"]))
     metric_names = sorted({name for r in rows for name in r["metrics"]})
     return render("models.html", rows=rows, next_url=next_url, kind=kind, kinds=kinds, q=q or "",
@@ -48,7 +50,7 @@ def models() -> str:
 @bp.route("/models/<int:version>/rollback", methods=["POST"])
 def rollback(version: int) -> str | Response:
     if not confirmed():
-        row = lists.model_version(conn(), version)
+        row = models_store.get(conn(), version)
         label = f"{row['kind']} {row['version']}" if row else f"version {version}"
         return confirm_page(f"Make {label} live again?", "API processes switch to it within "
                             "ARTIFACT_REFRESH_SECONDS; the next scheduled build or retrain may replace it.")
@@ -71,10 +73,10 @@ def jobs() -> str | Response:
     status = request.args.get("status") or None
     status = status if status in JOB_STATUSES else None
     q = search_term()
-    rows, next_url = paged("admin.jobs", lambda after, limit: lists.jobs(
+    rows, next_url = paged("admin.jobs", lambda after, limit: jobs_store.listing(
         conn(), job=job, status=status, q=q, after=after, limit=limit), lambda r: (r["created_at"], r["id"]))
     return render("jobs.html", rows=rows, next_url=next_url, job=job or "", status=status or "", q=q or "",
-                  names=lists.job_names(conn()), statuses=JOB_STATUSES, form=form,
+                  names=jobs_store.names(conn()), statuses=JOB_STATUSES, form=form,
                   running=any(r["status"] in ("queued", "running") for r in rows))
 
 
@@ -84,7 +86,7 @@ def alerts() -> str:
     status = request.args.get("status", "failed")
     status = status if status in ALERT_STATUSES else "failed"
     q = search_term()
-    rows, next_url = paged(f"admin.alerts.{status}", lambda after, limit: lists.alerts(
+    rows, next_url = paged(f"admin.alerts.{status}", lambda after, limit: alerts_store.listing(
         conn(), status=status, q=q, after=after, limit=limit), lambda r: (r["created_at"], r["id"]))
     mail, mail_note, mail_next = _mail_sink()
     return render("alerts.html", rows=rows, next_url=next_url, status=status, statuses=ALERT_STATUSES,

@@ -18,8 +18,9 @@ from services.dashboard.view_helpers import (
     search_term,
     settings,
 )
-from services.store import dashboard_lists as lists
+from services.store import alerts as alerts_store
 from services.store import events as events_store
+from services.store import users as users_store
 
 bp = area("users")
 
@@ -27,7 +28,7 @@ bp = area("users")
 @bp.route("/users")
 def users() -> str:
     q = search_term()
-    rows, next_url = paged("admin.users", lambda after, limit: lists.users(conn(), q=q, after=after, limit=limit),
+    rows, next_url = paged("admin.users", lambda after, limit: users_store.listing(conn(), q=q, after=after, limit=limit),
                            lambda r: (r["created_at"], r["id"]))
     return render("users.html", rows=rows, next_url=next_url, q=q or "")
 
@@ -42,9 +43,9 @@ def user(user_id: str) -> str:
     # Three lists on one page, each paged by its own cursor parameter.
     stars = paged("admin.user.stars", lambda after, limit: events_store.starred_papers(
         conn(), user_id, after=after, limit=limit), lambda r: (r["starred_at"], r["id"]), param="stars")
-    reads = paged("admin.user.reads", lambda after, limit: lists.user_reads(
+    reads = paged("admin.user.reads", lambda after, limit: users_store.reads(
         conn(), user_id, after=after, limit=limit), lambda r: (r["occurred_at"], r["id"]), param="reads")
-    alerts = paged("admin.user.alerts", lambda after, limit: lists.alerts(
+    alerts = paged("admin.user.alerts", lambda after, limit: alerts_store.listing(
         conn(), user_id=user_id, after=after, limit=limit), lambda r: (r["created_at"], r["id"]), param="alerts")
     return render("user.html", feed=feed, feed_size=size, max_feed=settings().feed_size, stars=stars,
                   reads=reads, alerts=alerts, **page)

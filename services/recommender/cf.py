@@ -21,28 +21,12 @@ from typing import Any
 import numpy as np
 import psycopg
 import scipy.sparse as sp
-from psycopg import sql
 
 from services.config import Settings
+from services.store import interactions as interactions_store
 
 HOLDOUT_USERS = 2000
 EVAL_K = 20
-
-# One row per (user, paper) with its interest weight: reads and clicks from events, stars as they stand.
-_INTERACTIONS = """
-SELECT x.user_id, x.paper_id, sum(x.w)::real AS weight FROM (
-    SELECT user_id, paper_id, CASE type WHEN 'read' THEN {read} ELSE {click} END AS w
-    FROM events WHERE type IN ('read', 'click')
-    UNION ALL
-    SELECT user_id, paper_id, {star} FROM stars WHERE starred
-) x
-JOIN papers p ON p.id = x.paper_id AND p.deleted_at IS NULL
-WHERE NOT EXISTS (SELECT 1 FROM events d WHERE d.user_id = x.user_id AND d.paper_id = x.paper_id
-                  AND d.type = 'dismiss')
-GROUP BY x.user_id, x.paper_id
-HAVING sum(x.w) > 0
-"""
-
 
 @dataclass
 class Interactions:
@@ -56,19 +40,16 @@ class Interactions:
 
 
 def load_interactions(conn: psycopg.Connection, weights: dict[str, float]) -> Interactions:
-    """Stream the interaction table out of PostgreSQL (binary COPY) into a CSR matrix."""
+    """The interaction weights (``services.store.interactions``), streamed into a CSR matrix."""
     user_index: dict[str, int] = {}
     item_index: dict[str, int] = {}
     rows: list[int] = []
     cols: list[int] = []
     values: list[float] = []
-    literals = {name: sql.Literal(float(weights.get(name, 0.0))) for name in ("read", "click", "star")}
-    query = sql.SQL("COPY ({}) TO STDOUT").format(sql.SQL(_INTERACTIONS).format(**literals))
-    with conn.cursor() as cur, cur.copy(query) as copy:
-        for user_id, paper_id, weight in copy.rows():
-            rows.append(user_index.setdefault(user_id, len(user_index)))
-            cols.append(item_index.setdefault(paper_id, len(item_index)))
-            values.append(float(weight))
+    for user_id, paper_id, weight in interactions_store.stream(conn, weights):
+        rows.append(user_index.setdefault(user_id, len(user_index)))
+        cols.append(item_index.setdefault(paper_id, len(item_index)))
+        values.append(weight)
     matrix = sp.csr_matrix((np.asarray(values, dtype=np.float32), (rows, cols)),
                            shape=(len(user_index), len(item_index)), dtype=np.float32)
     return Interactions(list(user_index), list(item_index), matrix)

@@ -273,3 +273,29 @@ def mark_read(conn: psycopg.Connection, user_id: str, alert_id: int) -> bool:
         (alert_id, user_id),
     ).fetchone()
     return row is not None
+
+
+def listing(conn: psycopg.Connection, *, user_id: str | None = None, status: str | None = None,
+           q: str | None = None, after: tuple | None, limit: int) -> list[dict[str, Any]]:
+    """Outbox rows with their paper's title, newest first; ``after`` = (created_at, id). ``q`` matches
+    the user id, the paper id or part of the error."""
+    where, params = ["true"], {"limit": limit}
+    if user_id is not None:
+        where.append("a.user_id = %(user_id)s")
+        params["user_id"] = user_id
+    if status:
+        where.append("a.status = %(status)s")
+        params["status"] = status
+    if q:
+        where.append("(a.user_id = %(q)s OR a.paper_id = %(q)s OR a.last_error ILIKE %(like)s)")
+        params.update(q=q, like=f"%{q}%")
+    if after is not None:
+        where.append(keyset.after("a.created_at, a.id", after, params))
+    return conn.execute(
+        f"""
+        SELECT a.id, a.user_id, a.subscription_id, a.paper_id, p.title, a.channel, a.status, a.attempts,
+               a.last_error, a.created_at, a.delivered_at, a.next_attempt_at
+        FROM alerts a JOIN papers p ON p.id = a.paper_id
+        WHERE {' AND '.join(where)} ORDER BY a.created_at DESC, a.id DESC LIMIT %(limit)s
+        """, params,
+    ).fetchall()

@@ -8,6 +8,8 @@ from typing import Any
 
 import psycopg
 
+from services.store import keyset
+
 
 def insert(conn: psycopg.Connection, *, name: str, prefix: str, key_hash: str, scopes: Sequence[str]) -> int:
     row = conn.execute(
@@ -42,3 +44,29 @@ def token_standing(conn: psycopg.Connection, key_id: int, user_id: str) -> dict[
         """,
         {"k": key_id, "u": user_id},
     ).fetchone()
+
+
+def listing(conn: psycopg.Connection, *, q: str | None, revoked: bool, after: tuple | None,
+             limit: int) -> list[dict[str, Any]]:
+    """Service keys (never their hashes), newest first; ``revoked`` includes revoked ones."""
+    where, params = ["true" if revoked else "revoked_at IS NULL"], {"limit": limit}
+    if q:
+        where.append("(name ILIKE %(like)s OR prefix = %(q)s)")
+        params.update(q=q, like=f"%{q}%")
+    if after is not None:
+        where.append(keyset.after("created_at, id", after, params))
+    return conn.execute(
+        "SELECT id, name, prefix, scopes, created_at, last_used_at, revoked_at FROM api_keys "
+        f"WHERE {' AND '.join(where)} ORDER BY created_at DESC, id DESC LIMIT %(limit)s", params,
+    ).fetchall()
+
+
+def get(conn: psycopg.Connection, key_id: int) -> dict[str, Any] | None:
+    return conn.execute("SELECT id, name, prefix, scopes, created_at, revoked_at FROM api_keys WHERE id = %s",
+                        (key_id,)).fetchone()
+
+
+def revoke(conn: psycopg.Connection, key_id: int) -> bool:
+    """Revoke one active key; False if it is unknown or already revoked."""
+    return conn.execute("UPDATE api_keys SET revoked_at = now() WHERE id = %s AND revoked_at IS NULL",
+                        (key_id,)).rowcount == 1

@@ -7,6 +7,8 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
+from services.store import keyset
+
 
 def start(conn: psycopg.Connection, *, job: str, task_id: str, params: dict[str, Any] | None = None) -> int:
     """Mark the run of ``task_id`` as running (creating its row if the job was not queued through us)."""
@@ -39,3 +41,39 @@ def queue(conn: psycopg.Connection, *, job: str, task_id: str, requested_by: str
     """Record a job asked for by an operator before its task is sent."""
     conn.execute("INSERT INTO job_runs (job, task_id, status, requested_by) VALUES (%s, %s, 'queued', %s)",
                  (job, task_id, requested_by))
+
+
+def listing(conn: psycopg.Connection, *, job: str | None, status: str | None, q: str | None = None,
+         after: tuple | None, limit: int) -> list[dict[str, Any]]:
+    """job_runs newest first with their duration in seconds; ``after`` = (created_at, id). ``q`` matches
+    the job id exactly, or part of who asked or of the error."""
+    where, params = ["true"], {"limit": limit}
+    if q:
+        where.append("(task_id = %(q)s OR requested_by ILIKE %(like)s OR error ILIKE %(like)s)")
+        params.update(q=q, like=f"%{q}%")
+    if job:
+        where.append("job = %(job)s")
+        params["job"] = job
+    if status:
+        where.append("status = %(status)s")
+        params["status"] = status
+    if after is not None:
+        where.append(keyset.after("created_at, id", after, params))
+    return conn.execute(
+        "SELECT id, job, task_id, status, result, error, requested_by, created_at, started_at, finished_at, "
+        "extract(epoch FROM finished_at - started_at) AS seconds FROM job_runs "
+        f"WHERE {' AND '.join(where)} ORDER BY created_at DESC, id DESC LIMIT %(limit)s", params,
+    ).fetchall()
+
+
+def names(conn: psycopg.Connection) -> list[str]:
+    return [r["job"] for r in conn.execute("SELECT DISTINCT job FROM job_runs ORDER BY job")]
+
+
+def counts(conn: psycopg.Connection, days: int) -> dict[str, int]:
+    """Job runs of the last ``days`` days by status."""
+    rows = conn.execute(
+        "SELECT status, count(*) AS n FROM job_runs WHERE created_at >= now() - make_interval(days => %s) "
+        "GROUP BY status", (days,),
+    )
+    return {r["status"]: r["n"] for r in rows}

@@ -52,3 +52,45 @@ def recent(conn: psycopg.Connection, *, limit: int = 50, kind: str | None = None
         f"WHERE {' AND '.join(where)} ORDER BY created_at DESC, id DESC LIMIT %(limit)s",
         params,
     ).fetchall()
+
+
+def get(conn: psycopg.Connection, version_id: int) -> dict[str, Any] | None:
+    return conn.execute("SELECT id, kind, version, path, params, metrics, is_live, created_at, published_at "
+                        "FROM model_versions WHERE id = %s", (version_id,)).fetchone()
+
+
+def make_live(conn: psycopg.Connection, version_id: int) -> None:
+    """Make this version the live one of its kind (API processes swap to it on their next refresh)."""
+    conn.execute("UPDATE model_versions SET is_live = false WHERE is_live AND kind = "
+                 "(SELECT kind FROM model_versions WHERE id = %s)", (version_id,))
+    conn.execute("UPDATE model_versions SET is_live = true, published_at = now() WHERE id = %s", (version_id,))
+
+
+def listing(conn: psycopg.Connection, *, kind: str | None, q: str | None, after: tuple | None,
+                   limit: int) -> list[dict[str, Any]]:
+    """Published versions newest first, optionally of one kind and containing ``q``; ``after`` = (created_at, id)."""
+    where, params = ["true"], {"limit": limit}
+    if kind:
+        where.append("kind = %(kind)s")
+        params["kind"] = kind
+    if q:
+        where.append("version ILIKE %(like)s")
+        params["like"] = f"%{q}%"
+    if after is not None:
+        where.append(keyset.after("created_at, id", after, params))
+    return conn.execute(
+        "SELECT id, kind, version, path, params, metrics, is_live, created_at, published_at FROM model_versions "
+        f"WHERE {' AND '.join(where)} ORDER BY created_at DESC, id DESC LIMIT %(limit)s", params,
+    ).fetchall()
+
+
+def kinds(conn: psycopg.Connection) -> list[str]:
+    return [r["kind"] for r in conn.execute("SELECT DISTINCT kind FROM model_versions ORDER BY kind")]
+
+
+def live_ages(conn: psycopg.Connection) -> list[dict[str, Any]]:
+    """Each live model/index version with its age in seconds, by kind."""
+    return conn.execute(
+        "SELECT kind, version, published_at, extract(epoch FROM now() - coalesce(published_at, created_at))::bigint"
+        " AS age_seconds FROM model_versions WHERE is_live ORDER BY kind"
+    ).fetchall()

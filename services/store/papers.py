@@ -239,3 +239,55 @@ def hide(conn: psycopg.Connection, paper_ids: Sequence[str]) -> int:
     """Hide live papers (a source reported them withdrawn); returns how many changed."""
     return conn.execute("UPDATE papers SET hidden = true, updated_at = now() "
                         "WHERE id = ANY(%s) AND deleted_at IS NULL AND NOT hidden", (list(paper_ids),)).rowcount
+
+
+PAPER_STATUSES = ("all", "visible", "hidden", "featured", "deleted")
+
+
+_PAPER_STATUS_SQL = {
+    "all": "deleted_at IS NULL",
+    "visible": "deleted_at IS NULL AND NOT hidden",
+    "hidden": "deleted_at IS NULL AND hidden",
+    "featured": "deleted_at IS NULL AND featured",
+    "deleted": "deleted_at IS NOT NULL",
+}
+
+
+def listing(conn: psycopg.Connection, *, q: str | None, status: str, after: tuple | None,
+           limit: int) -> list[dict[str, Any]]:
+    """Papers of any visibility, ``q`` matching the exact id, the full text or part of the title;
+    ordered by (listed_at, id)."""
+    where, params = [_PAPER_STATUS_SQL[status]], {"limit": limit}
+    if q:
+        where.append("(id = %(q)s OR search @@ websearch_to_tsquery('english', %(q)s) OR title ILIKE %(like)s)")
+        params.update(q=q, like=f"%{q}%")
+    if after is not None:
+        where.append(keyset.after("listed_at, id", after, params))
+    return conn.execute(
+        "SELECT id, title, authors, categories, listed_at, hidden, featured, deleted_at FROM papers "
+        f"WHERE {' AND '.join(where)} ORDER BY listed_at DESC, id DESC LIMIT %(limit)s", params,
+    ).fetchall()
+
+
+def activity(conn: psycopg.Connection, paper_id: str) -> dict[str, int]:
+    """Current stars and all-time events of each type for one paper."""
+    return conn.execute(
+        """
+        SELECT (SELECT count(*) FROM stars WHERE paper_id = %(p)s AND starred) AS stars,
+               count(*) FILTER (WHERE type = 'read') AS reads,
+               count(*) FILTER (WHERE type = 'click') AS clicks,
+               count(*) FILTER (WHERE type = 'dismiss') AS dismisses,
+               count(DISTINCT user_id) AS users
+        FROM events WHERE paper_id = %(p)s
+        """,
+        {"p": paper_id},
+    ).fetchone()
+
+
+def set_flag(conn: psycopg.Connection, paper_id: str, flag: str, value: bool) -> bool:
+    """Set ``hidden`` or ``featured`` on a live paper; False if it does not exist or is deleted."""
+    column = {"hidden": "hidden", "featured": "featured"}[flag]  # never interpolate caller text
+    return conn.execute(
+        f"UPDATE papers SET {column} = %s, updated_at = now() WHERE id = %s AND deleted_at IS NULL",
+        (value, paper_id),
+    ).rowcount == 1

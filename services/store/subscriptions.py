@@ -134,3 +134,11 @@ def set_digest_keys(conn: psycopg.Connection, keys: Sequence[tuple[str, str, str
         """,
         ([k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys]),
     )
+
+
+def of_user(conn: psycopg.Connection, user_id: str, *, limit: int) -> list[dict[str, Any]]:
+    return conn.execute(
+        "SELECT id, kind, channel, frequency, query, author, category, enabled, disabled_reason, "
+        "consecutive_failures, last_sent_at, created_at FROM subscriptions WHERE user_id = %s "
+        "ORDER BY created_at DESC, id DESC LIMIT %s", (user_id, limit),
+    ).fetchall()

@@ -6,6 +6,8 @@ from typing import Any
 
 import psycopg
 
+from services.store import keyset
+
 USER_COLUMNS = "id, email, name, timezone, created_at, updated_at"
 
 
@@ -75,3 +77,34 @@ def export_rows(conn: psycopg.Connection, user_id: str) -> dict[str, list[dict[s
                   "FROM alerts WHERE user_id = %s ORDER BY created_at, id",
     }
     return {name: conn.execute(sql, (user_id,)).fetchall() for name, sql in q.items()}
+
+
+def listing(conn: psycopg.Connection, *, q: str | None, after: tuple | None, limit: int) -> list[dict[str, Any]]:
+    """Users newest first, ``q`` matching part of the id, email or name; with their event count and
+    last activity (index lookups per row of the page only)."""
+    where, params = ["true"], {"limit": limit}
+    if q:
+        where.append("(id ILIKE %(like)s OR email ILIKE %(like)s OR name ILIKE %(like)s)")
+        params["like"] = f"%{q}%"
+    if after is not None:
+        where.append(keyset.after("created_at, id", after, params))
+    return conn.execute(
+        f"""
+        SELECT u.id, u.email, u.name, u.created_at,
+               (SELECT count(*) FROM events e WHERE e.user_id = u.id) AS events,
+               (SELECT max(occurred_at) FROM events e WHERE e.user_id = u.id) AS last_seen
+        FROM users u WHERE {' AND '.join(where)} ORDER BY created_at DESC, id DESC LIMIT %(limit)s
+        """, params,
+    ).fetchall()
+
+
+def reads(conn: psycopg.Connection, user_id: str, *, after: tuple | None, limit: int) -> list[dict[str, Any]]:
+    """The user's read events with the paper's title, newest first; ``after`` = (occurred_at, id)."""
+    params: dict[str, Any] = {"u": user_id, "limit": limit}
+    page = "AND " + keyset.after("e.occurred_at, e.id", after, params) if after is not None else ""
+    return conn.execute(
+        f"""
+        SELECT e.id, e.paper_id, e.occurred_at, p.title FROM events e JOIN papers p ON p.id = e.paper_id
+        WHERE e.user_id = %(u)s AND e.type = 'read' {page} ORDER BY e.occurred_at DESC, e.id DESC LIMIT %(limit)s
+        """, params,
+    ).fetchall()

@@ -17,7 +17,7 @@ import pytest
 from services.app import create_app
 from services.recommender import pipeline
 from services.recommender.artifacts import STALE_SCRATCH_SECONDS, ArtifactKind, ArtifactStore
-from services.store import dashboard_lists, jobs, models
+from services.store import jobs, models
 from tests.faults.conftest import post_reads
 from tests.faults.processes import celery_worker
 from tests.helpers import wait_until
@@ -92,7 +92,7 @@ def test_a_damaged_version_is_refused_and_the_previous_keeps_serving(
 
     with clean_db.connection() as conn:  # an operator rolls back to the version still serving
         row = next(r for r in models.recent(conn, kind=kind) if r["version"] == serving)
-        dashboard_lists.make_live(conn, row["id"])
+        models.make_live(conn, row["id"])
     assert "warnings" not in client.get("/readyz").get_json()
 
 

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from services import keys
-from services.store import dashboard_lists, models
+from services.store import models
 from tests.faults.conftest import load_catalogue
 from tests.faults.processes import api_server, celery_worker
 from tests.helpers import wait_until
@@ -61,7 +61,7 @@ def test_two_api_hosts_follow_the_worker_through_the_shared_store(settings, clea
             assert (tmp_path / name / "index" / second["version"] / "manifest.json").is_file()
 
         with clean_db.connection() as conn:
-            dashboard_lists.make_live(conn, first["id"])
+            models.make_live(conn, first["id"])
         both_serve(first["version"])
 
         feed = api_b.call("GET", "/v1/users/reader/feed?limit=5", headers=admin)
