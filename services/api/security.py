@@ -22,6 +22,8 @@ from services.config import Settings
 from services.web import transaction
 from services.web.state import state
 
+_LIMITER = "paperfeed.limiter"
+
 
 def _bearer() -> str | None:
     header = request.headers.get("Authorization", "")
@@ -137,5 +139,10 @@ def init_rate_limits(app: Flask, settings: Settings) -> Limiter:
         swallow_errors=True,
         key_prefix="paperfeed-rl",
     )
-    app.extensions["paperfeed.limiter"] = limiter
+    app.extensions[_LIMITER] = limiter
     return limiter
+
+
+def limiter_of(app: Flask) -> Limiter:
+    """The rate limiter ``init_rate_limits`` put on ``app`` (tests reset its counters)."""
+    return app.extensions[_LIMITER]

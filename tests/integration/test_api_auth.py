@@ -108,10 +108,11 @@ def test_token_ttl_is_bounded(client, headers):
 
 
 def test_rate_limit_is_429_with_retry_after(settings: Settings, clean_db, headers):
+    from services.api import security
     from services.app import create_app
 
     app = create_app(settings.replace(rate_limit_key="3/minute"), db=clean_db)
-    app.extensions["paperfeed.limiter"].reset()  # buckets are per key id, and ids repeat between tests
+    security.limiter_of(app).reset()  # buckets are per key id, and ids repeat between tests
     client = app.test_client()
     codes = [client.get("/v1/papers", headers=headers["read"]).status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]

@@ -9,12 +9,13 @@ import threading
 
 import pytest
 
+from services.api import security
 from services.app import create_app
 
 
 def _app(settings, clean_db, **limits):
     app = create_app(settings.replace(**limits), db=clean_db)
-    app.extensions["paperfeed.limiter"].reset()  # counters of earlier tests (key ids repeat) start at 0
+    security.limiter_of(app).reset()  # counters of earlier tests (key ids repeat) start at 0
     return app
 
 
