@@ -453,9 +453,11 @@ def interest_scores(rankings: dict[str, list[str]], users: list[str], train: dic
 
 
 def compare(per_user: dict[str, dict[str, np.ndarray]]) -> dict[str, dict[str, list[float]]]:
-    """Paired bootstrap (users resampled) of "hybrid − tfidf" and of each tuning row ("hybrid X=v") minus
-    the hybrid at the defaults: "A vs B" → metric → [mean difference, low, high, A / B]."""
-    pairs = [("hybrid", "tfidf"), ("content", "tfidf")] + [(n, "hybrid") for n in per_user if n.startswith("hybrid ")]
+    """Paired bootstrap (users resampled) of "hybrid − tfidf", "content − tfidf", the hybrid minus each of
+    its components, and of each tuning row ("hybrid X=v") minus the hybrid at the defaults:
+    "A vs B" → metric → [mean difference, low, high, A / B]."""
+    pairs = [("hybrid", "tfidf"), ("content", "tfidf"), ("hybrid", "content"), ("hybrid", "cf")]
+    pairs += [(n, "hybrid") for n in per_user if n.startswith("hybrid ")]
     out: dict[str, dict[str, list[float]]] = {}
     for a, b in pairs:
         if a not in per_user or b not in per_user:
