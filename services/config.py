@@ -410,7 +410,14 @@ class Settings:
         help="Weight of the abstract block in the TF-IDF rows (0 leaves it out).")
     lexical_labels_weight: float = _env(
         "LEXICAL_LABELS_WEIGHT", _parse_float(0.0, 100.0), default=2.0,
-        help="Weight of the labels block (categories, or a data set's tags) in the TF-IDF rows (tuned).")
+        help="Weight of the fine-grained labels block (readers' tags) in the TF-IDF rows (tuned).")
+    lexical_categories_weight: float = _env(
+        "LEXICAL_CATEGORIES_WEIGHT", _parse_float(0.0, 100.0), default=0.25,
+        help="Weight of the broad labels block (arXiv categories, and labels on more than "
+             "LEXICAL_BROAD_LABEL_SHARE of the catalogue) in the TF-IDF rows: a weak prior, not words.")
+    lexical_broad_label_share: float = _env(
+        "LEXICAL_BROAD_LABEL_SHARE", _parse_float(0.0, 1.0), default=0.05,
+        help="A label on more than this share of the catalogue counts as broad (like a category).")
     artifact_refresh_seconds: float = _env(
         "ARTIFACT_REFRESH_SECONDS", _parse_float(0.0, 3600), default=5.0,
         help="How often API processes look for a new live model or index version.")
@@ -468,7 +475,20 @@ class Settings:
     feed_size: int = _env("FEED_SIZE", _parse_int(10, 1000), default=100,
                           help="Items ranked and stored per feed (its pages come from this list).")
     feed_interest_clusters: int = _env("FEED_INTEREST_CLUSTERS", _parse_int(1, 16), default=3,
-                                       help="Interests of a reader kept apart (clusters of their papers).")
+                                       help="Interest centroids of an alert profile (k-means of the reader's "
+                                            "papers).")
+    feed_max_interests: int = _env(
+        "FEED_MAX_INTERESTS", _parse_int(1, 16), default=5,
+        help="At most this many interests per reader in the feed (groups of their papers, each retrieved "
+             "on its own and given its share of the page; the closest are merged beyond it).")
+    feed_interest_similarity: float = _env(
+        "FEED_INTEREST_SIMILARITY", _parse_float(0.0, 1.0), default=0.06,
+        help="Two groups of a reader's papers are one interest while their average similarity (the content "
+             "score's mix of TF-IDF and dense cosine) is at least this.")
+    feed_reason_similarity: float = _env(
+        "FEED_REASON_SIMILARITY", _parse_float(0.0, 1.0), default=0.15,
+        help="A feed item's reason names the profile paper it is most similar to only at this similarity or "
+             "above; below, the reason names the interest it serves.")
     feed_content_lexical: float = _env(
         "FEED_CONTENT_LEXICAL", _parse_float(0.0, 1.0), default=0.6,
         help="Share of the content score from the exact TF-IDF score; the rest is the dense index's cosine "

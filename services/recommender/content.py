@@ -1,35 +1,52 @@
-"""The content retriever: papers like the ones the user starred and read, from the live index.
+"""The content retriever: papers like the ones the user starred and read, one interest at a time.
 
-Two views of "like", fused per candidate (``FEED_CONTENT_LEXICAL`` is the lexical share):
+1. Interests: the reader's papers are grouped (``group_interests``: average-linkage over their pairwise
+   similarity, merged while at least FEED_INTEREST_SIMILARITY, at most FEED_MAX_INTERESTS groups). A
+   star in a new field is a new interest on the very next request.
+2. Each interest retrieves on its own, with two views of "like" fused per candidate
+   (``FEED_CONTENT_LEXICAL`` is the lexical share):
+   - dense: the interest's weighted centroid searched in FAISS; score = cosine to it, floored at 0;
+   - lexical: the exact TF-IDF score against the interest's summed rows (``LexicalModel.group_scores``),
+     scaled so the interest's best paper scores 1.
+   A candidate's score is its best over the interests (max, not a sum over every profile paper: a
+   paper loosely close to many of them — a "hub" — does not beat each interest's own neighbours), and
+   its hit carries that interest and its share of the reader's weight (the feed gives each interest
+   that share of the page: ``ranking.allot_interests``).
+3. Reasons: the profile paper the candidate is most similar to, named only at FEED_REASON_SIMILARITY or
+   above; below, the reason names the interest instead of a paper the item does not resemble.
 
-- dense: the user's interest centroids (``ranking.interest_centroids`` over the index's vectors) searched
-  in FAISS; a candidate's dense score is its best cosine to a centroid, floored at 0;
-- lexical: the exact TF-IDF score of ``lexical.LexicalModel`` (sum over the profile papers of the
-  cosine to each, ``FEED_CONTENT_SHARPEN`` as exponent), divided by the best candidate's, so in [0, 1].
+"Similarity" between two papers is one measure throughout (``Similarity``): the same lexical/dense mix
+as the score, from the exact TF-IDF cosine and the dense cosine of the stored vectors.
 
-Candidates are the union of both retrievers' FEED_SIZE (+ profile) best; each one is then scored by both
-views exactly (the dense cosine from the stored vectors, the lexical score from the full score vector),
-so a paper found by one view is not penalised for having been missed by the other's shortlist. An index
-published without lexical rows (or FEED_CONTENT_LEXICAL 0) gives the dense score alone; 1, the lexical.
-
-No I/O: the feed, the alert-free offline evaluation (bench/quality.py) and the index holdout call it.
+No I/O: the feed, the offline evaluation (bench/quality.py) and the index holdout call it.
 """
 
 from __future__ import annotations
 
+import math
+import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from services.config import Settings
-from services.recommender import ranking
-from services.recommender.hits import Hit, Reason, ReasonKind
+from services.recommender.hits import Hit, InterestRef, Reason, ReasonKind
 from services.recommender.index import LoadedIndex
-from services.recommender.lexical import ProfileSimilarities, top_positive
+from services.recommender.lexical import top_positive
 
 # In a centroid, and in the lexical sum, a star counts this many times as much as a read.
 STAR_WEIGHT = 2.0
+# Each interest retrieves at least this many candidates (plus its share of FEED_SIZE), so a small interest
+# can still fill its slots after the feed drops what the reader has seen.
+MIN_INTEREST_DEPTH = 20
+# Only the newest papers of a long profile are grouped into interests (bounded cost: O(n²) per merge).
+MAX_GROUPED = 150
+# Words of an interest's label: those in most of its papers' titles.
+LABEL_WORDS = 3
+_WORD = re.compile(r"[^\W\d_][\w-]{3,}")
 
 
 def fuse(lexical: np.ndarray, dense: np.ndarray, lexical_share: float) -> np.ndarray:
@@ -40,73 +57,184 @@ def fuse(lexical: np.ndarray, dense: np.ndarray, lexical_share: float) -> np.nda
     return lexical_share * lexical_part + (1.0 - lexical_share) * np.maximum(dense, 0.0)
 
 
-def content_hits(index: LoadedIndex, profile: Sequence[Mapping[str, Any]], settings: Settings) -> list[Hit]:
-    """Up to 2 × (FEED_SIZE + profile size) hits for the user's ``profile`` rows (paper_id, kind: star or
-    read, optional title), the profile's own papers left out; each reason names the profile paper the hit
-    is closest to."""
-    kinds = {row["paper_id"]: row["kind"] for row in profile}
-    titles = {row["paper_id"]: row.get("title") or row["paper_id"] for row in profile}
-    profile_ids = list(kinds)
-    weight_of = {pid: STAR_WEIGHT if kind == "star" else 1.0 for pid, kind in kinds.items()}
-    share = settings.feed_content_lexical if index.lexical is not None else 0.0
-    depth = settings.feed_size + len(profile_ids)
-    member_ids, matrix = index.vectors_of(profile_ids)
-    own = set(profile_ids)
+@dataclass(frozen=True)
+class Similarity:
+    """Paper-to-paper similarity: ``share`` × exact TF-IDF cosine + (1 − share) × dense cosine (a paper
+    missing from a view scores 0 in it)."""
 
-    centroids = np.zeros((0, index.vectors.shape[1] if index.vectors.ndim == 2 else 0), dtype=np.float32)
+    index: LoadedIndex
+    share: float
+
+    def dense_rows(self, paper_ids: Sequence[str]) -> np.ndarray:
+        dim = self.index.vectors.shape[1] if self.index.vectors.ndim == 2 else 0
+        out = np.zeros((len(paper_ids), dim), dtype=np.float32)
+        known = [(i, self.index.positions[pid]) for i, pid in enumerate(paper_ids) if pid in self.index.positions]
+        if known:
+            out[[i for i, _ in known]] = np.asarray(self.index.vectors[[p for _, p in known]])
+        return out
+
+    def between(self, left: Sequence[str], right: Sequence[str]) -> np.ndarray:
+        """len(left) × len(right) similarities."""
+        out = np.zeros((len(left), len(right)), dtype=np.float32)
+        if not left or not right:
+            return out
+        if self.share < 1.0:
+            out += np.float32(1.0 - self.share) * (self.dense_rows(left) @ self.dense_rows(right).T)
+        if self.share > 0.0 and self.index.lexical is not None:
+            lexical = self.index.lexical
+            out += np.float32(self.share) * np.asarray((lexical.rows_of(left) @ lexical.rows_of(right).T).toarray())
+        return out
+
+
+@dataclass(frozen=True)
+class Interest:
+    """A group of the reader's papers (newest first) and its share of their weight."""
+
+    members: tuple[str, ...]
+    share: float
+    label: str
+
+
+def group_interests(similarity: np.ndarray, *, threshold: float, max_groups: int) -> list[list[int]]:
+    """Average-linkage grouping of n papers by their n × n ``similarity``: the two groups with the highest
+    average pairwise similarity merge while it is at least ``threshold``, and beyond that while there are
+    more than ``max_groups``. Groups as lists of row numbers, each in row order, ordered by first row.
+    Deterministic (ties: the lowest rows)."""
+    n = len(similarity)
+    if n == 0:
+        return []
+    total = np.array(similarity, dtype=np.float64)
+    sizes = np.ones(n)
+    members = [[i] for i in range(n)]
+    active = np.ones(n, dtype=bool)
+    average = total.copy()
+    np.fill_diagonal(average, -np.inf)
+    while active.sum() > 1:
+        flat = int(np.argmax(average))
+        i, j = divmod(flat, n)
+        i, j = min(i, j), max(i, j)
+        if average[i, j] < threshold and active.sum() <= max_groups:
+            break
+        total[i] += total[j]
+        total[:, i] += total[:, j]
+        sizes[i] += sizes[j]
+        members[i] += members[j]
+        active[j] = False
+        average[j, :] = average[:, j] = -np.inf
+        row = total[i] / (sizes[i] * sizes)
+        row[~active] = -np.inf
+        row[i] = -np.inf
+        average[i, :] = average[:, i] = row
+    return [sorted(members[i]) for i in np.flatnonzero(active)]
+
+
+def interests_of(profile: Sequence[Mapping[str, Any]], similarity: Similarity, settings: Settings
+                 ) -> list[Interest]:
+    """The reader's interests, heaviest first (ties: the one with the newest paper)."""
+    rows = list(profile)[:MAX_GROUPED]
+    ids = [row["paper_id"] for row in rows]
+    if not ids:
+        return []
+    weight = np.array([_weight(row) for row in rows])
+    groups = group_interests(similarity.between(ids, ids), threshold=settings.feed_interest_similarity,
+                             max_groups=settings.feed_max_interests)
+    total = float(weight.sum())
+    titles = [row.get("title") or "" for row in rows]
+    groups.sort(key=lambda g: (-float(weight[g].sum()), g[0]))
+    return [Interest(tuple(ids[i] for i in g), float(weight[g].sum()) / total, _label([titles[i] for i in g]))
+            for g in groups]
+
+
+def content_hits(index: LoadedIndex, profile: Sequence[Mapping[str, Any]], settings: Settings) -> list[Hit]:
+    """Hits for the user's ``profile`` rows (paper_id, kind: star or read, optional title; newest first),
+    the profile's own papers left out: each interest's best (its share of FEED_SIZE, at least
+    MIN_INTEREST_DEPTH, by each view), scored by their best interest, with a true reason (module
+    docstring)."""
+    share = settings.feed_content_lexical if index.lexical is not None else 0.0
+    similarity = Similarity(index, share)
+    interests = interests_of(profile, similarity, settings)
+    if not interests:
+        return []
+    rows = {row["paper_id"]: row for row in profile}
+    own = set(rows)
+    weight_of = {pid: _weight(row) for pid, row in rows.items()}
+    depths = [max(MIN_INTEREST_DEPTH, math.ceil(settings.feed_size * i.share)) + len(own) for i in interests]
     found: dict[str, None] = {}
-    if member_ids and share < 1.0:
-        weights = np.array([weight_of[pid] for pid in member_ids], dtype=np.float32)
-        centroids, _ = ranking.interest_centroids(matrix, weights, settings.feed_interest_clusters)
-        for row in index.search(centroids, depth):
-            found.update((pid, None) for pid, _ in row if pid not in own)
-    lexical_scores = None
-    lexical_known: list[str] = []
-    lexical_sims = None
+
+    centroids = np.zeros((len(interests), similarity.dense_rows([]).shape[1]), dtype=np.float32)
+    if share < 1.0:
+        for g, interest in enumerate(interests):
+            vectors = similarity.dense_rows(interest.members)
+            centroid = (vectors * np.array([weight_of[p] for p in interest.members], dtype=np.float32)[:, None]).sum(0)
+            centroids[g] = centroid / (np.linalg.norm(centroid) or 1.0)
+        searchable = [g for g in range(len(interests)) if centroids[g].any()]
+        if searchable:
+            results = index.search(centroids[searchable], max(depths[g] for g in searchable))
+            for g, row in zip(searchable, results, strict=True):
+                found.update((pid, None) for pid, _ in row[: depths[g]] if pid not in own)
+    lexical_columns = None
     if share > 0.0:
-        lexical_scores, lexical_known, lexical_sims = index.lexical.score(
-            profile_ids, [weight_of[pid] for pid in profile_ids], sharpen=settings.feed_content_sharpen,
-            expansion=settings.feed_content_expansion)
-        if lexical_known:
-            found.update((index.lexical.paper_ids[i], None) for i in top_positive(lexical_scores, depth))
-    if not found:
+        lexical_columns = index.lexical.group_scores([i.members for i in interests], weight_of,
+                                                     expansion=settings.feed_content_expansion)
+        for g in range(len(interests)):
+            found.update((index.lexical.paper_ids[r], None) for r in top_positive(lexical_columns[:, g], depths[g]))
+    hit_ids = list(found)
+    if not hit_ids:
         return []
 
-    hit_ids, hit_matrix = index.vectors_of(list(found))
-    if share > 0.0:  # lexical hits the dense index lacks (never indexed) have no dense score: keep them
-        hit_ids = hit_ids + [pid for pid in found if pid not in index.positions]
-    dense = (hit_matrix @ centroids.T).max(axis=1) if len(centroids) and len(hit_matrix) else \
-        np.zeros(len(hit_matrix), dtype=np.float32)
-    dense = np.concatenate([dense, np.zeros(len(hit_ids) - len(dense), dtype=np.float32)])
-    if lexical_scores is not None and lexical_known:
-        rows = [index.lexical.positions.get(pid) for pid in hit_ids]
-        lexical = np.array([lexical_scores[r] if r is not None else 0.0 for r in rows], dtype=np.float32)
-    else:
-        lexical = np.zeros(len(hit_ids), dtype=np.float32)
-    scores = fuse(lexical, dense, share)
-    anchors = _anchors(hit_ids, hit_matrix, index, member_ids, matrix, lexical_known, lexical_sims)
+    dense = similarity.dense_rows(hit_ids) @ centroids.T if share < 1.0 else np.zeros((len(hit_ids), len(interests)))
+    lexical = np.zeros((len(hit_ids), len(interests)), dtype=np.float32)
+    if lexical_columns is not None:
+        known = [(i, index.lexical.positions[pid]) for i, pid in enumerate(hit_ids) if pid in index.lexical.positions]
+        if known:
+            lexical[[i for i, _ in known]] = lexical_columns[[p for _, p in known]]
+    per_interest = share * lexical + (1.0 - share) * np.maximum(dense, 0.0)
+    best = np.argmax(per_interest, axis=1)
+    scores = per_interest[np.arange(len(hit_ids)), best]
+
+    profile_ids = [row["paper_id"] for row in profile]
+    closeness = similarity.between(hit_ids, profile_ids)
+    refs = [InterestRef(g, i.share) for g, i in enumerate(interests)]
     out = []
-    for pid, score, anchor_id in zip(hit_ids, scores, anchors, strict=True):
-        starred = kinds[anchor_id] == "star"
-        reason = Reason(ReasonKind.SIMILAR_TO_STARRED if starred else ReasonKind.SIMILAR_TO_READ,
-                        f"similar to “{titles[anchor_id]}”, which you {'starred' if starred else 'read'}",
-                        anchor_id)
-        out.append(Hit(pid, float(score), reason))
+    for n, pid in enumerate(hit_ids):
+        anchor = int(np.argmax(closeness[n]))
+        if closeness[n, anchor] >= settings.feed_reason_similarity:
+            reason = _paper_reason(rows[profile_ids[anchor]])
+        else:
+            reason = _interest_reason(interests[best[n]], len(interests))
+        out.append(Hit(pid, float(scores[n]), reason, refs[best[n]]))
     return out
 
 
-def _anchors(hit_ids: list[str], hit_matrix: np.ndarray, index: LoadedIndex, member_ids: list[str],
-             matrix: np.ndarray, lexical_known: list[str], lexical_sims: ProfileSimilarities | None
-             ) -> list[str]:
-    """For each hit, the profile paper it is most similar to: by dense cosine when the hit (its vector is
-    row i of ``hit_matrix`` for the first len(hit_matrix) hits) and the profile have vectors, else by
-    TF-IDF cosine."""
-    dense = [member_ids[int(b)] for b in np.argmax(hit_matrix @ matrix.T, axis=1)] \
-        if member_ids and len(hit_matrix) else []
-    out = []
-    for i, pid in enumerate(hit_ids):
-        anchor = dense[i] if i < len(dense) else None
-        if anchor is None and lexical_known and lexical_sims is not None and pid in index.lexical.positions:
-            anchor = lexical_known[int(np.argmax(lexical_sims[index.lexical.positions[pid]]))]
-        out.append(anchor if anchor is not None else (member_ids or lexical_known)[0])
-    return out
+def _weight(row: Mapping[str, Any]) -> float:
+    return STAR_WEIGHT if row["kind"] == "star" else 1.0
+
+
+def _paper_reason(row: Mapping[str, Any]) -> Reason:
+    starred = row["kind"] == "star"
+    title = row.get("title") or row["paper_id"]
+    return Reason(ReasonKind.SIMILAR_TO_STARRED if starred else ReasonKind.SIMILAR_TO_READ,
+                  f"similar to “{title}”, which you {'starred' if starred else 'read'}", row["paper_id"])
+
+
+def _interest_reason(interest: Interest, count: int) -> Reason:
+    papers = f"{len(interest.members)} paper{'s' if len(interest.members) > 1 else ''} you starred or read"
+    which = f"your interest in {interest.label}" if interest.label else \
+        ("your interests" if count == 1 else "one of your interests")
+    return Reason(ReasonKind.MATCHES_INTEREST, f"for {which} ({papers})")
+
+
+def _label(titles: Sequence[str]) -> str:
+    """Up to LABEL_WORDS words found in most of the interest's titles (in at least two when it has
+    several), most shared first; a one-paper interest is labelled by its title; "" when none."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    titles = [t for t in titles if t]
+    if len(titles) == 1:
+        return f"“{titles[0]}”"
+    counts = Counter(w for t in titles for w in {w.lower() for w in _WORD.findall(t)} - ENGLISH_STOP_WORDS)
+    order: dict[str, int] = {}
+    for word in (w.lower() for t in titles for w in _WORD.findall(t)):
+        order.setdefault(word, len(order))
+    shared = sorted((w for w, n in counts.items() if n >= 2), key=lambda w: (-counts[w], order[w]))
+    return ", ".join(shared[:LABEL_WORDS])

@@ -1,14 +1,15 @@
 """The personal feed: retrieve → blend → filter → diversify → explain → snapshot → page.
 
 Retrievers (``retrievers.RETRIEVERS``, each returns ``Hit``s):
-- content: papers like the user's stars and reads, by exact TF-IDF and by the dense index's interest
-  clusters, fused (``content.content_hits``) — reacts to a star on the very next request, works for
-  brand-new papers;
+- content: papers like the user's stars and reads, each of their interests retrieved on its own by exact
+  TF-IDF and the dense index, fused (``content.content_hits``) — reacts to a star on the very next
+  request, works for brand-new papers;
 - cf: the user's ALS factors against every paper (warm users);
 - trending: time-decayed stars and reads of the week;
 - fresh: the newest papers.
-Scores are min-max normalised per retriever, weighted (settings) and summed; read, starred, dismissed,
-hidden, deleted and excluded papers are dropped; MMR orders the rest so several interests show up.
+Scores are put on one scale per retriever (FEED_FUSION), weighted (settings) and summed; read, starred, dismissed,
+hidden, deleted and excluded papers are dropped; MMR orders the rest, and each interest of the reader gets
+its share of every page (docs/engine.md).
 The ranked list is stored (``feeds``) and paged from there: a cursor never repeats or skips an item,
 and clicks carrying ``feed_id`` are credited to exactly what was shown.
 """
@@ -44,6 +45,10 @@ __all__ = ["FeedRequest", "cf_hits", "content_hits", "get_feed", "order", "rank"
 
 # Candidates checked for visibility, as a multiple of FEED_SIZE (the rest cannot make the feed).
 VISIBILITY_CHECKED = 2
+# Every run of this many items gives each of the reader's interests its share of places ...
+INTEREST_PAGE = 10
+# ... and at least one place each while they have at most this many interests.
+MIN_ONE_PLACE_UPTO = 5
 # Featured papers are pinned above everything else; more than a handful would crowd out the feed.
 MAX_FEATURED = 5
 
@@ -178,7 +183,8 @@ def order(retrieved: Mapping[str, Sequence[Hit]], settings: Settings, *,
           keep: Callable[[list[ranking.Candidate]], list[ranking.Candidate]] | None = None,
           ) -> list[ranking.Candidate]:
     """Blend the retrievers' hits, drop ``unwanted``, shortlist the best, let ``keep`` filter the shortlist
-    (visibility in the service), and order it with MMR into at most FEED_SIZE candidates.
+    (visibility in the service), order it with MMR into at most FEED_SIZE candidates, and give each of
+    the reader's interests its share of every INTEREST_PAGE items (``ranking.allot_interests``).
 
     No I/O of its own: the feed and the offline evaluation both rank through this function.
     """
@@ -192,7 +198,8 @@ def order(retrieved: Mapping[str, Sequence[Hit]], settings: Settings, *,
     if index is not None and settings.feed_mmr_lambda < 1.0:
         known, matrix = index.vectors_of([c.paper_id for c in best])
         vectors = dict(zip(known, matrix, strict=True))
-    return ranking.mmr(best, vectors, lam=settings.feed_mmr_lambda, size=settings.feed_size)
+    ranked = ranking.mmr(best, vectors, lam=settings.feed_mmr_lambda, size=settings.feed_size)
+    return ranking.allot_interests(ranked, page=INTEREST_PAGE, min_one_upto=MIN_ONE_PLACE_UPTO)
 
 
 def prune_snapshots(db: Database, settings: Settings) -> dict[str, Any]:

@@ -53,12 +53,21 @@ class Reason:
 
 
 @dataclass(frozen=True)
+class InterestRef:
+    """Which of the reader's interests a content hit serves: its position (heaviest first) and its share
+    of the reader's evidence (stars weigh more than reads), which is its share of the page."""
+
+    index: int
+    share: float
+
+
+@dataclass(frozen=True)
 class Hit:
     """One paper a retriever returns: its raw score (any scale: the blend normalises per retriever) and
     why it was found. ``reason`` None: the retriever only re-scored a paper another one found, and makes
-    no claim. ``interest``: for content hits, the index of the reader's interest it serves best."""
+    no claim. ``interest``: for content hits, the reader's interest it serves best."""
 
     paper_id: str
     score: float
     reason: Reason | None = None
-    interest: int | None = None
+    interest: InterestRef | None = None

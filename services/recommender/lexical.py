@@ -7,7 +7,10 @@ fields, and scores a user's whole profile against every paper exactly:
 
 - ``title`` words (unigrams and bigrams, sublinear tf, English stop words removed);
 - ``abstract`` words (same, own vocabulary and weight; empty for sets without abstracts);
-- ``labels`` (categories or tags), each label one token, lower-cased, idf-weighted.
+- ``labels``: fine-grained labels (readers' tags), each label one token, lower-cased, idf-weighted;
+- ``categories``: broad labels, in a block of their own with a small weight (a weak prior, not words):
+  arXiv categories (cs.CV is on half the demo catalogue; sharing it says little about the topic), and
+  any label on more than ``broad_share`` of the catalogue (citeulike's "review", "network").
 
 Each field block is L2-normalised per paper, multiplied by its weight, and the row normalised again.
 
@@ -41,13 +44,35 @@ MAX_PROFILE = 500
 # Pseudo-relevance feedback (``expansion``): how many of the first query's best papers form the second.
 EXPANSION_DEPTH = 30
 _NOT_ALNUM = re.compile(r"[\W_]+")
+# An arXiv category (archive, optionally ".SUBJECT"): a broad label whatever its share of the catalogue.
+ARXIV_CATEGORY = re.compile(
+    r"(cs|math|stat|eess|econ|q-bio|q-fin|physics|astro-ph|cond-mat|nlin|gr-qc|hep-ex|hep-lat|hep-ph|hep-th"
+    r"|math-ph|nucl-ex|nucl-th|quant-ph)(\.[A-Za-z-]+)?")
 
 
 def _labels(paper: Mapping[str, Any]) -> list[str]:
     """A paper's labels (categories or tags) as tokens: lower-case letters and digits only (any script), so
-    that "small-world", "small_world" and "Small World" are one label."""
-    squashed = (_NOT_ALNUM.sub("", str(c).lower()) for c in (paper.get("categories") or []))
-    return [label for label in squashed if label]
+    that "small-world", "small_world" and "Small World" are one label. arXiv categories keep a "cat:"
+    prefix, so that ``split_labels`` knows them."""
+    out = []
+    for raw in paper.get("categories") or []:
+        label = _NOT_ALNUM.sub("", str(raw).lower())
+        if label:
+            out.append(f"cat:{label}" if ARXIV_CATEGORY.fullmatch(str(raw).strip()) else label)
+    return out
+
+
+def split_labels(labelled: Sequence[list[str]], broad_share: float) -> tuple[list[list[str]], list[list[str]]]:
+    """(fine, broad) labels of each paper: broad are arXiv categories and labels on more than
+    ``broad_share`` of the papers (at least 2 papers, so that a tiny catalogue keeps its tags)."""
+    counts: dict[str, int] = {}
+    for labels in labelled:
+        for label in set(labels):
+            counts[label] = counts.get(label, 0) + 1
+    limit = max(2.0, broad_share * len(labelled))
+    broad = {label for label, n in counts.items() if label.startswith("cat:") or n > limit}
+    return ([[x for x in labels if x not in broad] for labels in labelled],
+            [[x for x in labels if x in broad] for labels in labelled])
 
 
 def _identity(tokens: list[str]) -> list[str]:  # module level: a fitted vectorizer stays picklable
@@ -61,6 +86,9 @@ class FieldWeights:
     title: float = 1.0
     abstract: float = 1.0
     labels: float = 1.0
+    categories: float = 0.0
+    # A label on more than this share of the papers is broad (goes to ``categories``).
+    broad_share: float = 1.0
 
 
 def _block(texts: Sequence[Any], analyzer: Any = None, ngrams: tuple[int, int] = (1, 1)) -> sp.csr_matrix:
@@ -112,11 +140,13 @@ class LexicalModel:
     @classmethod
     def fit(cls, papers: Sequence[Mapping[str, Any]], weights: FieldWeights = FieldWeights()) -> LexicalModel:
         """Rows for ``papers`` (dicts with id, title, abstract, categories), vocabulary fitted on them."""
+        fine, broad = split_labels([_labels(p) for p in papers], weights.broad_share)
         blocks = []
         for name, texts, analyzer, ngrams in (
                 ("title", [p.get("title") or "" for p in papers], None, (1, 2)),
                 ("abstract", [p.get("abstract") or "" for p in papers], None, (1, 1)),
-                ("labels", [_labels(p) for p in papers], _identity, (1, 1))):
+                ("labels", fine, _identity, (1, 1)),
+                ("categories", broad, _identity, (1, 1))):
             weight = getattr(weights, name)
             if weight > 0:
                 block = _block(texts, analyzer, ngrams)
@@ -193,6 +223,39 @@ class LexicalModel:
         if self.candidates is not None:
             scores[~self.candidates] = 0.0
         return scores, known, sims
+
+    def rows_of(self, paper_ids: Sequence[str]) -> sp.csr_matrix:
+        """The rows of ``paper_ids``, in that order; an empty row for a paper without one."""
+        pairs = [(i, self.positions[pid]) for i, pid in enumerate(paper_ids) if pid in self.positions]
+        select = sp.csr_matrix((np.ones(len(pairs), dtype=np.float32), ([i for i, _ in pairs], [p for _, p in pairs])),
+                               shape=(len(paper_ids), len(self.paper_ids)), dtype=np.float32)
+        return sp.csr_matrix(select @ self.matrix, dtype=np.float32)
+
+    def group_scores(self, groups: Sequence[Sequence[str]], weights: Mapping[str, float], *,
+                     expansion: float = 0.0) -> np.ndarray:
+        """papers × groups: column g scores every row against group g alone (its papers' rows summed with
+        their ``weights``, widened by ``expansion / len(group)`` as in ``score``), scaled so that the best
+        row scores 1. Rows of any group's paper, and rows outside ``candidates``, score 0. One sparse
+        mat-vec per group (two with expansion)."""
+        out = np.zeros((len(self.paper_ids), len(groups)), dtype=np.float32)
+        own = [self.positions[pid] for group in groups for pid in group if pid in self.positions]
+        for g, group in enumerate(groups):
+            known = [pid for pid in group if pid in self.positions][:MAX_PROFILE]
+            if not known:
+                continue
+            rows = self.matrix[[self.positions[pid] for pid in known]]
+            query = np.asarray(rows.T @ np.array([weights[pid] for pid in known], dtype=np.float32)).ravel()
+            scores = np.asarray(self.matrix @ query, dtype=np.float32).ravel()
+            scores[own] = 0.0
+            if expansion > 0 and scores.max() > 0:
+                scores = self._expanded(scores, expansion / len(known))
+                scores[own] = 0.0
+            if self.candidates is not None:
+                scores[~self.candidates] = 0.0
+            top = float(scores.max())
+            if top > 0:
+                out[:, g] = scores / np.float32(top)
+        return out
 
     def _expanded(self, scores: np.ndarray, weight: float) -> np.ndarray:
         """``scores / max + weight * second / max(second)``, the second query being the EXPANSION_DEPTH

@@ -186,7 +186,8 @@ def rebuild_index(db: Database, artifacts: ArtifactStore, settings: Settings) ->
 def lexical_weights(settings: Settings) -> FieldWeights:
     """The LEXICAL_*_WEIGHT settings as the lexical model's field weights."""
     return FieldWeights(title=settings.lexical_title_weight, abstract=settings.lexical_abstract_weight,
-                        labels=settings.lexical_labels_weight)
+                        labels=settings.lexical_labels_weight, categories=settings.lexical_categories_weight,
+                        broad_share=settings.lexical_broad_label_share)
 
 
 def build_lexical(db: Database, paper_ids: list[str], settings: Settings) -> LexicalModel:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from services.recommender.hits import Hit, Reason
+from services.recommender.hits import Hit, InterestRef, Reason
 
 
 @dataclass
@@ -22,7 +22,7 @@ class Candidate:
     reasons: list[Reason] = field(default_factory=list)
     score: float = 0.0
     # The reader's interest the content retriever found it for (None: no content hit).
-    interest: int | None = None
+    interest: InterestRef | None = None
 
 
 def interest_clusters(vectors: np.ndarray, k: int, *, iterations: int = 8, seed: int = 0) -> np.ndarray:
@@ -155,3 +155,91 @@ def mmr(candidates: Sequence[Candidate], vectors: Mapping[str, np.ndarray], *, l
         available[best] = False
         np.maximum(max_sim, similarity[best], out=max_sim)
     return chosen
+
+
+def allot_interests(ranked: Sequence[Candidate], *, page: int, min_one_upto: int) -> list[Candidate]:
+    """Give each of the reader's interests its share of every ``page`` (its ``InterestRef.share``): the
+    candidates without an interest (CF, trending, fresh alone) keep their places on each page; the other
+    places — as many as ``ranked`` had content candidates there — go to the interests in proportion to
+    their shares (largest remainder), at least one each while there are at most ``min_one_upto``
+    interests with candidates left, each interest's best first, interleaved (stride order). An interest
+    short of candidates leaves its places to the others. With fewer than two interests: ``ranked``."""
+    shares = {c.interest.index: c.interest.share for c in ranked if c.interest is not None}
+    if len(shares) < 2:
+        return list(ranked)
+    queues: dict[int, list[Candidate]] = {g: [] for g in shares}
+    for c in ranked:
+        if c.interest is not None:
+            queues[c.interest.index].append(c)
+    others = [c for c in ranked if c.interest is None]
+    heads = dict.fromkeys(queues, 0)
+    other_head = 0
+    remaining = list(ranked)
+    out: list[Candidate] = []
+    while len(out) < len(ranked):
+        window = remaining[:page]
+        slots = [c.interest is not None for c in window]
+        live = {g: shares[g] for g in queues if heads[g] < len(queues[g])}
+        quota = _quotas(live, sum(slots), min_one=len(live) <= min_one_upto,
+                        available={g: len(queues[g]) - heads[g] for g in live})
+        picks = _stride({g: queues[g][heads[g]: heads[g] + q] for g, q in quota.items()}, quota)
+        for g in quota:
+            heads[g] += sum(1 for c in picks if c.interest is not None and c.interest.index == g)
+        placed: list[Candidate] = []
+        for is_content in slots:
+            if is_content and picks:
+                placed.append(picks.pop(0))
+            elif not is_content:
+                placed.append(others[other_head])
+                other_head += 1
+        placed += picks  # none in practice: quotas sum to the content places
+        if not placed:  # cannot happen (every content candidate is in a queue); never loop forever
+            placed = remaining[:page]
+        out += placed
+        taken = {id(c) for c in placed}
+        remaining = [c for c in remaining if id(c) not in taken]
+    return out
+
+
+def _quotas(shares: Mapping[int, float], slots: int, *, min_one: bool, available: Mapping[int, int]
+            ) -> dict[int, int]:
+    """``slots`` places split by ``shares`` (largest remainder), at least one each when ``min_one`` and
+    there are enough places; ties to the lower interest number. No interest gets more than it has
+    ``available``: its surplus goes to the others, largest share first."""
+    if not shares or slots <= 0:
+        return {}
+    total = sum(shares.values())
+    exact = {g: slots * s / total for g, s in shares.items()}
+    quota = {g: int(v) for g, v in exact.items()}
+    if min_one and slots >= len(shares):
+        quota = {g: max(1, q) for g, q in quota.items()}
+    by_remainder = sorted(shares, key=lambda g: (-(exact[g] - int(exact[g])), g))
+    while sum(quota.values()) < slots:
+        for g in by_remainder:
+            if sum(quota.values()) < slots:
+                quota[g] += 1
+    while sum(quota.values()) > slots:  # the minimum of one took places: the largest give them back
+        g = max(quota, key=lambda g: (quota[g] - exact[g], quota[g], -g))
+        quota[g] -= 1
+    spare = sum(max(0, q - available[g]) for g, q in quota.items())
+    quota = {g: min(q, available[g]) for g, q in quota.items()}
+    for g in sorted(shares, key=lambda g: (-shares[g], g)):
+        extra = min(spare, available[g] - quota[g])
+        quota[g] += extra
+        spare -= extra
+    return quota
+
+
+def _stride(picks: Mapping[int, list[Candidate]], quota: Mapping[int, int]) -> list[Candidate]:
+    """Interleave each interest's picks so that every prefix holds them in proportion to ``quota``: the
+    next place goes to the interest furthest below its share (ties: the better candidate)."""
+    total = sum(len(p) for p in picks.values())
+    taken = dict.fromkeys(picks, 0)
+    out: list[Candidate] = []
+    for n in range(1, total + 1):
+        ready = [g for g in picks if taken[g] < len(picks[g])]
+        g = max(ready, key=lambda g: (n * quota[g] / max(1, sum(quota.values())) - taken[g],
+                                      picks[g][taken[g]].score, -g))
+        out.append(picks[g][taken[g]])
+        taken[g] += 1
+    return out

@@ -6,7 +6,14 @@ import pytest
 from services.config import Settings
 from services.recommender import index as faiss_index
 from services.recommender.content import content_hits, fuse
-from services.recommender.lexical import FieldWeights, LexicalModel, _labels, item_scores, top_positive
+from services.recommender.lexical import (
+    FieldWeights,
+    LexicalModel,
+    _labels,
+    item_scores,
+    split_labels,
+    top_positive,
+)
 
 PAPERS = [
     {"id": "v1", "title": "video object segmentation", "categories": ["computer-vision", "video"]},
@@ -20,8 +27,29 @@ PAPERS = [
 
 def test_labels_are_one_token_whatever_their_spelling():
     assert _labels({"categories": ["small-world", "Small_World", "small world", " ", "cs.LG"]}) == \
-        ["smallworld", "smallworld", "smallworld", "cslg"]
+        ["smallworld", "smallworld", "smallworld", "cat:cslg"]  # an arXiv category is marked as one
     assert _labels({}) == []
+
+
+def test_categories_and_labels_on_many_papers_are_broad_tags_stay_fine():
+    labelled = [["cat:cscv", "diffusion"], ["cat:cscv", "diffusion"], ["cat:cscv", "review"], ["review", "speech"],
+                ["review", "speech"], ["review"], ["x"], ["x"], ["y"], ["y"]]
+    fine, broad = split_labels(labelled, broad_share=0.3)  # 3 papers at most: "review" (4) is broad
+    assert broad[0] == ["cat:cscv"] and broad[3] == ["review"] and fine[3] == ["speech"]
+    assert fine[0] == ["diffusion"]
+    # a tiny catalogue keeps its tags: at least 2 papers are needed to call a label broad
+    assert split_labels([["a"], ["a"], ["b"]], broad_share=0.1)[0] == [["a"], ["a"], ["b"]]
+
+
+def test_a_shared_category_is_a_weak_prior_not_a_topic():
+    papers = [{"id": "d1", "title": "diffusion models for images", "categories": ["cs.CV"]},
+              {"id": "d2", "title": "diffusion models for audio", "categories": ["cs.SD"]},
+              {"id": "v1", "title": "object detection benchmark", "categories": ["cs.CV"]},
+              {"id": "v2", "title": "object detection in video", "categories": ["cs.CV"]}]
+    weak = LexicalModel.fit(papers, FieldWeights(labels=2.0, categories=0.25, broad_share=0.05))
+    assert [pid for pid, _, _ in weak.top(["d1"], [1.0], 3)][0] == "d2"  # the topic, not the category
+    strong = LexicalModel.fit(papers, FieldWeights(labels=2.0, categories=2.0, broad_share=0.05))
+    assert [pid for pid, _, _ in strong.top(["d1"], [1.0], 3)][0] != "d2"  # what ×2 categories did
 
 
 def test_item_scores_sum_weighted_sharpened_cosines():

@@ -1,0 +1,108 @@
+"""Interests and their share of the page (content.group_interests, ranking.allot_interests), no I/O."""
+
+import numpy as np
+
+from services.config import Settings
+from services.recommender import index as faiss_index
+from services.recommender.content import content_hits, group_interests
+from services.recommender.hits import InterestRef
+from services.recommender.lexical import FieldWeights, LexicalModel
+from services.recommender.ranking import Candidate, allot_interests
+
+
+def test_papers_group_by_average_similarity_up_to_a_maximum():
+    sim = np.array([[1.0, 0.5, 0.4, 0.0, 0.0],
+                    [0.5, 1.0, 0.45, 0.0, 0.1],
+                    [0.4, 0.45, 1.0, 0.0, 0.0],
+                    [0.0, 0.0, 0.0, 1.0, 0.3],
+                    [0.0, 0.1, 0.0, 0.3, 1.0]])
+    assert group_interests(sim, threshold=0.2, max_groups=5) == [[0, 1, 2], [3, 4]]
+    assert group_interests(sim, threshold=0.35, max_groups=5) == [[0, 1, 2], [3], [4]]
+    # beyond the maximum the closest groups merge whatever their similarity
+    assert group_interests(sim, threshold=0.35, max_groups=2) == [[0, 1, 2], [3, 4]]
+    assert group_interests(sim, threshold=0.0, max_groups=5) == [[0, 1, 2, 3, 4]]
+    assert group_interests(np.zeros((0, 0)), threshold=0.1, max_groups=3) == []
+
+
+def _ranked(spec):
+    """"AAAB-" → candidates a0 a1 a2 b0 o0 (A: interest 0, B: 1, -: none), scores falling."""
+    out, counts = [], {}
+    for n, ch in enumerate(spec):
+        counts[ch] = counts.get(ch, 0) + 1
+        interest = None if ch == "-" else InterestRef("AB".index(ch), 0.5)
+        out.append(Candidate(f"{ch}{counts[ch]}", score=1.0 - n / 100, interest=interest))
+    return out
+
+
+def test_each_interest_gets_its_share_of_every_page_interleaved():
+    ranked = _ranked("AAAAAAAAAA" + "BBBBBBBBBB")
+    allotted = allot_interests(ranked, page=10, min_one_upto=5)
+    assert [c.paper_id[0] for c in allotted[:10]].count("B") == 5
+    assert [c.paper_id[0] for c in allotted[:4]] == ["A", "B", "A", "B"]
+    assert sorted(c.paper_id for c in allotted) == sorted(c.paper_id for c in ranked)  # nothing lost or repeated
+
+
+def test_other_retrievers_keep_their_places_and_a_small_interest_gets_one():
+    ranked = [Candidate(f"a{i}", score=1 - i / 100, interest=InterestRef(0, 0.95)) for i in range(12)]
+    ranked.insert(2, Candidate("t1", score=0.99))
+    ranked.append(Candidate("b1", score=0.1, interest=InterestRef(1, 0.05)))
+    allotted = allot_interests(ranked, page=10, min_one_upto=5)
+    assert allotted[2].paper_id == "t1"
+    assert "b1" in [c.paper_id for c in allotted[:10]]  # share 5 % of 9 places: rounds to 0, but at least one
+    assert len(allotted) == len(ranked)
+
+
+def test_a_short_interest_leaves_its_places_to_the_others():
+    ranked = _ranked("AAAAAAAAAAAB")
+    allotted = allot_interests(ranked, page=10, min_one_upto=5)
+    assert [c.paper_id for c in allotted].count("B1") == 1 and len(allotted) == 12
+    assert [c.paper_id[0] for c in allotted[:10]].count("A") == 9
+
+
+PAPERS = [
+    {"id": "d1", "title": "diffusion models for image synthesis", "categories": ["cs.CV"]},
+    {"id": "d2", "title": "latent diffusion models for image editing", "categories": ["cs.CV"]},
+    {"id": "d3", "title": "fast sampling of diffusion models", "categories": ["cs.LG"]},
+    {"id": "d4", "title": "diffusion models for video synthesis", "categories": ["cs.CV"]},
+    {"id": "s1", "title": "speech recognition for low resource languages", "categories": ["cs.CL"]},
+    {"id": "s2", "title": "speech synthesis with expressive prosody", "categories": ["cs.CL"]},
+    {"id": "s3", "title": "speech recognition with self supervised models", "categories": ["cs.CL"]},
+    {"id": "s4", "title": "speech synthesis for low resource languages", "categories": ["cs.CL"]},
+    {"id": "v1", "title": "captioning benchmark with human judgements", "categories": ["cs.CV", "cs.CL"]},
+    {"id": "v2", "title": "chart question answering benchmark", "categories": ["cs.CV", "cs.CL"]},
+]
+
+
+def _index():
+    lexical = LexicalModel.fit(PAPERS, FieldWeights(labels=2.0, categories=0.25, broad_share=0.05))
+    dense = lexical.matrix.toarray().astype(np.float32)  # a dense view of the same texts
+    dense /= np.linalg.norm(dense, axis=1, keepdims=True)
+    built, _ = faiss_index.build(dense, exact_below=100, hnsw_m=8)
+    return faiss_index.LoadedIndex.in_memory(built, [p["id"] for p in PAPERS], dense, version="t", embedder="t",
+                                             ef_search=16, lexical=lexical)
+
+
+def test_two_interests_retrieve_apart_and_reasons_name_the_closest_paper():
+    settings = Settings.from_env({"FEED_SIZE": "10"})
+    profile = [{"paper_id": pid, "kind": "star", "title": pid} for pid in ("d1", "d2", "s1", "s2")]
+    hits = {h.paper_id: h for h in content_hits(_index(), profile, settings)}
+    assert {"d3", "d4", "s3", "s4"} <= set(hits)
+    assert hits["d4"].interest.index != hits["s4"].interest.index
+    assert hits["d4"].interest.share == hits["s4"].interest.share == 0.5
+    assert hits["d4"].reason.paper_id == "d1" and hits["s4"].reason.paper_id in ("s1", "s2")
+    assert hits["s3"].reason.paper_id == "s1"  # "speech recognition": s1, not s2
+    # a paper sharing only categories with the profile is not said to be similar to any of it
+    assert "v1" in hits or "v2" in hits  # found by its categories (the weak prior) ...
+    for pid in ("v1", "v2"):
+        if pid in hits:  # ... but said to be for an interest, not similar to a paper
+            assert hits[pid].reason.paper_id is None and hits[pid].reason.kind == "matches_your_interest"
+
+
+def test_a_new_star_in_a_new_field_is_an_interest_of_its_own():
+    settings = Settings.from_env({"FEED_SIZE": "10"})
+    profile = [{"paper_id": pid, "kind": "star", "title": pid} for pid in ("s1", "d1", "d2", "d3")]
+    hits = content_hits(_index(), profile, settings)
+    shares = {h.interest.index: h.interest.share for h in hits}
+    assert sorted(shares.values()) == [0.25, 0.75]
+    near_speech = [h for h in hits if h.paper_id in ("s3", "s4")]
+    assert near_speech and all(h.reason.paper_id == "s1" for h in near_speech)
