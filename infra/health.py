@@ -9,8 +9,9 @@ when it is doing its job:
 
 from __future__ import annotations
 
+import http.client
+import ipaddress
 import socket
-import urllib.request
 
 import redis
 
@@ -24,16 +25,27 @@ class Unhealthy(RuntimeError):
     """What is wrong, in one line."""
 
 
-def check_api(settings: Settings) -> str:
-    host = "127.0.0.1" if settings.host in {"0.0.0.0", "::", ""} else settings.host
-    url = f"http://{host}:{settings.port}/healthz"
+def _probe_host(host: str) -> str:
+    """Where to reach an API listening on ``host``: loopback when it listens on every interface."""
     try:
-        with urllib.request.urlopen(url, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310 - our own URL
-            if response.status == 200:
-                return f"api answers at {url}"
-    except OSError as exc:
-        raise Unhealthy(f"api does not answer at {url}: {exc}") from None
-    raise Unhealthy(f"api answered {response.status} at {url}")
+        return "127.0.0.1" if ipaddress.ip_address(host).is_unspecified else host
+    except ValueError:
+        return host or "127.0.0.1"  # a host name
+
+
+def check_api(settings: Settings) -> str:
+    host = _probe_host(settings.host)
+    conn = http.client.HTTPConnection(host, settings.port, timeout=TIMEOUT_SECONDS)
+    try:
+        conn.request("GET", "/healthz")
+        status = conn.getresponse().status
+    except (OSError, http.client.HTTPException) as exc:
+        raise Unhealthy(f"api does not answer at {host}:{settings.port}: {exc}") from None
+    finally:
+        conn.close()
+    if status != 200:
+        raise Unhealthy(f"api answered {status} at {host}:{settings.port}/healthz")
+    return f"api answers at {host}:{settings.port}"
 
 
 def check_worker(settings: Settings) -> str:
