@@ -276,6 +276,44 @@ def health(process: str) -> None:
         raise click.ClickException(str(exc)) from None
 
 
+@main.group()
+def demo() -> None:
+    """The synthetic demo community (readers marked as demo; see docs/sources.md)."""
+
+
+@demo.command("add")
+@click.option("--readers", type=click.IntRange(1, 5000), default=None,
+              help="How many synthetic readers [default: DEMO_READERS].")
+def demo_add(readers: int | None) -> None:
+    """Add synthetic demo readers with stars and reads over the last weeks (safe to run twice)."""
+    from datetime import UTC, datetime
+
+    from services.catalog import demo as community
+
+    with _runtime() as runtime:
+        db = _database(runtime.settings)
+        try:
+            made = community.seed(db, readers=readers or runtime.settings.demo_readers or 300,
+                                  now=datetime.now(UTC))
+        finally:
+            db.close()
+    click.echo(f"{made.readers} demo readers, {made.stars} stars, {made.reads} reads; try the feed of {made.showcase}")
+
+
+@demo.command("remove")
+def demo_remove() -> None:
+    """Delete every demo reader with their events, stars, feeds and alerts (one transaction)."""
+    from services.catalog import demo as community
+
+    with _runtime() as runtime:
+        db = _database(runtime.settings)
+        try:
+            removed = community.remove(db)
+        finally:
+            db.close()
+    click.echo(f"{removed} demo readers removed; trending and CF forget them at their next run")
+
+
 @main.command("mail-sink")
 @click.option("--port", type=click.IntRange(1, 65535), default=None, help="SMTP port [default: MAIL_SINK_PORT].")
 @click.option("--maildir", type=click.Path(file_okay=False, path_type=Path), default=None,

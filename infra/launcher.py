@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -19,6 +20,7 @@ from infra.runtime import Runtime
 from infra.supervisor import Supervisor
 from services import keys as service_keys
 from services.alerts import mailsink
+from services.catalog import demo as demo_community
 from services.catalog.importer import import_lines, open_text
 from services.config import Settings
 from services.dashboard import accounts
@@ -69,14 +71,25 @@ def reap_stale_children(data_dir: Path, grace_seconds: float = 20) -> None:
     path.unlink(missing_ok=True)
 
 
-def _load_demo(db: Database, catalogue: Path) -> None:
+def _load_demo(db: Database, catalogue: Path) -> bool:
+    """Load the demo catalogue into an empty catalogue; True if it was loaded now (a first run)."""
     with db.connection() as conn:
         if papers_store.count(conn, include_deleted=True) > 0:
-            return
+            return False
     click.echo(f"loading the demo catalogue ({catalogue.name}) ...")
     with open_text(catalogue) as lines:
         report = import_lines(db, lines, batch_size=1000)
     click.echo(f"demo catalogue: {report.counts.created} papers")
+    return True
+
+
+def _demo_community(db: Database, readers: int) -> str | None:
+    """The synthetic demo readers (services/catalog/demo.py), added on the run that loaded the demo
+    catalogue only: once an operator removed them (`paperfeed demo remove`) they stay removed."""
+    community = demo_community.seed(db, readers=readers, now=datetime.now(UTC))
+    click.echo(f"demo community: {community.readers} synthetic readers, {community.stars} stars, "
+               f"{community.reads} reads over the last weeks (`paperfeed demo remove` deletes them)")
+    return community.showcase
 
 
 def _demo_key(db: Database, name: str) -> str:
@@ -91,8 +104,17 @@ def _kick_off_engine(settings: Settings) -> None:
     from workers.app import create_celery
 
     client = create_celery(settings)
-    for task in (TaskName.EMBED, TaskName.TRENDING):
+    # CF too: with the demo community there is something to train on (CF_MIN_INTERACTIONS); without
+    # it the retrain says why it skipped.
+    for task in (TaskName.EMBED, TaskName.TRENDING, TaskName.RETRAIN_CF):
         client.send_task(str(task))
+
+
+def _showcase_line(user: str | None, base: str) -> str:
+    if user is None:
+        return ""
+    return (f"  demo reader {user} (synthetic): {base}/v1/users/{user}/feed explains each paper; "
+            f"{base}/admin/users/{user}\n")
 
 
 def _mail_sink_port(settings: Settings) -> int:
@@ -124,9 +146,10 @@ def run(runtime: Runtime, *, demo: bool, migrate: Callable[[str], None], demo_ca
     url = settings.require("database_url")
     migrate(url)
     db = Database(url, min_size=0, max_size=2, timeout=settings.db_timeout_seconds)
+    showcase = None
     try:
-        if demo:
-            _load_demo(db, demo_catalogue)
+        if demo and _load_demo(db, demo_catalogue) and settings.demo_readers:
+            showcase = _demo_community(db, settings.demo_readers)
         # An all-scope key printed to the terminal is for the embedded demo only: against a configured
         # database (a real deployment) keys are made on purpose with `paperfeed keys create`.
         key = _demo_key(db, demo_key_name) if runtime.embedded_database else None
@@ -171,6 +194,7 @@ def run(runtime: Runtime, *, demo: bool, migrate: Callable[[str], None], demo_ca
             f"{_login_line(demo_password)}"
             f"{sink_line}"
             f"{_key_lines(key, base)}"
+            f"{_showcase_line(showcase, base)}"
             "Press Ctrl-C to stop.\n"
         )
         dead = supervisor.wait()

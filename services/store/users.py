@@ -108,3 +108,19 @@ def reads(conn: psycopg.Connection, user_id: str, *, after: tuple | None, limit:
         WHERE e.user_id = %(u)s AND e.type = 'read' {page} ORDER BY e.occurred_at DESC, e.id DESC LIMIT %(limit)s
         """, params,
     ).fetchall()
+
+
+def create_demo(conn: psycopg.Connection, user_ids: list[str]) -> int:
+    """Create synthetic demo readers (marked ``demo``); existing ids are left alone. Returns how many."""
+    return conn.execute(
+        "INSERT INTO users (id, name, demo) SELECT id, 'Demo reader (synthetic)', true FROM unnest(%s::text[]) AS id "
+        "ON CONFLICT (id) DO NOTHING", (user_ids,)).rowcount
+
+
+def demo_count(conn: psycopg.Connection) -> int:
+    return conn.execute("SELECT count(*) AS n FROM users WHERE demo").fetchone()["n"]
+
+
+def delete_demo(conn: psycopg.Connection) -> int:
+    """Delete every demo reader; their events, stars, feeds and alerts go with them (ON DELETE CASCADE)."""
+    return conn.execute("DELETE FROM users WHERE demo").rowcount
