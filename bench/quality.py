@@ -72,7 +72,8 @@ COMPARED = ("recall@50", "recall@300", "recall@100")
 EMBEDDERS = ("tfidf-lsa", "minilm")
 # The settings the content retriever's hits depend on (bench memo key).
 CONTENT_SETTINGS = ("feed_size", "feed_content_lexical", "feed_content_sharpen", "feed_content_expansion",
-                    "feed_interest_clusters")
+                    "feed_interest_clusters", "feed_max_interests", "feed_interest_similarity",
+                    "feed_reason_similarity")
 Hits = list[Hit]
 
 
@@ -418,7 +419,8 @@ def run(args: argparse.Namespace) -> dict:
         "feed_cf_min_history", "feed_cf_rescore", "feed_weight_content", "feed_weight_cf",
         "feed_weight_trending", "feed_mmr_lambda", "feed_interest_clusters", "feed_content_lexical",
         "feed_content_sharpen", "feed_content_expansion", "feed_fusion", "feed_rank_k", "lexical_title_weight",
-        "lexical_abstract_weight", "lexical_labels_weight")}
+        "lexical_abstract_weight", "lexical_labels_weight", "lexical_categories_weight",
+        "lexical_broad_label_share", "feed_max_interests", "feed_interest_similarity", "feed_reason_similarity")}
     return {"data": str(data), "split": args.split, "validation": args.validation,
             "validation_keep": args.validation_keep, "users": len(users),
             "papers": len(papers), "half": half, "results": results, "comparisons": comparisons, "seconds": timings,
