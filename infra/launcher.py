@@ -108,6 +108,9 @@ def _kick_off_engine(settings: Settings) -> None:
     # it the retrain says why it skipped.
     for task in (TaskName.EMBED, TaskName.TRENDING, TaskName.RETRAIN_CF):
         client.send_task(str(task))
+    # Beat runs an interval entry one interval after it starts: poll each source now, not in an hour.
+    for spec in settings.sources:
+        client.send_task(str(TaskName.POLL_SOURCE), kwargs={"source": spec.name})
 
 
 def _showcase_line(user: str | None, base: str) -> str:

@@ -81,4 +81,4 @@ def test_a_paper_written_through_the_api_reaches_a_matching_instant_inbox_in_sec
     items = wait_until(inbox, timeout=INSTANT_BOUND_SECONDS, interval=0.25, message="the instant alert in the inbox")
     seconds = time.monotonic() - started
     assert items[0]["reasons"], items
-    print(f"\n{path}: PUT-to-inbox {seconds:.1f} s")  # shown with -s; bench/instant.py measures it
+    print(f"\n{path}: PUT-to-inbox {seconds:.1f} s")  # shown with -s (docs/sources.md quotes it)
