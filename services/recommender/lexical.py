@@ -235,26 +235,40 @@ class LexicalModel:
                      expansion: float = 0.0) -> np.ndarray:
         """papers × groups: column g scores every row against group g alone (its papers' rows summed with
         their ``weights``, widened by ``expansion / len(group)`` as in ``score``), scaled so that the best
-        row scores 1. Rows of any group's paper, and rows outside ``candidates``, score 0. One sparse
-        mat-vec per group (two with expansion)."""
+        row scores 1. Rows of any group's paper, and rows outside ``candidates``, score 0. All groups in
+        one pass over the catalogue's rows (two with expansion): a sparse × dense product, not one mat-vec
+        per group."""
         out = np.zeros((len(self.paper_ids), len(groups)), dtype=np.float32)
-        own = [self.positions[pid] for group in groups for pid in group if pid in self.positions]
-        for g, group in enumerate(groups):
-            known = [pid for pid in group if pid in self.positions][:MAX_PROFILE]
-            if not known:
-                continue
-            rows = self.matrix[[self.positions[pid] for pid in known]]
-            query = np.asarray(rows.T @ np.array([weights[pid] for pid in known], dtype=np.float32)).ravel()
-            scores = np.asarray(self.matrix @ query, dtype=np.float32).ravel()
+        members = [[pid for pid in group if pid in self.positions][:MAX_PROFILE] for group in groups]
+        known = [pid for group in members for pid in group]
+        if not known:
+            return out
+        own = [self.positions[pid] for pid in known]
+        select = np.zeros((len(known), len(groups)), dtype=np.float32)
+        row = 0
+        for g, group in enumerate(members):
+            for pid in group:
+                select[row, g] = weights[pid]
+                row += 1
+        queries = np.asarray(self.matrix[own].T @ select, dtype=np.float32)  # terms × groups
+        scores = np.asarray(self.matrix @ queries, dtype=np.float32)
+        scores[own] = 0.0
+        if expansion > 0:
+            second_queries = np.zeros_like(queries)
+            for g, group in enumerate(members):
+                best = top_positive(scores[:, g], EXPANSION_DEPTH) if group else np.zeros(0, dtype=int)
+                if len(best):
+                    second_queries[:, g] = np.asarray(self.matrix[best].T @ (scores[best, g] / scores[best[0], g])).ravel()
+            second = np.asarray(self.matrix @ second_queries, dtype=np.float32)
+            for g, group in enumerate(members):
+                first_top, second_top = scores[:, g].max(), second[:, g].max()
+                if group and first_top > 0 and second_top > 0:
+                    scores[:, g] = scores[:, g] / first_top + np.float32(expansion / len(group)) * second[:, g] / second_top
             scores[own] = 0.0
-            if expansion > 0 and scores.max() > 0:
-                scores = self._expanded(scores, expansion / len(known))
-                scores[own] = 0.0
-            if self.candidates is not None:
-                scores[~self.candidates] = 0.0
-            top = float(scores.max())
-            if top > 0:
-                out[:, g] = scores / np.float32(top)
+        if self.candidates is not None:
+            scores[~self.candidates] = 0.0
+        top = scores.max(axis=0)
+        np.divide(scores, top, out=out, where=top > 0)
         return out
 
     def _expanded(self, scores: np.ndarray, weight: float) -> np.ndarray:

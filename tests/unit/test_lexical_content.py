@@ -151,3 +151,15 @@ def test_expansion_widens_a_one_paper_profile_and_keeps_its_own_papers_out():
     # the expansion weight is divided by the profile's length: none at all without expansion
     assert np.allclose(model.score(["v1", "r1"], [1.0, 1.0], expansion=0.0)[0],
                        model.score(["v1", "r1"], [1.0, 1.0])[0])
+
+
+def test_group_scores_score_each_group_alone_in_one_pass():
+    model = LexicalModel.fit(PAPERS)
+    groups = [["v1", "v2"], ["r1"]]
+    columns = model.group_scores(groups, {"v1": 2.0, "v2": 1.0, "r1": 1.0})
+    for g, (group, weights) in enumerate(zip(groups, ([2.0, 1.0], [1.0]), strict=True)):
+        alone, _, _ = model.score(group, weights)
+        alone[[model.positions[p] for p in ("v1", "v2", "r1")]] = 0  # every group's papers are left out
+        assert np.allclose(columns[:, g], alone / alone.max(), atol=1e-6)
+    widened = model.group_scores(groups, {"v1": 2.0, "v2": 1.0, "r1": 1.0}, expansion=1.0)
+    assert np.allclose(widened.max(axis=0), 1.0) and (widened[:, 1] > 0).sum() >= (columns[:, 1] > 0).sum()
