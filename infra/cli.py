@@ -206,6 +206,27 @@ def admin_create(email: str, role: str) -> None:
     click.echo(f"operator {email} ({role}) created; sign in at {runtime.settings.base_url}/admin/login")
 
 
+@admin.command("password")
+@click.argument("email")
+def admin_password(email: str) -> None:
+    """Change an operator's password (from PAPERFEED_ADMIN_PASSWORD, else asked twice); every dashboard
+    session of theirs ends."""
+    from services.dashboard import accounts
+
+    password = os.environ.get("PAPERFEED_ADMIN_PASSWORD") or click.prompt(
+        "New password", hide_input=True, confirmation_prompt=True)
+    with _runtime() as runtime:
+        db = _database(runtime.settings)
+        try:
+            with db.connection() as conn:
+                accounts.set_password(conn, email, password)
+        except accounts.AccountError as exc:
+            raise click.ClickException(str(exc)) from None
+        finally:
+            db.close()
+    click.echo(f"password of {email} changed; their dashboard sessions have ended")
+
+
 @main.command()
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write to this file instead of standard output.")

@@ -365,6 +365,16 @@ class Settings:
                                       help="Requests per user token.")
     rate_limit_anonymous: str = _env("RATE_LIMIT_ANONYMOUS", _parse_rate_limit, default="120/minute",
                                      help="Requests per client address without credentials.")
+    login_rate_limit: str = _env(
+        "LOGIN_RATE_LIMIT", _parse_rate_limit, default="10/minute;50/hour",
+        help="Dashboard sign-in attempts per client address (each costs a 64 MiB argon2 hash), on top of "
+             "the per-account lock after 5 failures.")
+    login_rate_limit_global: str = _env(
+        "LOGIN_RATE_LIMIT_GLOBAL", _parse_rate_limit, default="60/minute",
+        help="Dashboard sign-in attempts from all addresses together (password spraying from many hosts).")
+    unsubscribe_rate_limit: str = _env(
+        "UNSUBSCRIBE_RATE_LIMIT", _parse_rate_limit, default="30/minute",
+        help="Requests to the public /unsubscribe link per client address.")
 
     # Browser clients (services/api/cors.py).
     cors_allowed_origins: tuple = _env(

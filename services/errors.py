@@ -34,3 +34,13 @@ class NotReady(ServiceError):
     """The data this needs has not been built yet (no index, no trending table)."""
 
     status, title = 503, "Service Unavailable"
+
+
+class TooManyRequests(ServiceError):
+    """A per-address budget of a public form is spent; the client should wait ``retry_after`` seconds."""
+
+    status, title = 429, "Too Many Requests"
+
+    def __init__(self, detail: str, *, retry_after: int = 60) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after

@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from schemas.common import flatten_messages
 from schemas.problem import Problem
 from services.db import DatabaseUnavailable
-from services.errors import NotReady, ServiceError
+from services.errors import NotReady, ServiceError, TooManyRequests
 from services.web.problems import PROBLEM_MIMETYPE, RETRY_AFTER_SECONDS, problem_response
 
 log = logging.getLogger(__name__)
@@ -75,6 +75,8 @@ def register_error_handlers(app: Flask, api: ProblemApi) -> None:
     @app.errorhandler(ServiceError)
     def service_error(error: ServiceError) -> Response:
         headers = {"Retry-After": str(RETRY_AFTER_SECONDS * 12)} if isinstance(error, NotReady) else None
+        if isinstance(error, TooManyRequests):
+            headers = {"Retry-After": str(error.retry_after)}
         return problem_response(error.status, error.title, error.detail, errors=error.errors, headers=headers)
 
     @app.errorhandler(Exception)

@@ -18,6 +18,7 @@ from flask_smorest import abort
 from limits import parse_many
 
 from services import auth
+from services.api.throttle import Throttle
 from services.config import Settings
 from services.web import transaction
 from services.web.state import state
@@ -140,6 +141,7 @@ def init_rate_limits(app: Flask, settings: Settings) -> Limiter:
         key_prefix="paperfeed-rl",
     )
     app.extensions[_LIMITER] = limiter
+    app.extensions["paperfeed.throttle"] = Throttle(limiter)
     return limiter
 
 

@@ -40,6 +40,7 @@ class Operator:
     id: int
     email: str
     role: str
+    session_version: int = 0  # a session signed in under another version has ended
 
     @property
     def can_change(self) -> bool:
@@ -58,12 +59,29 @@ def create(conn: psycopg.Connection, email: str, password: str, role: str) -> Op
         raise AccountError(f"not an email address: {email!r}")
     if role not in ROLES:
         raise AccountError(f"role must be one of {', '.join(ROLES)}")
-    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-        raise AccountError(f"the password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters")
+    _check_password(password)
     if store.by_email(conn, email) is not None:
         raise AccountError(f"an operator {email} already exists")
     operator_id = store.insert(conn, email=email, password_hash=hasher().hash(password), role=role)
     return Operator(operator_id, email, role)
+
+
+def _check_password(password: str) -> None:
+    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise AccountError(f"the password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters")
+
+
+def set_password(conn: psycopg.Connection, email: str, password: str) -> None:
+    """Change an operator's password; every session of theirs ends (AccountError: bad password or
+    unknown email)."""
+    _check_password(password)
+    if not store.set_password(conn, email.strip(), hasher().hash(password)):
+        raise AccountError(f"no operator {email}")
+
+
+def end_sessions(conn: psycopg.Connection, operator_id: int) -> None:
+    """Sign the operator out everywhere: every session signed in until now stops working."""
+    store.end_sessions(conn, operator_id)
 
 
 def authenticate(conn: psycopg.Connection, email: str, password: str) -> Operator | None:
@@ -87,13 +105,13 @@ def authenticate(conn: psycopg.Connection, email: str, password: str) -> Operato
         return None
     rehash = ph.hash(password) if ph.check_needs_rehash(row["password_hash"]) else None
     store.record_success(conn, row["id"], password_hash=rehash)
-    return Operator(row["id"], row["email"], row["role"])
+    return Operator(row["id"], row["email"], row["role"], row["session_version"])
 
 
 def get(conn: psycopg.Connection, operator_id: int) -> Operator | None:
     """The account behind a session, None once it is deleted."""
     row = store.get(conn, operator_id)
-    return None if row is None else Operator(row["id"], row["email"], row["role"])
+    return None if row is None else Operator(row["id"], row["email"], row["role"], row["session_version"])
 
 
 @functools.cache

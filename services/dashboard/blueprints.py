@@ -2,7 +2,8 @@
 
 The guard: CSRF on every state-changing request (flask-wtf's CSRFProtect, scoped to these blueprints
 only: the /v1 API uses bearer tokens and no cookies, so it needs none), a signed-in operator on every page
-but the login form, and the admin role for every POST except signing out. Views therefore cannot forget a
+but the login form (a session still valid: see ``sessions``), and the admin role for every POST except
+signing out. Views therefore cannot forget a
 check. Errors inside the dashboard render as HTML pages, not problem+json.
 """
 
@@ -10,11 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, g, redirect, request, session, url_for
+from flask import Blueprint, Response, abort, current_app, g, redirect, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from services.dashboard import accounts
+from services.dashboard import sessions
 from services.dashboard.view_helpers import SAFE_METHODS, conn, render
 from services.errors import ServiceError
 
@@ -38,10 +39,9 @@ def _guard() -> Response | None:
         current_app.extensions["csrf"].protect()
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
-    operator_id = session.get("operator_id")
-    operator = accounts.get(conn(), operator_id) if isinstance(operator_id, int) else None
+    operator = sessions.current_operator(conn())
     if operator is None:
-        session.pop("operator_id", None)
+        sessions.forget()
         target = request.full_path if request.method in SAFE_METHODS else None
         return redirect(url_for("dashboard_auth.login", next=target))
     g.operator = operator

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Response, redirect, request, session, url_for
+from flask import Response, current_app, redirect, request, session, url_for
 
-from services.dashboard import accounts
+from services.dashboard import accounts, sessions
 from services.dashboard.blueprints import area
 from services.dashboard.forms import LoginForm
-from services.dashboard.view_helpers import conn, render
+from services.dashboard.view_helpers import conn, operator, render, settings
 
 bp = area("auth", static_folder="static", static_url_path="/static")
 
@@ -19,24 +19,32 @@ def _safe_next(target: str | None) -> str:
     return url_for("dashboard_overview.index")
 
 
+FAILED = "Wrong email or password, or too many failed attempts on this account: try again later."
+THROTTLED = "Too many sign-in attempts: wait a minute and try again."
+
+
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> str | Response:
-    """Sign in. A wrong password is counted (the response commits it); MAX_FAILURES in a row lock the
-    account for LOCK_SECONDS. The same message for an unknown email and a wrong password."""
+def login() -> str | Response | tuple[str, int]:
+    """Sign in. Tries are limited per client address and overall (LOGIN_RATE_LIMIT,
+    LOGIN_RATE_LIMIT_GLOBAL) before any password is hashed; a wrong password is counted (the response
+    commits it) and MAX_FAILURES in a row lock the account for LOCK_SECONDS. One message for an unknown
+    email, a wrong password and a locked account, so the form does not tell who is an operator."""
     form = LoginForm()
     error = None
     if form.validate_on_submit():
+        s = settings()
+        throttle = current_app.extensions["paperfeed.throttle"]
+        if not throttle.allow((s.login_rate_limit_global, "login:all"),
+                              (s.login_rate_limit, f"login:ip:{request.remote_addr}")):
+            return render("login.html", form=form, error=THROTTLED), 429
         try:
-            operator = accounts.authenticate(conn(), form.email.data, form.password.data)
-        except accounts.LockedOut as exc:
-            error = f"Too many failed sign-ins: this account is locked until {exc.until:%H:%M} UTC."
-        else:
-            if operator is not None:
-                session.clear()  # a fresh session: nothing from before signing in carries over
-                session["operator_id"] = operator.id
-                session.permanent = True
-                return redirect(_safe_next(form.next.data))
-            error = "Wrong email or password."
+            signed_in = accounts.authenticate(conn(), form.email.data, form.password.data)
+        except accounts.LockedOut:
+            signed_in = None
+        if signed_in is not None:
+            sessions.start(signed_in)
+            return redirect(_safe_next(form.next.data))
+        error = FAILED
     elif request.method == "GET":
         form.next.data = request.args.get("next", "")[:500]
     return render("login.html", form=form, error=error)
@@ -44,5 +52,8 @@ def login() -> str | Response:
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Response:
+    """Sign out everywhere: every session of this operator ends, in every browser (a copied cookie
+    included), not only this browser's."""
+    accounts.end_sessions(conn(), operator().id)
     session.clear()
     return redirect(url_for("dashboard_auth.login"))

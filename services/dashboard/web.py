@@ -22,9 +22,8 @@ from services.dashboard import (
     views_overview,
     views_users,
 )
+from services.dashboard.sessions import SESSION_HOURS
 from services.dashboard.view_helpers import first_page_url
-
-SESSION_HOURS = 8
 
 
 def init_app(app: Flask, settings: Settings) -> None:

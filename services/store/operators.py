@@ -8,7 +8,7 @@ import psycopg
 
 from services.store import keyset
 
-COLUMNS = "id, email, role, failed_logins, locked_until, last_login_at, created_at"
+COLUMNS = "id, email, role, failed_logins, locked_until, last_login_at, created_at, session_version"
 
 
 def insert(conn: psycopg.Connection, *, email: str, password_hash: str, role: str) -> int:
@@ -60,6 +60,19 @@ def record_success(conn: psycopg.Connection, operator_id: int, *, password_hash:
         "password_hash = coalesce(%s, password_hash) WHERE id = %s",
         (password_hash, operator_id),
     )
+
+
+def end_sessions(conn: psycopg.Connection, operator_id: int) -> None:
+    """Bump the session version: every dashboard session signed in before now stops working."""
+    conn.execute("UPDATE operators SET session_version = session_version + 1 WHERE id = %s", (operator_id,))
+
+
+def set_password(conn: psycopg.Connection, email: str, password_hash: str) -> bool:
+    """Replace the password, clear the lock, and end every session of the account; False if no such email."""
+    return conn.execute(
+        "UPDATE operators SET password_hash = %s, failed_logins = 0, locked_until = NULL, "
+        "session_version = session_version + 1 WHERE lower(email) = lower(%s)", (password_hash, email),
+    ).rowcount == 1
 
 
 def is_locked(row: dict[str, Any], now: Any) -> bool:

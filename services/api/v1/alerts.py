@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Response, render_template_string, request
+from flask import Response, current_app, render_template_string, request
 from flask_smorest import Blueprint
 
 from schemas import examples
@@ -22,7 +22,7 @@ from schemas.pagination import PageQuery
 from services.alerts import subscriptions
 from services.api.security import requires
 from services.api.v1.common import page, settings
-from services.errors import InvalidInput
+from services.errors import InvalidInput, TooManyRequests
 from services.web.transaction import conn
 
 blp = Blueprint("alerts", __name__, url_prefix="/v1", description="Subscriptions and the alert inbox")
@@ -100,6 +100,13 @@ def mark_read(user_id, alert_id):
     subscriptions.mark_read(conn(), user_id, _alert_id(alert_id))
 
 
+def _throttle_unsubscribe() -> None:
+    """UNSUBSCRIBE_RATE_LIMIT per client address: the link is public and each use costs a transaction."""
+    throttle = current_app.extensions["paperfeed.throttle"]
+    if not throttle.allow((settings().unsubscribe_rate_limit, f"unsubscribe:ip:{request.remote_addr}")):
+        raise TooManyRequests("too many unsubscribe requests from this address; wait a minute")
+
+
 CONFIRM_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Unsubscribe · Paperfeed</title>
 </head><body><main style="font-family: sans-serif; max-width: 32rem; margin: 4rem auto">
 {% if done %}<h1>You are unsubscribed</h1><p>This subscription will send you nothing more.</p>
@@ -114,6 +121,7 @@ CONFIRM_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><ti
                                   "follow links)")
 def confirm_unsubscribe(args):
     """The link in every alert email: a page with one button."""
+    _throttle_unsubscribe()
     return Response(render_template_string(CONFIRM_PAGE, done=False, token=args["token"]), mimetype="text/html")
 
 
@@ -123,6 +131,7 @@ def confirm_unsubscribe(args):
 def unsubscribe(args):
     """One-click unsubscribe (RFC 8058 `List-Unsubscribe-Post`), and the confirm button of the page. The
     signed token is the only credential; using it twice is harmless."""
+    _throttle_unsubscribe()
     result = subscriptions.unsubscribe(conn(), settings(), args["token"])
     if request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html":  # the button
         return Response(render_template_string(CONFIRM_PAGE, done=True, token=""), mimetype="text/html")
