@@ -204,6 +204,25 @@ def _parse_rate_limit(raw: str) -> str:
 
 
 @_accepting("`type=weight` pairs for star, read, click")
+def port_set(raw: str) -> tuple[int, ...] | None:
+    """'80,443' → (80, 443); 'any' → None (every port). ValueError for anything else."""
+    if raw.strip().lower() == "any":
+        return None
+    try:
+        ports = tuple(sorted({int(p) for p in raw.split(",") if p.strip()}))
+    except ValueError:
+        raise ValueError("expected comma-separated port numbers or 'any'") from None
+    if not ports or not all(1 <= p <= 65535 for p in ports):
+        raise ValueError("expected comma-separated port numbers from 1 to 65535 or 'any'")
+    return ports
+
+
+@_accepting("comma-separated ports, or `any`")
+def _parse_ports(raw: str) -> str:
+    ports = port_set(raw)
+    return "any" if ports is None else ",".join(map(str, ports))
+
+
 def _parse_weights(raw: str) -> dict[str, float]:
     """'star=4,read=1,click=0.5' → {"star": 4.0, ...}; only positive-interest event types may be weighted."""
     weights: dict[str, float] = {}
@@ -590,8 +609,16 @@ class Settings:
                                        help="Timeout of each SMTP connection and command.")
     mail_sink_port: int = _env("MAIL_SINK_PORT", _parse_int(1, 65535), default=8025,
                                help="Port of the local SMTP sink `paperfeed up` starts when SMTP_URL is unset.")
-    webhook_timeout_seconds: float = _env("WEBHOOK_TIMEOUT_SECONDS", _parse_float(0.1, 120), default=5.0,
-                                          help="Timeout of each webhook delivery.")
+    webhook_timeout_seconds: float = _env(
+        "WEBHOOK_TIMEOUT_SECONDS", _parse_float(0.1, 120), default=5.0,
+        help="The whole of one webhook delivery (connect, send, answer): a receiver that trickles bytes "
+             "is cut off when it runs out.")
+    webhook_ports: str = _env(
+        "WEBHOOK_PORTS", _parse_ports, default="80,443,8080,8443",
+        help="The ports a webhook URL may use, comma-separated, or `any`.")
+    webhook_resolve_timeout_seconds: float = _env(
+        "WEBHOOK_RESOLVE_TIMEOUT_SECONDS", _parse_float(0.1, 60), default=2.0,
+        help="How long a webhook host name may take to resolve (when saved and when sent).")
     webhook_allow_private: bool = _env(
         "WEBHOOK_ALLOW_PRIVATE", _parse_bool, default=False,
         help="Allow webhooks to loopback, private, link-local or reserved addresses (off: SSRF guard).")
@@ -677,6 +704,11 @@ class Settings:
             env_name = next(f.metadata["env"] for f in dataclasses.fields(self) if f.name == name)
             raise SettingsError(f"{env_name} is not set (run through `paperfeed up` to use the embedded default)")
         return value
+
+    @property
+    def webhook_port_set(self) -> tuple[int, ...] | None:
+        """WEBHOOK_PORTS as numbers; None when any port is allowed."""
+        return port_set(self.webhook_ports)
 
     @property
     def artifacts(self) -> Path:

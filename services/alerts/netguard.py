@@ -9,15 +9,32 @@ operator allows private targets (WEBHOOK_ALLOW_PRIVATE, e.g. for a receiver on t
 Check when the subscription is saved (a clear 422) and again at send time, because DNS may have changed
 since; ``resolve_webhook_url`` returns the checked addresses so the sender can connect to exactly
 those and a second, different DNS answer cannot slip in between check and connect (DNS rebinding).
+
+The answer must not become an oracle into the operator's network: a host that resolves to an internal
+address and a host that does not resolve get the same message, which never names an address (anyone
+with a user token could otherwise map internal DNS). Ports are limited to DEFAULT_PORTS unless
+configured (WEBHOOK_PORTS), so a public host's other services are not reachable through us either.
+Resolution runs with a timeout (WEBHOOK_RESOLVE_TIMEOUT_SECONDS): a slow resolver cannot hold the
+request thread or a worker.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
+import functools
 import ipaddress
+import logging
 import socket
+from collections.abc import Collection
 from urllib.parse import urlsplit
 
+log = logging.getLogger(__name__)
+
 MAX_URL_LENGTH = 2000
+DEFAULT_PORTS: tuple[int, ...] = (80, 443, 8080, 8443)
+DEFAULT_RESOLVE_TIMEOUT_SECONDS = 2.0
+# Said of every refused or unresolvable host alike: what is true of each, naming no address.
+NOT_ALLOWED = "webhook host {host!r} is refused: webhooks may only point at public addresses of hosts that resolve"
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -26,7 +43,14 @@ _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
 class UnresolvableHost(ValueError):
-    """The URL is well formed but its host name does not resolve (perhaps only for now)."""
+    """The URL is well formed but its host name does not resolve (perhaps only for now, or not within
+    the resolver timeout). Its message is the same as for a refused host."""
+
+
+@functools.cache
+def _resolver_pool() -> concurrent.futures.ThreadPoolExecutor:
+    """Threads for getaddrinfo, which has no timeout of its own (made on first use, not at import)."""
+    return concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="netguard-dns")
 
 
 def _embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
@@ -64,8 +88,8 @@ def forbidden_reason(address: IPAddress) -> str | None:
     return None
 
 
-def _split(url: str) -> tuple[str, str, int]:
-    """Syntax checks; returns (scheme, host, port)."""
+def _split(url: str, ports: Collection[int] | None) -> tuple[str, str, int]:
+    """Syntax and port checks (``ports`` None: any port); returns (scheme, host, port)."""
     if len(url) > MAX_URL_LENGTH:
         raise ValueError(f"webhook URL is longer than {MAX_URL_LENGTH} characters")
     try:
@@ -79,10 +103,26 @@ def _split(url: str) -> tuple[str, str, int]:
         raise ValueError("webhook URL must not contain credentials (user:password@)")
     if not parts.hostname:
         raise ValueError("webhook URL must have a host")
-    return parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80)
+    port = port or (443 if parts.scheme == "https" else 80)
+    if ports is not None and port not in ports:
+        raise ValueError(f"webhook URL port {port} is not allowed; use one of {', '.join(map(str, sorted(ports)))}")
+    return parts.scheme, parts.hostname, port
 
 
-def resolve_webhook_url(url: str, *, allow_private: bool) -> list[IPAddress]:
+def _getaddrinfo(host: str, port: int, timeout: float) -> list:
+    future = _resolver_pool().submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
+    try:
+        return future.result(timeout=timeout)
+    except concurrent.futures.TimeoutError:
+        log.info("webhook host %r did not resolve within %.1fs", host, timeout)
+        raise UnresolvableHost(NOT_ALLOWED.format(host=host)) from None
+    except (socket.gaierror, UnicodeError) as exc:
+        log.info("webhook host %r does not resolve: %s", host, exc)
+        raise UnresolvableHost(NOT_ALLOWED.format(host=host)) from None
+
+
+def resolve_webhook_url(url: str, *, allow_private: bool, ports: Collection[int] | None = DEFAULT_PORTS,
+                        resolve_timeout: float = DEFAULT_RESOLVE_TIMEOUT_SECONDS) -> list[IPAddress]:
     """Check ``url`` and return the addresses its host resolves to, all of them allowed.
 
     Raises ValueError with a message fit for an API error: bad syntax, a host that does not resolve
@@ -90,11 +130,8 @@ def resolve_webhook_url(url: str, *, allow_private: bool) -> list[IPAddress]:
     not a global unicast address. One bad address among several is enough to refuse: the connecting
     code may pick any of them.
     """
-    _scheme, host, port = _split(url)
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
-        raise UnresolvableHost(f"webhook host {host!r} does not resolve: {exc}") from None
+    _scheme, host, port = _split(url, ports)
+    infos = _getaddrinfo(host, port, resolve_timeout)
     addresses: list[IPAddress] = []
     for _family, _type, _proto, _canon, sockaddr in infos:
         # Strip an IPv6 zone ("fe80::1%eth0") before parsing; the zone only exists on link-local anyway.
@@ -102,18 +139,18 @@ def resolve_webhook_url(url: str, *, allow_private: bool) -> list[IPAddress]:
         if address not in addresses:
             addresses.append(address)
     if not addresses:
-        raise UnresolvableHost(f"webhook host {host!r} does not resolve")
+        raise UnresolvableHost(NOT_ALLOWED.format(host=host))
     if not allow_private:
         for address in addresses:
             reason = forbidden_reason(address)
             if reason:
-                raise ValueError(
-                    f"webhook host {host!r} resolves to {address} ({reason}); "
-                    "webhooks may only point at public addresses"
-                )
+                # The detail is for the operator's log only (see the module doc).
+                log.info("webhook host %r refused: resolves to %s (%s)", host, address, reason)
+                raise ValueError(NOT_ALLOWED.format(host=host))
     return addresses
 
 
-def check_webhook_url(url: str, *, allow_private: bool) -> None:
+def check_webhook_url(url: str, *, allow_private: bool, ports: Collection[int] | None = DEFAULT_PORTS,
+                      resolve_timeout: float = DEFAULT_RESOLVE_TIMEOUT_SECONDS) -> None:
     """Raise ValueError with a clear message if ``url`` may not be a webhook target (see module doc)."""
-    resolve_webhook_url(url, allow_private=allow_private)
+    resolve_webhook_url(url, allow_private=allow_private, ports=ports, resolve_timeout=resolve_timeout)

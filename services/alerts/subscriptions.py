@@ -30,7 +30,9 @@ def upsert(conn: psycopg.Connection, settings: Settings, user_id: str, subscript
         raise InvalidInput("channel", f"user {user_id} has no email address; set one with PUT /v1/users/{user_id}")
     if fields["channel"] == "webhook":
         try:
-            netguard.check_webhook_url(fields["webhook_url"], allow_private=settings.webhook_allow_private)
+            netguard.check_webhook_url(fields["webhook_url"], allow_private=settings.webhook_allow_private,
+                                       ports=settings.webhook_port_set,
+                                       resolve_timeout=settings.webhook_resolve_timeout_seconds)
         except ValueError as exc:
             raise InvalidInput("webhook_url", str(exc)) from None
     if store.get(conn, user_id, subscription_id) is None and \

@@ -151,7 +151,7 @@ def test_a_delivery_killed_in_flight_is_resent_under_its_id_and_nothing_else_dou
         # Only the sweep is scheduled; every task runs on the one worker of this test's own Redis, so
         # the deliveries the sweep asks for (queue "default") reach it as they would in production.
         settings = fault_settings.replace(
-            redis_url=private_redis.url, smtp_url=f"smtp://127.0.0.1:{sink.port}", webhook_allow_private=True,
+            redis_url=private_redis.url, smtp_url=f"smtp://127.0.0.1:{sink.port}", webhook_allow_private=True, webhook_ports="any",
             alert_sending_timeout_seconds=SENDING_TIMEOUT_SECONDS, alert_retry_base_seconds=0.5,
             alert_sweep_every_seconds=1, alert_match_every_seconds=0, digest_every_seconds=0,
             catalogue_stats_every_seconds=0, embed_every_seconds=0, trending_every_seconds=0,

@@ -201,7 +201,7 @@ def receiver() -> Iterator:
 
 
 def _webhook(allow_private: bool = True, timeout: float = 5.0) -> WebhookChannel:
-    return WebhookChannel(Settings(secret_key=SECRET_KEY, webhook_allow_private=allow_private,
+    return WebhookChannel(Settings(secret_key=SECRET_KEY, webhook_allow_private=allow_private, webhook_ports="any",
                                    webhook_timeout_seconds=timeout))
 
 

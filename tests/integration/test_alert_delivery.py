@@ -54,7 +54,7 @@ def receiver() -> Iterator[Receiver]:
 
 @pytest.fixture
 def delivery_settings(settings, tmp_path):
-    return settings.replace(artifact_dir=tmp_path / "artifacts", webhook_allow_private=True,
+    return settings.replace(artifact_dir=tmp_path / "artifacts", webhook_allow_private=True, webhook_ports="any",
                             alert_retry_base_seconds=0.0, webhook_disable_after_failures=3, alert_max_attempts=10)
 
 
@@ -170,7 +170,7 @@ def test_a_failing_webhook_is_disabled_and_says_why(client, headers, clean_db, d
 
 
 def _start_worker(settings, queue):
-    env = cli_env(settings, ALERT_SENDING_TIMEOUT_SECONDS="2", WEBHOOK_ALLOW_PRIVATE="true",
+    env = cli_env(settings, ALERT_SENDING_TIMEOUT_SECONDS="2", WEBHOOK_ALLOW_PRIVATE="true", WEBHOOK_PORTS="any",
                   WORKER_CONCURRENCY="1")
     return subprocess.Popen([*PAPERFEED, "worker", "--queues", queue], env=env, cwd=REPO,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)

@@ -39,7 +39,7 @@ def test_no_secret_appears_in_any_log(process_settings, clean_db, headers, tmp_p
     log = tmp_path / "api.log"
     request_ids = []
 
-    with api_server(settings, log, WEBHOOK_ALLOW_PRIVATE="true") as api:
+    with api_server(settings, log, WEBHOOK_ALLOW_PRIVATE="true", WEBHOOK_PORTS="any") as api:
         base = f"http://127.0.0.1:{api.port}"
 
         def traced(method: str, path: str, **kwargs) -> requests.Response:

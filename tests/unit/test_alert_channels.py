@@ -173,7 +173,7 @@ def test_payload_encodes_database_types_and_refuses_the_rest():
 # --- SSRF guard --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("url", [
-    "http://127.0.0.1/hook", "http://127.8.9.10/", "http://localhost:8000/hook", "http://[::1]/",
+    "http://127.0.0.1/hook", "http://127.8.9.10/", "http://localhost:8080/hook", "http://[::1]/",
     "http://10.1.2.3/", "http://172.16.0.1/", "http://192.168.1.1/", "http://169.254.169.254/latest/meta-data",
     "http://[fe80::1]/", "http://[fc00::1]/", "http://0.0.0.0/", "http://224.0.0.1/", "http://239.1.2.3/",
     "http://240.0.0.1/", "http://100.64.0.1/", "http://[::ffff:127.0.0.1]/", "http://[::ffff:10.0.0.1]/",
@@ -186,7 +186,7 @@ def test_internal_addresses_are_refused(url):
 
 @pytest.mark.parametrize("url", ["http://127.0.0.1:9/hook", "http://10.1.2.3/", "http://[::1]:8080/x"])
 def test_internal_addresses_pass_when_allowed(url):
-    netguard.check_webhook_url(url, allow_private=True)
+    netguard.check_webhook_url(url, allow_private=True, ports=None)
 
 
 @pytest.mark.parametrize("url", ["https://8.8.8.8/hook", "http://[2606:4700:4700::1111]:8443/x?y=1",
@@ -207,7 +207,7 @@ def test_public_addresses_pass(url):
 ])
 def test_malformed_urls_are_refused_even_when_private_is_allowed(url, message):
     with pytest.raises(ValueError, match=message):
-        netguard.check_webhook_url(url, allow_private=True)
+        netguard.check_webhook_url(url, allow_private=True, ports=None)
 
 
 def test_every_resolved_address_must_be_public():

@@ -10,11 +10,15 @@ answer (3xx included: redirects are not followed, since a redirect could lead to
 check refused) is permanent. The URL is checked again at send time, and the connection goes to the
 address that check resolved, so a DNS answer that changed in between cannot redirect the POST.
 
-The timeout (WEBHOOK_TIMEOUT_SECONDS) bounds connecting and each read, not the whole exchange.
+WEBHOOK_TIMEOUT_SECONDS bounds the whole exchange (resolving excepted: WEBHOOK_RESOLVE_TIMEOUT_SECONDS):
+each socket operation waits at most what is left of it, and a watchdog shuts the socket when it runs out,
+so a receiver that trickles one byte at a time cannot hold a worker past it (and the sweeper then send
+the delivery a second time meanwhile).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import decimal
 import hashlib
@@ -23,7 +27,9 @@ import http.client
 import json
 import secrets
 import socket
+import threading
 import uuid
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -98,7 +104,9 @@ class WebhookChannel:
         if not url or not secret:
             raise DeliveryError("subscription has no webhook_url or webhook_secret", retryable=False)
         try:
-            addresses = netguard.resolve_webhook_url(url, allow_private=self.settings.webhook_allow_private)
+            addresses = netguard.resolve_webhook_url(
+                url, allow_private=self.settings.webhook_allow_private, ports=self.settings.webhook_port_set,
+                resolve_timeout=self.settings.webhook_resolve_timeout_seconds)
         except netguard.UnresolvableHost as exc:
             # DNS failures are often passing; the outbox's retry cap bounds a name that is gone for good.
             raise DeliveryError(str(exc), retryable=True) from None
@@ -130,12 +138,20 @@ class WebhookChannel:
         # Connect to the addresses netguard checked (first that answers), while Host, SNI and
         # certificate checks keep using the name in the URL. http.client opens every connection through
         # this attribute (3.11 to 3.13), which is the only hook short of re-implementing HTTPS connect.
-        conn._create_connection = _pinned_connect(addresses)  # type: ignore[attr-defined]
+        # The total deadline: whatever socket the connection holds when it expires is shut down, which
+        # ends a blocked read or write at once (http.client's timeout applies to each operation only).
+        watchdog = threading.Timer(timeout, _cut_off, args=(conn,))
+        watchdog.daemon = True
+        watchdog.start()
+        conn._create_connection = _pinned_connect(  # type: ignore[attr-defined]
+            addresses, expired=lambda: not watchdog.is_alive())
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         try:
             conn.request("POST", target, body=body, headers=headers)
             response = conn.getresponse()
             excerpt = response.read(ERROR_BODY_BYTES).decode("utf-8", "replace").strip()
+            if not watchdog.is_alive():  # the answer completed only because the socket was cut
+                raise TimeoutError("the total deadline passed")
             return response.status, response.reason, excerpt
         except (UnicodeError, http.client.InvalidURL) as exc:
             # The URL itself cannot be sent (a non-ASCII path, control characters): permanent.
@@ -143,22 +159,43 @@ class WebhookChannel:
         except TimeoutError as exc:
             raise DeliveryError(f"webhook timed out after {timeout:g}s: {exc!r}", retryable=True) from None
         except (OSError, http.client.HTTPException) as exc:
+            if not watchdog.is_alive():
+                raise DeliveryError(f"webhook timed out after {timeout:g}s in total", retryable=True) from None
             raise DeliveryError(f"webhook connection failed: {exc!r}", retryable=True) from None
         finally:
+            watchdog.cancel()
             conn.close()
 
 
-def _pinned_connect(addresses: list[str]) -> Any:
-    """A stand-in for ``socket.create_connection`` that tries only ``addresses``, in order."""
+def _cut_off(conn: http.client.HTTPConnection) -> None:
+    """Shut the connection's socket (plain or TLS): a blocked read or write returns at once."""
+    sock = conn.sock
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+
+def _pinned_connect(addresses: list[str], *, expired: Callable[[], bool]) -> Any:
+    """A stand-in for ``socket.create_connection`` that tries only ``addresses``, in order, and gives
+    up once ``expired()`` (the watchdog cannot cut a socket that did not exist yet)."""
 
     def connect(address: tuple[str, int], timeout: Any = None, source_address: Any = None) -> socket.socket:
         _host, port = address
         last: OSError | None = None
         for ip in addresses:
+            if expired():
+                break
             try:
-                return socket.create_connection((ip, port), timeout, source_address)
+                sock = socket.create_connection((ip, port), timeout, source_address)
             except OSError as exc:
                 last = exc
+                continue
+            if expired():
+                sock.close()
+                break
+            return sock
+        if expired():
+            raise TimeoutError("the total deadline passed while connecting")
         raise last or OSError("no address to connect to")
 
     return connect
