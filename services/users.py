@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 import psycopg
@@ -62,11 +63,14 @@ def revoke_tokens(conn: psycopg.Connection, user_id: str) -> dt.datetime:
     return revoked_before
 
 
-def export(conn: psycopg.Connection, user_id: str) -> dict[str, Any]:
+def export(conn: psycopg.Connection, user_id: str) -> tuple[dict[str, Any], Iterator[tuple[str, Iterator[dict]]]]:
+    """All data held about the user: (their row, then (table, rows) for events, stars, subscriptions and
+    alerts). NotFound is raised here, at once; the rows are read lazily, as the caller consumes them, so
+    an export of millions of events is never held in memory."""
     row = store.get(conn, user_id)
     if row is None:
         raise NotFound(f"no user {user_id}")
-    return {"user": row, **store.export_rows(conn, user_id), "exported_at": dt.datetime.now(dt.UTC)}
+    return row, ((table, store.export_rows(conn, user_id, table)) for table in store.EXPORT_QUERIES)
 
 
 def stars(conn: psycopg.Connection, user_id: str, page: pagination.PageRequest) -> dict[str, Any]:

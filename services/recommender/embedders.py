@@ -12,8 +12,8 @@ Two real implementations behind one interface:
 
 from __future__ import annotations
 
+import json
 import os
-import pickle
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -21,6 +21,12 @@ from typing import Any, Protocol
 import numpy as np
 
 LSA_FAMILY = "tfidf-lsa"
+# The fitted LSA state: plain files only (see LsaEmbedder).
+LSA_FORMAT = 1
+LSA_STATE, LSA_IDF, LSA_COMPONENTS = "lsa.json", "lsa_idf.npy", "lsa_components.npy"
+# How text becomes TF-IDF (min_df/max_df only matter when fitting; transform uses the vocabulary).
+LSA_VECTORIZER: dict[str, Any] = {"sublinear_tf": True, "ngram_range": (1, 2), "min_df": 2, "max_df": 0.5,
+                                  "max_features": 200_000, "stop_words": "english", "dtype": np.float32}
 MINILM_FAMILY = "minilm-l6"
 MINILM_VERSION = "1"
 
@@ -47,22 +53,27 @@ class Embedder(Protocol):
 
 
 class LsaEmbedder:
-    """TF-IDF + truncated SVD. Build with ``fit``; persist with ``save``/``load``."""
+    """TF-IDF + truncated SVD. Build with ``fit``; persist with ``save``/``load``.
 
-    def __init__(self, vectorizer: Any, svd: Any, version: str) -> None:
+    The fitted state is saved as plain data, never pickled: the vectoriser's settings and vocabulary as
+    JSON, its idf weights and the SVD's components as .npy arrays (read with ``allow_pickle=False``).
+    Loading a pickle runs whatever code it names, so anyone able to swap an artifact file (or, before
+    artifacts were pinned to the artifact root, a model_versions row) would run code in every process.
+    """
+
+    def __init__(self, vectorizer: Any, components: np.ndarray, version: str) -> None:
         self.vectorizer = vectorizer
-        self.svd = svd
+        self.components = np.ascontiguousarray(components, dtype=np.float32)  # (dim, terms)
         self.version = version
         self.name = f"{LSA_FAMILY}:{version}"
-        self.dim = int(svd.n_components)
+        self.dim = int(self.components.shape[0])
 
     @classmethod
     def fit(cls, texts: Sequence[str], *, dimensions: int, version: str, seed: int = 0) -> LsaEmbedder:
         from sklearn.decomposition import TruncatedSVD
         from sklearn.feature_extraction.text import TfidfVectorizer
 
-        vectorizer = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=2, max_df=0.5,
-                                     max_features=200_000, stop_words="english", dtype=np.float32)
+        vectorizer = TfidfVectorizer(**LSA_VECTORIZER)
         try:
             matrix = vectorizer.fit_transform(texts)
         except ValueError:  # too few documents for min_df / max_df: keep every term
@@ -71,21 +82,39 @@ class LsaEmbedder:
         components = max(1, min(dimensions, matrix.shape[1] - 1, matrix.shape[0] - 1))
         svd = TruncatedSVD(n_components=components, algorithm="randomized", n_iter=5, random_state=seed)
         svd.fit(matrix)
-        return cls(vectorizer, svd, version)
+        return cls(vectorizer, svd.components_, version)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        return normalise(self.svd.transform(self.vectorizer.transform(texts)))
+        # TruncatedSVD.transform is exactly this product.
+        return normalise(self.vectorizer.transform(texts) @ self.components.T)
 
     def save(self, directory: Path) -> None:
-        with (directory / "lsa.pickle").open("wb") as fh:
-            pickle.dump({"vectorizer": self.vectorizer, "svd": self.svd, "version": self.version}, fh)
+        vocabulary = sorted(self.vectorizer.vocabulary_, key=self.vectorizer.vocabulary_.get)
+        state = {"format": LSA_FORMAT, "version": self.version, "vocabulary": vocabulary}
+        (directory / LSA_STATE).write_text(json.dumps(state, ensure_ascii=False))
+        np.save(directory / LSA_IDF, np.asarray(self.vectorizer.idf_, dtype=np.float32), allow_pickle=False)
+        np.save(directory / LSA_COMPONENTS, self.components, allow_pickle=False)
 
     @classmethod
     def load(cls, directory: Path) -> LsaEmbedder:
-        # Our own artifact, written by our own worker: pickle is the format scikit-learn supports.
-        with (directory / "lsa.pickle").open("rb") as fh:
-            state = pickle.load(fh)  # noqa: S301  # nosec B301
-        return cls(state["vectorizer"], state["svd"], state["version"])
+        """ValueError when the folder holds no plain-data state (an old pickled fit: refit instead)."""
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        try:
+            state = json.loads((directory / LSA_STATE).read_text())
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"no readable {LSA_STATE} in {directory}: refit the LSA embedder") from exc
+        if state.get("format") != LSA_FORMAT or not isinstance(state.get("vocabulary"), list):
+            raise ValueError(f"{directory / LSA_STATE}: not an LSA state of format {LSA_FORMAT}")
+        idf = np.load(directory / LSA_IDF, allow_pickle=False)
+        components = np.load(directory / LSA_COMPONENTS, allow_pickle=False)
+        vocabulary = {term: i for i, term in enumerate(state["vocabulary"])}
+        if idf.shape != (len(vocabulary),) or components.ndim != 2 or components.shape[1] != len(vocabulary):
+            raise ValueError(f"{directory}: LSA arrays do not match the vocabulary")
+        vectorizer = TfidfVectorizer(**LSA_VECTORIZER)
+        vectorizer.vocabulary_ = vocabulary
+        vectorizer.idf_ = idf
+        return cls(vectorizer, components, str(state["version"]))
 
 
 class MiniLmEmbedder:

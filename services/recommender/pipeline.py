@@ -106,7 +106,11 @@ def active_embedder(db: Database, artifacts: ArtifactStore, settings: Settings, 
     outgrown = live is not None and catalogue >= REFIT_GROWTH * max(1, live["params"].get("fitted_on", 0))
     if live is None or refit or outgrown:
         return _fit_lsa(db, artifacts, settings)
-    return _load_lsa(artifacts, live["version"])
+    try:
+        return _load_lsa(artifacts, live["version"])
+    except ValueError as exc:  # a fit saved in the old pickled format, which is never loaded: refit
+        log.warning("refitting LSA: embedder %s is not loadable (%s)", live["version"], exc)
+        return _fit_lsa(db, artifacts, settings)
 
 
 def embed_missing(db: Database, artifacts: ArtifactStore, settings: Settings, *,

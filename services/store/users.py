@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import psycopg
@@ -64,19 +65,26 @@ def delete(conn: psycopg.Connection, user_id: str) -> bool:
     return conn.execute("DELETE FROM users WHERE id = %s", (user_id,)).rowcount == 1
 
 
-def export_rows(conn: psycopg.Connection, user_id: str) -> dict[str, list[dict[str, Any]]]:
-    """Every row held about the user, table by table, oldest first."""
-    q = {
-        "events": "SELECT id, paper_id, type, event_id, occurred_at, received_at, context FROM events "
-                  "WHERE user_id = %s ORDER BY occurred_at, id",
-        "stars": "SELECT paper_id, starred, changed_at FROM stars WHERE user_id = %s ORDER BY changed_at, paper_id",
-        "subscriptions": "SELECT id, kind, channel, frequency, query, author, category, webhook_url, min_score, "
-                         "enabled, disabled_reason, created_at, updated_at FROM subscriptions WHERE user_id = %s "
-                         "ORDER BY created_at, id",
-        "alerts": "SELECT id, subscription_id, paper_id, score, reasons, status, created_at, delivered_at, read_at "
-                  "FROM alerts WHERE user_id = %s ORDER BY created_at, id",
-    }
-    return {name: conn.execute(sql, (user_id,)).fetchall() for name, sql in q.items()}
+EXPORT_QUERIES = {
+    "events": "SELECT id, paper_id, type, event_id, occurred_at, received_at, context FROM events "
+              "WHERE user_id = %s ORDER BY occurred_at, id",
+    "stars": "SELECT paper_id, starred, changed_at FROM stars WHERE user_id = %s ORDER BY changed_at, paper_id",
+    "subscriptions": "SELECT id, kind, channel, frequency, query, author, category, webhook_url, min_score, "
+                     "enabled, disabled_reason, created_at, updated_at FROM subscriptions WHERE user_id = %s "
+                     "ORDER BY created_at, id",
+    "alerts": "SELECT id, subscription_id, paper_id, score, reasons, status, created_at, delivered_at, read_at "
+              "FROM alerts WHERE user_id = %s ORDER BY created_at, id",
+}
+EXPORT_BATCH = 2000
+
+
+def export_rows(conn: psycopg.Connection, user_id: str, table: str) -> Iterator[dict[str, Any]]:
+    """Every row of ``table`` held about the user, oldest first, read through a server-side cursor
+    EXPORT_BATCH rows at a time (a user may have millions of events: never all in memory at once)."""
+    with conn.cursor(name=f"export_{table}") as cursor:
+        cursor.itersize = EXPORT_BATCH
+        cursor.execute(EXPORT_QUERIES[table], (user_id,))
+        yield from cursor
 
 
 def listing(conn: psycopg.Connection, *, q: str | None, after: tuple | None, limit: int) -> list[dict[str, Any]]:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from flask import Response, current_app, stream_with_context
 from flask_smorest import Blueprint
 
 from schemas import examples
 from schemas.events import HistoryPage, HistoryQuery, StarPage
 from schemas.pagination import PageQuery
 from schemas.tokens import TokenIn, TokenOut, TokensRevoked
-from schemas.users import UserDetail, UserExport, UserIn
+from schemas.users import UserDetail, UserExport, UserIn, UserOut
 from services import auth, users
 from services.api.security import current_principal, requires
 from services.api.v1.common import page, settings
@@ -54,8 +57,21 @@ def delete_user(user_id):
 @requires("read")
 @blp.response(200, UserExport)
 def export(user_id):
-    """All data held about the user, as JSON."""
-    return users.export(conn(), user_id)
+    """All data held about the user, as JSON (streamed: rows are read from the database as they are sent)."""
+    user, tables = users.export(conn(), user_id)
+    return Response(stream_with_context(_export_document(user, tables)), mimetype="application/json")
+
+
+def _export_document(user, tables):
+    """The UserExport document, piece by piece (rows encoded as the API encodes any JSON)."""
+    encode = current_app.json.dumps
+    yield '{"user":' + encode(UserOut().dump(user))
+    for table, rows in tables:
+        yield f',"{table}":['
+        for n, row in enumerate(rows):
+            yield ("," if n else "") + encode(row)
+        yield "]"
+    yield ',"exported_at":' + encode(UserExport().dump({"exported_at": dt.datetime.now(dt.UTC)})["exported_at"]) + "}"
 
 
 @blp.route("/users/<user_id>/stars", methods=["GET"], endpoint="list_user_stars")
