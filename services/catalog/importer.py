@@ -31,6 +31,11 @@ from services.store import papers as papers_store
 from services.store.papers import UpsertCounts
 
 MAX_LINE_BYTES = 1024 * 1024
+# A whole import file, decompressed: far above any real catalogue (the demo's 3,000 papers are 5 MB), far
+# below what a gzip bomb expands to. Reading stops there, and the stop is reported as a rejected line.
+MAX_IMPORT_BYTES = 8 * 1024 ** 3
+# What the bounded reader yields in place of a line longer than MAX_LINE_BYTES (never held whole).
+OVERLONG = "\x00overlong line\x00"
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _schema = PaperIn()
 
@@ -99,9 +104,12 @@ def iter_parsed(lines: Iterable[str], report: ImportReport) -> Iterator[dict[str
     """Yield valid papers; record every bad line (1-based number) in ``report``."""
     for number, text in enumerate(lines, start=1):
         report.lines = number
+        if text is TOO_MUCH:
+            report.rejected.append(LineError(number, f"stopped: the file holds more than {MAX_IMPORT_BYTES} bytes"))
+            return
         if not text.strip():
             continue
-        if len(text) > MAX_LINE_BYTES:
+        if text is OVERLONG or len(text) > MAX_LINE_BYTES:
             report.rejected.append(LineError(number, f"line longer than {MAX_LINE_BYTES} bytes"))
             continue
         try:
@@ -110,11 +118,52 @@ def iter_parsed(lines: Iterable[str], report: ImportReport) -> Iterator[dict[str
             report.rejected.append(LineError(number, describe(exc)))
 
 
-def open_text(path: Path) -> IO[str]:
-    """Open a .jsonl or .jsonl.gz file as UTF-8 text."""
+TOO_MUCH = "\x00too much\x00"
+
+
+class BoundedLines:
+    """The lines of a text file, read so that memory stays bounded whatever the file holds: a line over
+    ``max_line`` characters is skipped in chunks and yielded as OVERLONG, and after ``max_total``
+    characters in all, TOO_MUCH is yielded and reading stops (a gzip bomb is decompressed no further).
+    A context manager, like the file it wraps."""
+
+    def __init__(self, fh: IO[str], *, max_line: int = MAX_LINE_BYTES, max_total: int = MAX_IMPORT_BYTES) -> None:
+        self._fh = fh
+        self._max_line = max_line
+        self._max_total = max_total
+
+    def __enter__(self) -> BoundedLines:
+        return self
+
+    def __exit__(self, *_exc: Any) -> None:
+        self._fh.close()
+
+    def __iter__(self) -> Iterator[str]:
+        total = 0
+        while True:
+            line = self._fh.readline(self._max_line + 1)
+            if not line:
+                return
+            total += len(line)
+            if len(line) > self._max_line and not line.endswith("\n"):
+                while (rest := self._fh.readline(self._max_line)) and total <= self._max_total:
+                    total += len(rest)
+                    if rest.endswith("\n"):
+                        break
+                line = OVERLONG
+            if total > self._max_total:
+                yield TOO_MUCH
+                return
+            yield line
+
+
+def open_text(path: Path, *, max_line: int = MAX_LINE_BYTES, max_total: int = MAX_IMPORT_BYTES) -> BoundedLines:
+    """Open a .jsonl or .jsonl.gz file as UTF-8 text lines, bounded (see BoundedLines)."""
     if path.suffix == ".gz":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", errors="replace")
-    return path.open("r", encoding="utf-8", errors="replace")
+        fh: IO[str] = io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", errors="replace")  # noqa: SIM115 (BoundedLines closes it)
+    else:
+        fh = path.open("r", encoding="utf-8", errors="replace")
+    return BoundedLines(fh, max_line=max_line, max_total=max_total)
 
 
 def import_lines(

@@ -140,17 +140,17 @@ class WebhookChannel:
         # this attribute (3.11 to 3.13), which is the only hook short of re-implementing HTTPS connect.
         # The total deadline: whatever socket the connection holds when it expires is shut down, which
         # ends a blocked read or write at once (http.client's timeout applies to each operation only).
-        watchdog = threading.Timer(timeout, _cut_off, args=(conn,))
+        expired = threading.Event()  # set before the socket is shut, so the error that follows is known
+        watchdog = threading.Timer(timeout, _cut_off, args=(conn, expired))
         watchdog.daemon = True
         watchdog.start()
-        conn._create_connection = _pinned_connect(  # type: ignore[attr-defined]
-            addresses, expired=lambda: not watchdog.is_alive())
+        conn._create_connection = _pinned_connect(addresses, expired=expired.is_set)  # type: ignore[attr-defined]
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         try:
             conn.request("POST", target, body=body, headers=headers)
             response = conn.getresponse()
             excerpt = response.read(ERROR_BODY_BYTES).decode("utf-8", "replace").strip()
-            if not watchdog.is_alive():  # the answer completed only because the socket was cut
+            if expired.is_set():  # the answer completed only because the socket was cut
                 raise TimeoutError("the total deadline passed")
             return response.status, response.reason, excerpt
         except (UnicodeError, http.client.InvalidURL) as exc:
@@ -159,7 +159,7 @@ class WebhookChannel:
         except TimeoutError as exc:
             raise DeliveryError(f"webhook timed out after {timeout:g}s: {exc!r}", retryable=True) from None
         except (OSError, http.client.HTTPException) as exc:
-            if not watchdog.is_alive():
+            if expired.is_set():
                 raise DeliveryError(f"webhook timed out after {timeout:g}s in total", retryable=True) from None
             raise DeliveryError(f"webhook connection failed: {exc!r}", retryable=True) from None
         finally:
@@ -167,8 +167,10 @@ class WebhookChannel:
             conn.close()
 
 
-def _cut_off(conn: http.client.HTTPConnection) -> None:
-    """Shut the connection's socket (plain or TLS): a blocked read or write returns at once."""
+def _cut_off(conn: http.client.HTTPConnection, expired: threading.Event) -> None:
+    """The deadline passed: shut the connection's socket (plain or TLS), so a blocked read or write
+    returns at once."""
+    expired.set()
     sock = conn.sock
     if sock is not None:
         with contextlib.suppress(OSError):
