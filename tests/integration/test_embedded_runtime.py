@@ -101,7 +101,9 @@ def test_up_serves_refuses_a_second_start_and_stops_everything(data_dir):
     assert ready[1]["checks"] == {"database": "ok", "index": "ok"}
 
     pg_port = EmbeddedPostgres(data_dir).running_port()
-    with psycopg.connect(f"postgresql://postgres@127.0.0.1:{pg_port}/paperfeed") as conn:
+    with pytest.raises(psycopg.OperationalError):  # another local account has no password
+        psycopg.connect(f"postgresql://postgres@127.0.0.1:{pg_port}/paperfeed")
+    with psycopg.connect(EmbeddedPostgres(data_dir).url(pg_port)) as conn:
         assert conn.execute("SELECT count(*) FROM papers").fetchone()[0] == 3000
 
     second = subprocess.run([*PAPERFEED, "up"], env=_env(data_dir, free_port()), cwd=REPO,
