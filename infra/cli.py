@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
+import subprocess  # nosec B404  # subprocess runs our own fixed commands only
 import sys
 import warnings
 from collections.abc import Iterator
@@ -252,7 +252,7 @@ def api() -> None:
         env = {**os.environ, **settings.as_environ()}
         argv = [sys.executable, "-m", "gunicorn", "--config", str(GUNICORN_CONFIG), "services.app:create_app()"]
         # exec, so that signals reach gunicorn's master directly (container PID 1, supervisors).
-        os.execve(sys.executable, argv, env)
+        os.execve(sys.executable, argv, env)  # nosec B606  # exec of our own interpreter with a fixed argument list
 
 
 @main.command()
@@ -359,7 +359,7 @@ def run_with_services(command: tuple[str, ...]) -> None:
     """Run COMMAND with DATABASE_URL / REDIS_URL / SECRET_KEY set (embedded servers when unset; a
     development tool: it makes up the data directory's SECRET_KEY even beside your own database)."""
     with _runtime(need_redis=True, generate_secret=True) as runtime:
-        code = subprocess.call(list(command), env={**os.environ, **runtime.settings.as_environ()})
+        code = subprocess.call(list(command), env={**os.environ, **runtime.settings.as_environ()})  # nosec B603  # fixed argument list, no shell, no user input
     sys.exit(code)
 
 

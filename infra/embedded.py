@@ -35,7 +35,7 @@ import secrets
 import shutil
 import signal
 import socket
-import subprocess
+import subprocess  # nosec B404  # subprocess runs our own fixed commands only
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,7 +99,7 @@ def secure_data_dir(root: Path) -> None:
             os.chmod(root, 0o700)
             return
         os.chown(root, 0, group)
-        os.chmod(root, 0o710)  # the PostgreSQL user may pass through to its PGDATA, not list or read
+        os.chmod(root, 0o710)  # the PostgreSQL user may pass through to its PGDATA, not list or read  # nosec B103  # group-execute only, for the PostgreSQL user
     else:
         os.chmod(root, 0o700)
 
@@ -163,7 +163,7 @@ class EmbeddedPostgres:
         try:
             return subprocess.run(
                 cmd, check=True, capture_output=True, text=True, timeout=timeout, **self._run_as(), **kwargs
-            )
+            )  # nosec B603  # fixed argument list, no shell, no user input
         except subprocess.CalledProcessError as exc:
             detail = (exc.stderr or exc.stdout or "").strip().splitlines()
             raise EmbeddedError(f"{tool} failed in {self.pgdata}: {detail[-1] if detail else exc}") from None
@@ -325,7 +325,7 @@ class EmbeddedRedis:
                 "--pidfile", str(self.pidfile.resolve()), "--logfile", str(self.log.resolve()),
                 "--appendonly", "yes", "--save", "",
             ]
-            result = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+            result = subprocess.run(cmd, capture_output=True, text=True, timeout=30)  # nosec B603  # fixed argument list, no shell, no user input
             if result.returncode != 0 or not _wait_for_port(port, 15):
                 raise EmbeddedError(f"redis-server did not start in {self.dir}; see {self.log}")
             self.portfile.write_text(str(port))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import subprocess
+import subprocess  # nosec B404  # subprocess runs our own fixed commands only
 import sys
 import time
 import urllib.request
@@ -31,7 +31,7 @@ class Supervisor:
 
     def spawn(self, name: str, argv: Sequence[str]) -> None:
         # Own process group: a Ctrl-C reaches us once, and we stop the children in order.
-        process = subprocess.Popen(list(argv), env=self.env, start_new_session=True)
+        process = subprocess.Popen(list(argv), env=self.env, start_new_session=True)  # nosec B603  # fixed argument list, no shell, no user input
         self.children.append(Child(name, process))
 
     def install_signal_handlers(self) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
-import subprocess
+import subprocess  # nosec B404  # subprocess runs our own fixed commands only
 import sys
 import time
 from pathlib import Path
@@ -53,7 +53,7 @@ def spawn(parent_pid: int, pids: list[int]) -> subprocess.Popen | None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "infra.watchdog", str(parent_pid), *marks],
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )
+    )  # nosec B603  # fixed argument list, no shell, no user input
     _spawned.append(proc)  # kept referenced: it is meant to outlive this object, not to be waited for
     return proc
 

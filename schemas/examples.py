@@ -19,7 +19,7 @@ EVENTS_IN = {"events": [
 ]}
 TOKEN_IN = {"ttl_seconds": 3600}
 TOKEN_OUT = {"token": "pfu_eyJ1IjoiYWRhIiwiayI6MSwiaSI6MTc2NDcwNjAwMCwiZSI6MTc2NDcwOTYwMH0.sig",
-             "expires_at": "2026-12-02T21:00:00+00:00"}
+             "expires_at": "2026-12-02T21:00:00+00:00"}  # nosec B105  # not a password: a token prefix, hint text or documentation example
 SUBSCRIPTION_IN = {"kind": "digest", "channel": "email", "frequency": "weekly"}
 FEED_PAGE = {
     "items": [{

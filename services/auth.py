@@ -19,7 +19,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from services import keys
 from services.store import api_keys, users
 
-TOKEN_PREFIX = "pfu_"
+TOKEN_PREFIX = "pfu_"  # nosec B105  # not a password: a token prefix, hint text or documentation example
 _SALT = "paperfeed.user-token.v1"
 SCOPE_RANK = {"read": 1, "write": 2, "admin": 3}
 

@@ -105,7 +105,7 @@ KNOWN_SECRET_KEYS = frozenset({
     "development", "dev", "test", "paperfeed", "password",
 })
 MIN_SECRET_BITS = 128
-SECRET_HINT = "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+SECRET_HINT = "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"  # nosec B105  # not a password: a token prefix, hint text or documentation example
 
 
 def secret_strength_bits(raw: str) -> float:

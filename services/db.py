@@ -65,7 +65,7 @@ class Database:
     def connection(self) -> Iterator[psycopg.Connection]:
         """One connection, one transaction. Raises DatabaseUnavailable if none can be had in time."""
         self.open()
-        assert self._pool is not None
+        assert self._pool is not None  # nosec B101  # narrows a type for the checker; callers guarantee it
         try:
             with self._pool.connection() as conn:
                 yield conn

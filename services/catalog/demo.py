@@ -66,7 +66,7 @@ def _skewed(ids: list[str], k: int, rng: random.Random) -> list[str]:
 
 def seed(db: Database, *, readers: int, now: datetime, days: int = 21, rng_seed: int = 7) -> Community:
     """Add ``readers`` demo readers with stars and reads (idempotent: event ids are fixed per reader)."""
-    rng = random.Random(rng_seed)
+    rng = random.Random(rng_seed)  # nosec B311  # not for security: sampling/jitter
     with db.connection() as conn:
         papers = embeddings.paper_texts(conn)
     groups = [g for g in _interests(papers, rng) if len(g) >= 5]

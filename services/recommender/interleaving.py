@@ -53,4 +53,4 @@ def rank_treated(rank: Callable[[Settings], list[Candidate]], treatment: Treatme
         return rank(treatment.settings), None
     (name_a, settings_a), (name_b, settings_b) = treatment.interleave.teams
     return team_draft(rank(settings_a), rank(settings_b), (name_a, name_b), treatment.settings.feed_size,
-                      rng or random.Random())
+                      rng or random.Random())  # nosec B311  # not for security: sampling/jitter

@@ -262,7 +262,7 @@ def inbox(conn: psycopg.Connection, user_id: str, *, unread: bool, after: tuple 
         where += " AND " + keyset.after("created_at, id", after, params)
     return conn.execute(
         f"SELECT id, subscription_id, paper_id, channel, score, reasons, created_at, delivered_at, read_at "
-        f"FROM alerts WHERE {where} ORDER BY created_at DESC, id DESC LIMIT %(limit)s", params,
+        f"FROM alerts WHERE {where} ORDER BY created_at DESC, id DESC LIMIT %(limit)s", params,  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
     ).fetchall()
 
 
@@ -297,5 +297,5 @@ def listing(conn: psycopg.Connection, *, user_id: str | None = None, status: str
                a.last_error, a.created_at, a.delivered_at, a.next_attempt_at
         FROM alerts a JOIN papers p ON p.id = a.paper_id
         WHERE {' AND '.join(where)} ORDER BY a.created_at DESC, a.id DESC LIMIT %(limit)s
-        """, params,
+        """, params,  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
     ).fetchall()

@@ -18,14 +18,14 @@ def papers_missing(conn: psycopg.Connection, embedder: str, *, limit: int) -> li
         WHERE p.deleted_at IS NULL
           AND NOT EXISTS (SELECT 1 FROM paper_embeddings e WHERE e.embedder = %s AND e.paper_id = p.id)
         ORDER BY p.created_at, p.id LIMIT %s
-        """,
+        """,  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
         (embedder, limit),
     ).fetchall()
 
 
 def paper_texts(conn: psycopg.Connection) -> list[dict[str, Any]]:
     """Every live paper's text fields (to fit an embedder on the catalogue)."""
-    return conn.execute(f"SELECT {_PAPER_TEXT_COLUMNS} FROM papers p WHERE p.deleted_at IS NULL ORDER BY p.id").fetchall()
+    return conn.execute(f"SELECT {_PAPER_TEXT_COLUMNS} FROM papers p WHERE p.deleted_at IS NULL ORDER BY p.id").fetchall()  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
 
 
 def save(conn: psycopg.Connection, embedder: str, items: Sequence[tuple[str, bytes]]) -> int:

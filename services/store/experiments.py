@@ -47,7 +47,7 @@ def insert(conn: psycopg.Connection, *, name: str, description: str, surface: st
         INSERT INTO experiments (name, description, surface, mode, independent, primary_metric, status, variants,
                                  starts_at, ends_at, created_by)
         VALUES (%s, %s, %s, %s, %s, %s, 'running', %s, coalesce(%s, now()), %s, %s) RETURNING {COLUMNS}
-        """,
+        """,  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
         (name, description, surface, mode, independent, primary_metric, Jsonb(variants), starts_at, ends_at,
          created_by),
     ).fetchone()
@@ -58,14 +58,14 @@ def get(conn: psycopg.Connection, experiment_id: int, *, for_update: bool = Fals
     if not 0 < experiment_id < 2 ** 63:
         return None
     lock = " FOR UPDATE" if for_update else ""
-    return conn.execute(f"SELECT {COLUMNS} FROM experiments WHERE id = %s{lock}", (experiment_id,)).fetchone()
+    return conn.execute(f"SELECT {COLUMNS} FROM experiments WHERE id = %s{lock}", (experiment_id,)).fetchone()  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
 
 
 def running_on(conn: psycopg.Connection, surface: str, *, exclude: int | None = None) -> list[dict[str, Any]]:
     """Experiments running (or due to start) on ``surface``, oldest first."""
     return conn.execute(
         f"SELECT {COLUMNS} FROM experiments WHERE surface = %s AND status = 'running' AND ends_at > now() "
-        "AND id IS DISTINCT FROM %s ORDER BY id", (surface, exclude),
+        "AND id IS DISTINCT FROM %s ORDER BY id", (surface, exclude),  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
     ).fetchall()
 
 
@@ -80,7 +80,7 @@ def recent(conn: psycopg.Connection, *, status: str | None, limit: int, after: t
         where.append(keyset.after("created_at, id", after, params))
     return conn.execute(
         f"SELECT {COLUMNS} FROM experiments WHERE {' AND '.join(where)} "
-        "ORDER BY created_at DESC, id DESC LIMIT %(limit)s", params,
+        "ORDER BY created_at DESC, id DESC LIMIT %(limit)s", params,  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
     ).fetchall()
 
 
@@ -93,7 +93,7 @@ def set_status(conn: psycopg.Connection, experiment_id: int, status: str, *, res
                stopped_at = CASE WHEN %(status)s = 'stopped' THEN coalesce(stopped_at, now()) END,
                results = coalesce(%(results)s, results), promoted = coalesce(%(promoted)s, promoted)
         WHERE id = %(id)s RETURNING {COLUMNS}
-        """,
+        """,  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
         {"status": status, "results": Jsonb(results) if results is not None else None, "promoted": promoted,
          "id": experiment_id},
     ).fetchone()

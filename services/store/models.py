@@ -49,7 +49,7 @@ def recent(conn: psycopg.Connection, *, limit: int = 50, kind: str | None = None
         where.append(keyset.after("created_at, id", after, params))
     return conn.execute(
         "SELECT id, kind, version, path, params, metrics, is_live, created_at, published_at FROM model_versions "
-        f"WHERE {' AND '.join(where)} ORDER BY created_at DESC, id DESC LIMIT %(limit)s",
+        f"WHERE {' AND '.join(where)} ORDER BY created_at DESC, id DESC LIMIT %(limit)s",  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
         params,
     ).fetchall()
 
@@ -80,7 +80,7 @@ def listing(conn: psycopg.Connection, *, kind: str | None, q: str | None, after:
         where.append(keyset.after("created_at, id", after, params))
     return conn.execute(
         "SELECT id, kind, version, path, params, metrics, is_live, created_at, published_at FROM model_versions "
-        f"WHERE {' AND '.join(where)} ORDER BY created_at DESC, id DESC LIMIT %(limit)s", params,
+        f"WHERE {' AND '.join(where)} ORDER BY created_at DESC, id DESC LIMIT %(limit)s", params,  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
     ).fetchall()
 
 

@@ -24,12 +24,12 @@ def by_email(conn: psycopg.Connection, email: str, *, for_update: bool = False) 
     concurrent failed attempts count one by one."""
     lock = " FOR UPDATE" if for_update else ""
     return conn.execute(
-        f"SELECT {COLUMNS}, password_hash FROM operators WHERE lower(email) = lower(%s){lock}", (email,)
+        f"SELECT {COLUMNS}, password_hash FROM operators WHERE lower(email) = lower(%s){lock}", (email,)  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
     ).fetchone()
 
 
 def get(conn: psycopg.Connection, operator_id: int) -> dict[str, Any] | None:
-    return conn.execute(f"SELECT {COLUMNS} FROM operators WHERE id = %s", (operator_id,)).fetchone()
+    return conn.execute(f"SELECT {COLUMNS} FROM operators WHERE id = %s", (operator_id,)).fetchone()  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
 
 
 def count(conn: psycopg.Connection, *, role: str | None = None) -> int:
@@ -89,5 +89,5 @@ def search(conn: psycopg.Connection, *, q: str | None, after: tuple | None, limi
         where.append(keyset.after("created_at, id", after, params))
     return conn.execute(
         f"SELECT {COLUMNS} FROM operators WHERE {' AND '.join(where)} ORDER BY created_at DESC, id DESC "
-        "LIMIT %(limit)s", params,
+        "LIMIT %(limit)s", params,  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
     ).fetchall()

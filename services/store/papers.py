@@ -22,7 +22,7 @@ WHERE papers.deleted_at IS NULL
   AND ({", ".join(f"papers.{c}" for c in PAPER_COLUMNS)})
       IS DISTINCT FROM ({", ".join(f"excluded.{c}" for c in PAPER_COLUMNS)})
 RETURNING (xmax = 0) AS created
-"""
+"""  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
 
 
 @dataclass(frozen=True)
@@ -81,13 +81,13 @@ OUT_COLUMNS = ", ".join([*PAPER_COLUMNS, "created_at", "updated_at"])
 
 def count(conn: psycopg.Connection, *, include_deleted: bool = False) -> int:
     where = "" if include_deleted else "WHERE deleted_at IS NULL"
-    return conn.execute(f"SELECT count(*) AS n FROM papers {where}").fetchone()["n"]
+    return conn.execute(f"SELECT count(*) AS n FROM papers {where}").fetchone()["n"]  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
 
 
 def get(conn: psycopg.Connection, paper_id: str) -> dict[str, Any] | None:
     """The paper, deleted or not (``deleted_at`` tells), or None if it never existed."""
     return conn.execute(
-        f"SELECT {OUT_COLUMNS}, hidden, featured, deleted_at FROM papers WHERE id = %s", (paper_id,)
+        f"SELECT {OUT_COLUMNS}, hidden, featured, deleted_at FROM papers WHERE id = %s", (paper_id,)  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
     ).fetchone()
 
 
@@ -99,7 +99,7 @@ def get_with_counts(conn: psycopg.Connection, paper_id: str) -> dict[str, Any] |
                (SELECT count(*) FROM stars s WHERE s.paper_id = p.id AND s.starred) AS stars,
                (SELECT count(*) FROM events e WHERE e.paper_id = p.id AND e.type = 'read') AS reads
         FROM papers p WHERE id = %s AND deleted_at IS NULL
-        """,
+        """,  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
         (paper_id,),
     ).fetchone()
 
@@ -158,7 +158,7 @@ def search(
         order = "listed_at DESC, id DESC"
     return conn.execute(
         f"SELECT {OUT_COLUMNS}, listed_at, {score} AS score FROM papers WHERE {' AND '.join(where)} "
-        f"ORDER BY {order} LIMIT %(limit)s",
+        f"ORDER BY {order} LIMIT %(limit)s",  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
         params,
     ).fetchall()
 
@@ -171,7 +171,7 @@ def last_change(conn: psycopg.Connection) -> Any:
 def visible_by_ids(conn: psycopg.Connection, paper_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     """id → paper for the ids that are live and not hidden (the rest are silently absent)."""
     rows = conn.execute(
-        f"SELECT {OUT_COLUMNS} FROM papers WHERE id = ANY(%s) AND deleted_at IS NULL AND NOT hidden",
+        f"SELECT {OUT_COLUMNS} FROM papers WHERE id = ANY(%s) AND deleted_at IS NULL AND NOT hidden",  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
         (list(paper_ids),),
     )
     return {r["id"]: r for r in rows}
@@ -184,7 +184,7 @@ def fresh(conn: psycopg.Connection, *, limit: int, category: str | None = None) 
         where += " AND categories @> ARRAY[%(category)s]::text[]"
         params["category"] = category
     return conn.execute(
-        f"SELECT id, listed_at FROM papers WHERE {where} ORDER BY listed_at DESC, id DESC LIMIT %(limit)s", params
+        f"SELECT id, listed_at FROM papers WHERE {where} ORDER BY listed_at DESC, id DESC LIMIT %(limit)s", params  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
     ).fetchall()
 
 
@@ -230,7 +230,7 @@ def mark_alerts_matched(conn: psycopg.Connection, paper_ids: Sequence[str]) -> N
 
 def live_by_ids(conn: psycopg.Connection, paper_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     """id → the stored writable columns of the live (not deleted) papers among ``paper_ids``."""
-    rows = conn.execute(f"SELECT {', '.join(PAPER_COLUMNS)} FROM papers WHERE id = ANY(%s) AND deleted_at IS NULL",
+    rows = conn.execute(f"SELECT {', '.join(PAPER_COLUMNS)} FROM papers WHERE id = ANY(%s) AND deleted_at IS NULL",  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
                         (list(paper_ids),))
     return {r["id"]: r for r in rows}
 
@@ -265,7 +265,7 @@ def listing(conn: psycopg.Connection, *, q: str | None, status: str, after: tupl
         where.append(keyset.after("listed_at, id", after, params))
     return conn.execute(
         "SELECT id, title, authors, categories, listed_at, hidden, featured, deleted_at FROM papers "
-        f"WHERE {' AND '.join(where)} ORDER BY listed_at DESC, id DESC LIMIT %(limit)s", params,
+        f"WHERE {' AND '.join(where)} ORDER BY listed_at DESC, id DESC LIMIT %(limit)s", params,  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
     ).fetchall()
 
 
@@ -288,6 +288,6 @@ def set_flag(conn: psycopg.Connection, paper_id: str, flag: str, value: bool) ->
     """Set ``hidden`` or ``featured`` on a live paper; False if it does not exist or is deleted."""
     column = {"hidden": "hidden", "featured": "featured"}[flag]  # never interpolate caller text
     return conn.execute(
-        f"UPDATE papers SET {column} = %s, updated_at = now() WHERE id = %s AND deleted_at IS NULL",
+        f"UPDATE papers SET {column} = %s, updated_at = now() WHERE id = %s AND deleted_at IS NULL",  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
         (value, paper_id),
     ).rowcount == 1

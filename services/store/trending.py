@@ -72,7 +72,7 @@ def upvoted(conn: psycopg.Connection, *, days: float, category: str | None, limi
                u.upvotes * power(0.5, extract(epoch FROM now() - u.submitted_at) / (%(secs)s / 3)) AS score
         FROM paper_upvotes u JOIN papers p ON p.id = u.paper_id
         WHERE {' AND '.join(where)} ORDER BY score DESC, p.id LIMIT %(limit)s
-        """,
+        """,  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
         params,
     ).fetchall()
 
@@ -97,6 +97,6 @@ def top(conn: psycopg.Connection, *, period: str, category: str | None, limit: i
                p.url, p.code_urls, p.comment, p.created_at, p.updated_at
         FROM trending t JOIN papers p ON p.id = t.paper_id
         WHERE {' AND '.join(where)} ORDER BY t.score DESC, t.paper_id LIMIT %(limit)s
-        """,
+        """,  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
         params,
     ).fetchall()
