@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import secrets
 
-from services.api import create_app
 from services.api.security import limiter_of
+from services.app import create_app
 from services.dashboard import accounts
 from tests.integration import dashboard_support as ds
 

@@ -3,7 +3,7 @@ labels are bounded, /readyz tells statuses only, clicks are credited only to the
 
 from __future__ import annotations
 
-from services.api import create_app
+from services.app import create_app
 from services.store import stats
 
 
