@@ -124,6 +124,44 @@ def scenario(name: str, mode: str, lift: float, readers: int, runs: int, peeks: 
             "srm_alarm": rate("srm_alarm"), "seconds": round(time.perf_counter() - started, 1)}
 
 
+def treatment_cost(iterations: int) -> dict:
+    """What an experiment adds to every ranked feed besides the ranking itself: the one query that reads
+    the running experiments and promoted defaults, parsing them, hashing the reader and building the
+    treated Settings. Wall and CPU time per feed, with nothing running and with one split experiment
+    and three promoted defaults (a real database; fresh_database from bench.common)."""
+    from bench.common import fresh_database
+    from services.config import Settings
+    from services.db import Database
+    from services.recommender import experiment_admin
+    from services.recommender.experiments import load_treatment
+    from services.store import experiments as store
+
+    out = {}
+    with fresh_database("bench") as (_, url):
+        db = Database(url, min_size=1, max_size=1)
+        settings = Settings()
+
+        def measure(label: str) -> None:
+            with db.connection() as conn:
+                for i in range(50):
+                    load_treatment(conn, settings, f"warm{i}")
+                wall, cpu = time.perf_counter(), time.process_time()
+                for i in range(iterations):
+                    load_treatment(conn, settings, f"reader{i}")
+                out[label] = {"wall_ms": round((time.perf_counter() - wall) * 1000 / iterations, 3),
+                              "cpu_ms": round((time.process_time() - cpu) * 1000 / iterations, 3)}
+
+        measure("no_experiment")
+        with db.connection() as conn:
+            experiment_admin.create(conn, {"name": "cost", "variants": [
+                {"name": "a", "share": 0.5}, {"name": "b", "share": 0.5, "overrides": {"FEED_MMR_LAMBDA": "0.8"}}]},
+                created_by="bench")
+            store.set_defaults(conn, {"FEED_WEIGHT_CF": "0.6", "FEED_FUSION": "rank", "FEED_RANK_K": "50"}, "bench")
+        measure("split_experiment_and_3_defaults")
+        db.close()
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=400)
@@ -132,7 +170,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=20)
     parser.add_argument("--lift", type=float, default=0.15, help="true relative CTR lift of the A/B rows")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "experiments.json")
+    parser.add_argument("--treatment-cost", type=int, metavar="N", default=0,
+                        help="only measure the per-feed cost of reading the treatment, N times")
     args = parser.parse_args()
+    if args.treatment_cost:
+        print(json.dumps(treatment_cost(args.treatment_cost), indent=2))
+        return
     scenarios = [
         ("A/A split", "split", 0.0, args.readers),
         (f"A/B split, +{args.lift:.0%} CTR", "split", args.lift, args.readers),

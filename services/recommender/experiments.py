@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -117,8 +118,10 @@ class Treatment:
     interleave: Interleave | None = None
 
 
+@functools.cache
 def overridable() -> dict[str, dataclasses.Field]:
-    """Env name → Settings field, for every setting a variant (or a promotion) may change."""
+    """Env name → Settings field, for every setting a variant (or a promotion) may change (computed once:
+    every ranked feed asks)."""
     return {f.metadata["env"]: f for f in dataclasses.fields(Settings)
             if f.metadata["env"].startswith(RANKING_PREFIX) and f.metadata["env"] not in NOT_RANKING}
 
