@@ -73,13 +73,15 @@ class Similarity:
             out[[i for i, _ in known]] = np.asarray(self.index.vectors[[p for _, p in known]])
         return out
 
-    def between(self, left: Sequence[str], right: Sequence[str]) -> np.ndarray:
-        """len(left) × len(right) similarities."""
+    def between(self, left: Sequence[str], right: Sequence[str], left_dense: np.ndarray | None = None
+                ) -> np.ndarray:
+        """len(left) × len(right) similarities (``left_dense``: ``dense_rows(left)``, when already known)."""
         out = np.zeros((len(left), len(right)), dtype=np.float32)
         if not left or not right:
             return out
         if self.share < 1.0:
-            out += np.float32(1.0 - self.share) * (self.dense_rows(left) @ self.dense_rows(right).T)
+            left_rows = self.dense_rows(left) if left_dense is None else left_dense
+            out += np.float32(1.0 - self.share) * (left_rows @ self.dense_rows(right).T)
         if self.share > 0.0 and self.index.lexical is not None:
             lexical = self.index.lexical
             out += np.float32(self.share) * np.asarray((lexical.rows_of(left) @ lexical.rows_of(right).T).toarray())
@@ -182,7 +184,8 @@ def content_hits(index: LoadedIndex, profile: Sequence[Mapping[str, Any]], setti
     if not hit_ids:
         return []
 
-    dense = similarity.dense_rows(hit_ids) @ centroids.T if share < 1.0 else np.zeros((len(hit_ids), len(interests)))
+    hit_dense = similarity.dense_rows(hit_ids) if share < 1.0 else None
+    dense = hit_dense @ centroids.T if hit_dense is not None else np.zeros((len(hit_ids), len(interests)))
     lexical = np.zeros((len(hit_ids), len(interests)), dtype=np.float32)
     if lexical_columns is not None:
         known = [(i, index.lexical.positions[pid]) for i, pid in enumerate(hit_ids) if pid in index.lexical.positions]
@@ -193,17 +196,15 @@ def content_hits(index: LoadedIndex, profile: Sequence[Mapping[str, Any]], setti
     scores = per_interest[np.arange(len(hit_ids)), best]
 
     profile_ids = [row["paper_id"] for row in profile]
-    closeness = similarity.between(hit_ids, profile_ids)
+    closeness = similarity.between(hit_ids, profile_ids, hit_dense)
+    anchors = closeness.argmax(axis=1)
+    named = closeness[np.arange(len(hit_ids)), anchors] >= settings.feed_reason_similarity
     refs = [InterestRef(g, i.share) for g, i in enumerate(interests)]
-    out = []
-    for n, pid in enumerate(hit_ids):
-        anchor = int(np.argmax(closeness[n]))
-        if closeness[n, anchor] >= settings.feed_reason_similarity:
-            reason = _paper_reason(rows[profile_ids[anchor]])
-        else:
-            reason = _interest_reason(interests[best[n]], len(interests))
-        out.append(Hit(pid, float(scores[n]), reason, refs[best[n]]))
-    return out
+    paper_reasons = {a: _paper_reason(rows[profile_ids[a]]) for a in set(anchors[named].tolist())}
+    interest_reasons = [_interest_reason(i, len(interests)) for i in interests]
+    return [Hit(pid, score, paper_reasons[anchor] if is_named else interest_reasons[g], refs[g])
+            for pid, score, anchor, is_named, g in zip(hit_ids, scores.tolist(), anchors.tolist(), named.tolist(),
+                                                       best.tolist(), strict=True)]
 
 
 def _weight(row: Mapping[str, Any]) -> float:
