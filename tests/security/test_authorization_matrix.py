@@ -81,6 +81,16 @@ MATRIX: dict[tuple[str, str], tuple[str, str, dict | None]] = {
     ("GET", "/v1/admin/jobs/<job_id>"): ("key:admin", f"/v1/admin/jobs/{NO_ROW}", None),
     ("GET", "/v1/admin/models"): ("key:admin", "/v1/admin/models", None),
     ("GET", "/v1/admin/stats"): ("key:admin", "/v1/admin/stats", None),
+    ("POST", "/v1/admin/experiments"): ("key:admin", "/v1/admin/experiments", {}),  # an empty body: 422, nothing created
+    ("GET", "/v1/admin/experiments"): ("key:admin", "/v1/admin/experiments", None),
+    ("GET", "/v1/admin/experiments/<int:experiment>"): ("key:admin", f"/v1/admin/experiments/{NO_ROW}", None),
+    ("POST", "/v1/admin/experiments/<int:experiment>/pause"): ("key:admin", f"/v1/admin/experiments/{NO_ROW}/pause", None),
+    ("POST", "/v1/admin/experiments/<int:experiment>/resume"): ("key:admin", f"/v1/admin/experiments/{NO_ROW}/resume", None),
+    ("POST", "/v1/admin/experiments/<int:experiment>/stop"): ("key:admin", f"/v1/admin/experiments/{NO_ROW}/stop", None),
+    ("GET", "/v1/admin/experiments/<int:experiment>/results"): ("key:admin", f"/v1/admin/experiments/{NO_ROW}/results", None),
+    ("POST", "/v1/admin/experiments/<int:experiment>/promote"): ("key:admin", f"/v1/admin/experiments/{NO_ROW}/promote", {}),
+    ("GET", "/v1/admin/experiments/defaults"): ("key:admin", "/v1/admin/experiments/defaults", None),
+    ("DELETE", "/v1/admin/experiments/defaults"): ("key:admin", "/v1/admin/experiments/defaults", None),
     # A user's own data through a user token
     ("GET", "/v1/me"): ("me", "/v1/me", None),
     ("PUT", "/v1/me"): ("me", "/v1/me", {}),
@@ -107,6 +117,15 @@ MATRIX: dict[tuple[str, str], tuple[str, str, dict | None]] = {
     ("POST", "/admin/alerts/<int:alert>/retry"): ("dash:change", f"/admin/alerts/{NO_ROW}/retry", {}),
     ("GET", "/admin/audit"): ("dash:view", "/admin/audit", None),
     ("GET", "/admin/jobs"): ("dash:view", "/admin/jobs", None),
+    ("GET", "/admin/sources"): ("dash:view", "/admin/sources", None),
+    ("GET", "/admin/experiments"): ("dash:view", "/admin/experiments", None),
+    ("POST", "/admin/experiments"): ("dash:change", "/admin/experiments", {}),  # no fields: the form is refused
+    ("GET", "/admin/experiments/<int:experiment>"): ("dash:view", f"/admin/experiments/{NO_ROW}", None),
+    ("POST", "/admin/experiments/<int:experiment>/<any(pause, resume, stop):action>"): (
+        "dash:change", f"/admin/experiments/{NO_ROW}/stop", {}),  # asks
+    ("POST", "/admin/experiments/<int:experiment>/promote"): (
+        "dash:change", f"/admin/experiments/{NO_ROW}/promote", {}),  # no variant: refused
+    ("POST", "/admin/experiments/defaults/reset"): ("dash:change", "/admin/experiments/defaults/reset", {}),  # asks
     ("POST", "/admin/jobs"): ("dash:change", "/admin/jobs", {"job": "no-such-job"}),
     ("GET", "/admin/keys"): ("dash:view", "/admin/keys", None),
     ("POST", "/admin/keys"): ("dash:change", "/admin/keys", {}),  # no name: the form is refused
