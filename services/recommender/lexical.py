@@ -226,6 +226,9 @@ class LexicalModel:
 
     def rows_of(self, paper_ids: Sequence[str]) -> sp.csr_matrix:
         """The rows of ``paper_ids``, in that order; an empty row for a paper without one."""
+        positions = [self.positions.get(pid, -1) for pid in paper_ids]
+        if min(positions, default=0) >= 0:  # the usual case: plain row indexing, no product
+            return self.matrix[positions]
         pairs = [(i, self.positions[pid]) for i, pid in enumerate(paper_ids) if pid in self.positions]
         select = sp.csr_matrix((np.ones(len(pairs), dtype=np.float32), ([i for i, _ in pairs], [p for _, p in pairs])),
                                shape=(len(paper_ids), len(self.paper_ids)), dtype=np.float32)

@@ -163,3 +163,11 @@ def test_group_scores_score_each_group_alone_in_one_pass():
         assert np.allclose(columns[:, g], alone / alone.max(), atol=1e-6)
     widened = model.group_scores(groups, {"v1": 2.0, "v2": 1.0, "r1": 1.0}, expansion=1.0)
     assert np.allclose(widened.max(axis=0), 1.0) and (widened[:, 1] > 0).sum() >= (columns[:, 1] > 0).sum()
+
+
+def test_rows_of_keeps_order_and_gives_an_unknown_paper_an_empty_row():
+    model = LexicalModel.fit(PAPERS)
+    rows = model.rows_of(["r1", "nope", "v1"])
+    assert rows.shape[0] == 3 and rows[1].nnz == 0
+    assert (rows[0] != model.matrix[model.positions["r1"]]).nnz == 0
+    assert (model.rows_of(["v1"]) != model.matrix[[model.positions["v1"]]]).nnz == 0
