@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from services.api import cors, errors, health, openapi, security, v1
+from services.api import cors, errors, health, openapi, ratelimit_headers, security, v1
 from services.config import Settings
 
 API_TITLE = "Paperfeed"
@@ -31,6 +31,7 @@ def init_app(app: Flask, settings: Settings) -> errors.ProblemApi:
     openapi.security_schemes(api)
     errors.register_error_handlers(app, api)
     security.init_rate_limits(app, settings)
+    ratelimit_headers.init_app(app)
     api.register_blueprint(health.blp)
     v1.register(app, api)
     openapi.finish(app, api)
