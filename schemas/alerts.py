@@ -77,7 +77,12 @@ class SubscriptionOut(Schema):
 
 class SubscriptionSaved(SubscriptionOut):
     webhook_secret = fields.String(allow_none=True, metadata={
-        "description": "Webhooks only: the HMAC-SHA256 key of X-Paperfeed-Signature. Shown on PUT only."})
+        "description": "Webhooks only: the HMAC-SHA256 key (as UTF-8 bytes) of webhook-signature and "
+                       "X-Paperfeed-Signature. Shown on PUT and rotation only."})
+    webhook_signing_secret = fields.String(allow_none=True, metadata={
+        "description": "The same key in the Standard Webhooks form (`whsec_` + base64), for their libraries."})
+    webhook_secret_previous_until = fields.DateTime(allow_none=True, metadata={
+        "description": "After a rotation: until when deliveries are also signed with the previous secret."})
 
 
 class SubscriptionPage(Page):

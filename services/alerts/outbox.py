@@ -11,15 +11,16 @@ Exactly once, per (user, paper, subscription):
   The lease is renewed per delivery right before its send (``renew_claim``), so a live worker whose
   batch outlasts the timeout skips what the sweeper took back instead of sending it a second time.
 Failures retry with exponential backoff (ALERT_RETRY_BASE_SECONDS × 2^(attempt-1), capped at
-ALERT_RETRY_MAX_SECONDS) up to ALERT_MAX_ATTEMPTS; a webhook failing WEBHOOK_DISABLE_AFTER_FAILURES
+ALERT_RETRY_MAX_SECONDS, with equal jitter) up to ALERT_MAX_ATTEMPTS; a webhook failing WEBHOOK_DISABLE_AFTER_FAILURES
 times in a row disables its subscription (visible to the user and the operator).
 """
 
 from __future__ import annotations
 
 import logging
+import random
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import psycopg
@@ -38,9 +39,13 @@ log = logging.getLogger(__name__)
 INBOX_BATCH = 10_000
 
 
-def backoff_seconds(attempts: int, settings: Settings) -> float:
-    """Delay before retry number ``attempts`` (1-based): base × 2^(attempts-1), capped."""
-    return min(settings.alert_retry_max_seconds, settings.alert_retry_base_seconds * 2 ** max(0, attempts - 1))
+def backoff_seconds(attempts: int, settings: Settings, *, jitter: Callable[[], float] = random.random) -> float:
+    """Delay before retry number ``attempts`` (1-based): base × 2^(attempts-1), capped, then scaled by a
+    random factor in [0.5, 1] ("equal jitter"). Without the jitter every delivery that failed in the same
+    outage (a receiver down for a minute) would come back at the same instant and knock it over again;
+    with it they spread over half the delay, and the wait still grows with each attempt."""
+    ceiling = min(settings.alert_retry_max_seconds, settings.alert_retry_base_seconds * 2 ** max(0, attempts - 1))
+    return ceiling * (0.5 + 0.5 * jitter())
 
 
 def deliver_inbox(db: Database, *, batch: int = INBOX_BATCH) -> int:

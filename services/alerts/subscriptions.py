@@ -8,7 +8,7 @@ from typing import Any
 import psycopg
 
 from services import pagination
-from services.alerts import netguard
+from services.alerts import netguard, signing
 from services.alerts.unsubscribe import InvalidUnsubscribeToken, read_token
 from services.config import Settings
 from services.errors import InvalidInput, NotFound
@@ -43,7 +43,23 @@ def upsert(conn: psycopg.Connection, settings: Settings, user_id: str, subscript
     row, created = store.upsert(conn, user_id, subscription_id, fields, webhook_secret=secrets.token_hex(32))
     if fields["channel"] != "webhook":
         row["webhook_secret"] = None  # only webhooks sign; do not show a secret that means nothing
-    return row, created
+    return _with_signing_secret(row), created
+
+
+def _with_signing_secret(row: dict[str, Any]) -> dict[str, Any]:
+    secret = row.get("webhook_secret")
+    return {**row, "webhook_signing_secret": signing.standard_secret(secret) if secret else None}
+
+
+def rotate_secret(conn: psycopg.Connection, settings: Settings, user_id: str, subscription_id: str
+                  ) -> dict[str, Any]:
+    """Issue a new webhook secret; deliveries are signed with the old one too for
+    WEBHOOK_SECRET_GRACE_SECONDS. NotFound unless the user has this subscription with channel webhook."""
+    row = store.rotate_secret(conn, user_id, subscription_id, secrets.token_hex(32),
+                              settings.webhook_secret_grace_seconds)
+    if row is None:
+        raise NotFound(f"user {user_id} has no webhook subscription {subscription_id}")
+    return _with_signing_secret(row)
 
 
 def get(conn: psycopg.Connection, user_id: str, subscription_id: str) -> dict[str, Any]:

@@ -48,8 +48,23 @@ def get(conn: psycopg.Connection, user_id: str, subscription_id: str) -> dict[st
 
 def for_delivery(conn: psycopg.Connection, user_id: str, subscription_id: str) -> dict[str, Any] | None:
     """The subscription with its webhook secret, for a channel about to send."""
-    return conn.execute(f"SELECT {COLUMNS}, webhook_secret FROM subscriptions WHERE user_id = %s AND id = %s",  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
-                        (user_id, subscription_id)).fetchone()
+    return conn.execute(f"SELECT {COLUMNS}, webhook_secret, webhook_secret_previous, webhook_secret_previous_until "  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
+                        "FROM subscriptions WHERE user_id = %s AND id = %s", (user_id, subscription_id)).fetchone()
+
+
+def rotate_secret(conn: psycopg.Connection, user_id: str, subscription_id: str, new_secret: str,
+                  grace_seconds: float) -> dict[str, Any] | None:
+    """Make ``new_secret`` current; the old one stays valid for ``grace_seconds`` (0: not at all). A second
+    rotation within the grace period drops the oldest secret. Returns the row with both, or None if the
+    user has no such webhook subscription."""
+    return conn.execute(
+        f"""
+        UPDATE subscriptions SET webhook_secret_previous = webhook_secret, webhook_secret = %(new)s,
+            webhook_secret_previous_until = now() + make_interval(secs => %(grace)s), updated_at = now()
+        WHERE user_id = %(u)s AND id = %(s)s AND channel = 'webhook'
+        RETURNING {COLUMNS}, webhook_secret, webhook_secret_previous_until
+        """,  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
+        {"new": new_secret, "grace": grace_seconds, "u": user_id, "s": subscription_id}).fetchone()
 
 
 def page(conn: psycopg.Connection, user_id: str, *, after: tuple | None, limit: int) -> list[dict[str, Any]]:

@@ -64,5 +64,8 @@ def test_instant_matching_applies_each_subscriptions_threshold():
 
 
 def test_retry_backoff_doubles_and_is_capped():
-    assert [outbox.backoff_seconds(n, SETTINGS) for n in (1, 2, 3)] == [30, 60, 120]
-    assert outbox.backoff_seconds(20, SETTINGS) == 3600
+    assert [outbox.backoff_seconds(n, SETTINGS, jitter=lambda: 1.0) for n in (1, 2, 3)] == [30, 60, 120]
+    assert outbox.backoff_seconds(20, SETTINGS, jitter=lambda: 1.0) == 3600
+    assert [outbox.backoff_seconds(n, SETTINGS, jitter=lambda: 0.0) for n in (1, 2, 20)] == [15, 30, 1800]
+    delays = [outbox.backoff_seconds(3, SETTINGS) for _ in range(200)]
+    assert all(60 <= d <= 120 for d in delays) and len(set(delays)) > 150  # spread, not one instant

@@ -1,9 +1,11 @@
 """The webhook channel: one signed JSON POST per delivery.
 
 Body (UTF-8 JSON): ``{"delivery_id", "subscription_id", "user_id", "kind", "period", "sent_at",
-"items": [{"alert_id", "paper", "score", "reasons"}]}``. Headers: ``X-Paperfeed-Signature:
-sha256=<hex HMAC-SHA256 of the exact body bytes, keyed with the subscription's webhook_secret>``,
-``X-Paperfeed-Delivery: <delivery_id>`` (the same on every retry, so receivers can drop repeats).
+"items": [{"alert_id", "paper", "score", "reasons"}]}``. Headers (services.alerts.signing): the Standard
+Webhooks trio ``webhook-id`` / ``webhook-timestamp`` / ``webhook-signature`` (timestamp signed, so replays
+can be refused), ``X-Paperfeed-Signature: sha256=<hex HMAC-SHA256 of the exact body bytes>``, and
+``X-Paperfeed-Delivery: <delivery_id>`` (= webhook-id, the same on every retry, so receivers can drop
+repeats). While a rotated secret's grace period runs, each signature header carries both secrets' entries.
 
 Outcome: 2xx is success. 408, 429, 5xx, timeouts and connection errors are retryable; any other
 answer (3xx included: redirects are not followed, since a redirect could lead to an address the SSRF
@@ -21,8 +23,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import decimal
-import hashlib
-import hmac
 import http.client
 import json
 import secrets
@@ -33,7 +33,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from services.alerts import netguard
+from services.alerts import netguard, signing
 from services.alerts.channels import DeliveryError, Message
 from services.config import Settings
 
@@ -52,12 +52,21 @@ def new_secret() -> str:
 
 def sign(secret: str, body: bytes) -> str:
     """The signature header value for ``body``: ``sha256=<hex HMAC-SHA256>``."""
-    return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+    return signing.legacy_signature(secret, body)
 
 
 def verify_signature(secret: str, body: bytes, header: str) -> bool:
-    """True if ``header`` is the signature of ``body`` under ``secret``; compared in constant time."""
-    return hmac.compare_digest(sign(secret, body).encode("ascii"), header.strip().encode("utf-8", "replace"))
+    """True if an entry of ``header`` is the signature of ``body`` under ``secret``; constant-time compares."""
+    return signing.verify_legacy(secret, body, header)
+
+
+def signing_secrets(subscription: dict[str, Any], now: dt.datetime) -> list[str]:
+    """The secrets a delivery is signed with: the current one, and the previous one during its grace."""
+    current = [subscription["webhook_secret"]]
+    previous, until = subscription.get("webhook_secret_previous"), subscription.get("webhook_secret_previous_until")
+    if previous and until is not None and until > now:
+        current.append(previous)
+    return current
 
 
 def _json_default(value: Any) -> Any:
@@ -116,10 +125,12 @@ class WebhookChannel:
             body = payload(message)
         except (TypeError, ValueError) as exc:  # a value JSON cannot carry: trying again will not help
             raise DeliveryError(f"cannot encode the webhook body: {exc}", retryable=False) from None
+        now = dt.datetime.now(dt.UTC)
         headers = {
             "Content-Type": "application/json",
             "User-Agent": USER_AGENT,
-            SIGNATURE_HEADER: sign(secret, body),
+            **signing.headers(signing_secrets(message.subscription, now), message.delivery_id,
+                              int(now.timestamp()), body),
             DELIVERY_HEADER: message.delivery_id,
         }
         status, reason, excerpt = self._post(url, [str(a) for a in addresses], body, headers)

@@ -52,6 +52,19 @@ def put_subscription(fields, user_id, subscription_id):
     return row, 201 if created else 200
 
 
+@blp.route("/users/<user_id>/subscriptions/<subscription_id>/rotate-secret", methods=["POST"],
+           endpoint="rotate_webhook_secret")
+@blp.route("/me/subscriptions/<subscription_id>/rotate-secret", methods=["POST"],
+           endpoint="rotate_my_webhook_secret")
+@requires("write")
+@blp.response(200, SubscriptionSaved)
+def rotate_secret(user_id, subscription_id):
+    """Issue a new signing secret for a webhook subscription. Deliveries carry signatures under both the
+    new and the previous secret until `webhook_secret_previous_until` (WEBHOOK_SECRET_GRACE_SECONDS), so
+    the receiver can switch without losing one."""
+    return subscriptions.rotate_secret(conn(), settings(), user_id, subscription_id)
+
+
 @blp.route("/users/<user_id>/subscriptions", methods=["GET"], endpoint="list_subscriptions")
 @blp.route("/me/subscriptions", methods=["GET"], endpoint="list_my_subscriptions")
 @requires("read")
