@@ -117,3 +117,19 @@ class Unsubscribed(Schema):
     user_id = fields.String(required=True)
     subscription_id = fields.String(required=True)
     status = fields.String(required=True)
+
+
+class EmailConfirmationOut(Schema):
+    status = fields.String(required=True, metadata={"description": "`sent`, or `confirmed` (nothing to do)."})
+    email = fields.String(required=True)
+    expires_at = fields.DateTime(allow_none=True, metadata={"description": "When the emailed link stops working."})
+
+
+class LinkTokenQuery(Input):
+    token = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+
+class EmailConfirmed(Schema):
+    user_id = fields.String(required=True)
+    email = fields.String(required=True)
+    status = fields.String(required=True)

@@ -44,6 +44,9 @@ class UserCounts(Schema):
 class UserOut(Schema):
     id = fields.String(required=True)
     email = fields.String(allow_none=True)
+    email_confirmed = fields.Boolean(metadata={
+        "description": "Whether this address was confirmed through the emailed link (email channels need it; "
+                       "changing the address makes it unconfirmed again)."})
     name = fields.String(allow_none=True)
     timezone = fields.String()
     created_at = fields.DateTime()

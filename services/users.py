@@ -38,14 +38,19 @@ def upsert(conn: psycopg.Connection, user_id: str, fields: dict[str, Any]) -> tu
         now = dt.datetime.now(dt.UTC)
         events_store.ingest(conn, [{"user_id": user_id, "paper_id": pid, "type": "star", "event_id": f"seed:{pid}",
                                     "occurred_at": now, "context": {"source": SEED_SOURCE}} for pid in seeds])
-    return {**row, "counts": store.counts(conn, user_id)}, created
+    return {**_shown(row), "counts": store.counts(conn, user_id)}, created
+
+
+def _shown(row: dict[str, Any]) -> dict[str, Any]:
+    """The row as the API shows it: ``email_confirmed`` is whether the current address is confirmed."""
+    return {**row, "email_confirmed": store.email_is_confirmed(row)}
 
 
 def get(conn: psycopg.Connection, user_id: str) -> dict[str, Any]:
     row = store.get(conn, user_id)
     if row is None:
         raise NotFound(f"no user {user_id}")
-    return {**row, "counts": store.counts(conn, user_id)}
+    return {**_shown(row), "counts": store.counts(conn, user_id)}
 
 
 def delete(conn: psycopg.Connection, user_id: str) -> None:
@@ -70,7 +75,7 @@ def export(conn: psycopg.Connection, user_id: str) -> tuple[dict[str, Any], Iter
     row = store.get(conn, user_id)
     if row is None:
         raise NotFound(f"no user {user_id}")
-    return row, ((table, store.export_rows(conn, user_id, table)) for table in store.EXPORT_QUERIES)
+    return _shown(row), ((table, store.export_rows(conn, user_id, table)) for table in store.EXPORT_QUERIES)
 
 
 def stars(conn: psycopg.Connection, user_id: str, page: pagination.PageRequest) -> dict[str, Any]:

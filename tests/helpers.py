@@ -73,3 +73,14 @@ class HttpReceiver(http.server.ThreadingHTTPServer):
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server_address[1]}/hook"
 
+
+
+def confirm_email(db, user_id: str) -> None:
+    """Mark the user's current address confirmed, as clicking the emailed link does (tests of other things
+    skip the round trip; tests/integration/test_email_links.py covers the link itself)."""
+    from services.store import users
+
+    with db.connection() as conn:
+        user = users.get(conn, user_id)
+        assert user and user["email"], f"{user_id} has no address to confirm"
+        assert users.confirm_email(conn, user_id, user["email"])

@@ -25,6 +25,7 @@ from typing import Any
 
 import psycopg
 
+from services.alerts import links
 from services.alerts.channels import AlertItem, Channel, DeliveryError, Message, Recipient
 from services.alerts.unsubscribe import unsubscribe_url
 from services.config import Settings
@@ -125,6 +126,8 @@ def _message(conn: psycopg.Connection, settings: Settings, delivery: dict[str, A
         return "the user or subscription was deleted"
     if not subscription["enabled"]:
         return f"subscription disabled: {subscription['disabled_reason'] or 'by the user'}"
+    if subscription["channel"] == "email" and not users_store.email_is_confirmed(user):
+        return "the user's email address is not confirmed (it changed, or was never confirmed)"
     rows = alerts_store.delivery_items(conn, delivery["alert_ids"])
     papers = papers_store.visible_by_ids(conn, [r["paper_id"] for r in rows])
     items = [AlertItem(r["id"], papers[r["paper_id"]], r["score"], r["reasons"]) for r in rows
@@ -135,7 +138,7 @@ def _message(conn: psycopg.Connection, settings: Settings, delivery: dict[str, A
         delivery_id=delivery["delivery_id"], kind=subscription["kind"], subscription=subscription,
         recipient=Recipient(user["id"], user["email"], user["name"], user["timezone"]), items=items,
         unsubscribe_url=unsubscribe_url(settings, user["id"], subscription["id"], subscription["created_at"]),
-        period=delivery["digest_key"],
+        period=delivery["digest_key"], manage_url=links.manage_url(settings, user["id"]),
     )
 
 

@@ -8,8 +8,8 @@ from typing import Any
 import psycopg
 
 from services import pagination
-from services.alerts import netguard, signing
-from services.alerts.unsubscribe import InvalidUnsubscribeToken, read_token
+from services.alerts import links, netguard, signing
+from services.alerts.unsubscribe import InvalidUnsubscribeToken, read_token, unsubscribe_url
 from services.config import Settings
 from services.errors import InvalidInput, NotFound
 from services.store import alerts as alerts_store
@@ -23,11 +23,16 @@ MAX_SUBSCRIPTIONS_PER_USER = 100
 def upsert(conn: psycopg.Connection, settings: Settings, user_id: str, subscription_id: str,
            fields: dict[str, Any]) -> tuple[dict[str, Any], bool]:
     """Create or replace a subscription (the user is created if unknown). Rules the schema cannot
-    check: an email channel needs the user's address, a webhook URL must be public (unless settings
+    check: an email channel needs the user's confirmed address, a webhook URL must be public (unless settings
     allow private ones), and a user has at most MAX_SUBSCRIPTIONS_PER_USER."""
     users_store.ensure(conn, user_id)
-    if fields["channel"] == "email" and not (users_store.get(conn, user_id) or {}).get("email"):
-        raise InvalidInput("channel", f"user {user_id} has no email address; set one with PUT /v1/users/{user_id}")
+    if fields["channel"] == "email":
+        user = users_store.get(conn, user_id) or {}
+        if not user.get("email"):
+            raise InvalidInput("channel", f"user {user_id} has no email address; set one with PUT /v1/users/{user_id}")
+        if not users_store.email_is_confirmed(user):
+            raise InvalidInput("channel", f"the email address of user {user_id} is not confirmed yet: POST "
+                                          f"/v1/users/{user_id}/email/confirmation sends the link (double opt-in)")
     if fields["channel"] == "webhook":
         try:
             netguard.check_webhook_url(fields["webhook_url"], allow_private=settings.webhook_allow_private,
@@ -93,6 +98,22 @@ def inbox(conn: psycopg.Connection, user_id: str, request: pagination.PageReques
 def mark_read(conn: psycopg.Connection, user_id: str, alert_id: int) -> None:
     if not alerts_store.mark_read(conn, user_id, alert_id):
         raise NotFound(f"user {user_id} has no alert {alert_id}")
+
+
+def manage_page(conn: psycopg.Connection, settings: Settings, token: str) -> dict[str, Any]:
+    """What the "manage subscriptions" link of an email shows: the user's subscriptions (at most
+    MAX_SUBSCRIPTIONS_PER_USER, so one page), each with its one-click unsubscribe link. Webhook URLs are
+    not shown (the link travels by email). InvalidInput for a bad token."""
+    try:
+        user_id = links.read_manage_token(settings.require("secret_key"), token)
+    except links.InvalidLink as exc:
+        raise InvalidInput("token", str(exc)) from None
+    rows = store.page(conn, user_id, after=None, limit=MAX_SUBSCRIPTIONS_PER_USER)
+    return {"user_id": user_id, "items": [{
+        "id": row["id"], "kind": row["kind"], "channel": row["channel"], "enabled": row["enabled"],
+        "detail": row["query"] or row["author"] or row["category"] or row["frequency"] or "",
+        "unsubscribe_url": unsubscribe_url(settings, user_id, row["id"], row["created_at"]),
+    } for row in rows]}
 
 
 def unsubscribe(conn: psycopg.Connection, settings: Settings, token: str) -> dict[str, str]:

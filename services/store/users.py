@@ -20,7 +20,7 @@ def upsert(conn: psycopg.Connection, user_id: str, *, email: str | None, name: s
         INSERT INTO users (id, email, name, timezone) VALUES (%s, %s, %s, %s)
         ON CONFLICT (id) DO UPDATE
             SET email = excluded.email, name = excluded.name, timezone = excluded.timezone, updated_at = now()
-        RETURNING {USER_COLUMNS}, (xmax = 0) AS created
+        RETURNING {USER_COLUMNS}, email_confirmed, (xmax = 0) AS created
         """,  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
         (user_id, email, name, timezone),
     ).fetchone()
@@ -34,8 +34,31 @@ def ensure(conn: psycopg.Connection, user_id: str) -> None:
 
 def get(conn: psycopg.Connection, user_id: str) -> dict[str, Any] | None:
     return conn.execute(
-        f"SELECT {USER_COLUMNS}, tokens_valid_after FROM users WHERE id = %s", (user_id,)  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
+        f"SELECT {USER_COLUMNS}, tokens_valid_after, email_confirmed, email_confirmation_sent_at "  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
+        "FROM users WHERE id = %s", (user_id,)
     ).fetchone()
+
+
+def email_is_confirmed(user: dict[str, Any]) -> bool:
+    """True while the user's address is the one they confirmed (a changed address is unconfirmed)."""
+    return bool(user.get("email")) and user.get("email_confirmed") == user["email"]
+
+
+def note_confirmation_sent(conn: psycopg.Connection, user_id: str, min_interval_seconds: float) -> bool:
+    """Record that a confirmation email goes out now, unless one went out less than
+    ``min_interval_seconds`` ago (then False, nothing changed)."""
+    return conn.execute(
+        "UPDATE users SET email_confirmation_sent_at = now() WHERE id = %s AND (email_confirmation_sent_at IS NULL "
+        "OR email_confirmation_sent_at < now() - make_interval(secs => %s))", (user_id, min_interval_seconds),
+    ).rowcount == 1
+
+
+def confirm_email(conn: psycopg.Connection, user_id: str, email: str) -> bool:
+    """Mark ``email`` confirmed, if it is still the user's address (case-insensitively); False otherwise."""
+    return conn.execute(
+        "UPDATE users SET email_confirmed = email, updated_at = now() WHERE id = %s AND lower(email) = lower(%s)",
+        (user_id, email),
+    ).rowcount == 1
 
 
 def set_tokens_valid_after(conn: psycopg.Connection, user_id: str, instant: Any) -> bool:

@@ -34,7 +34,7 @@ from services.store import alerts as alerts_store
 from services.store import jobs
 from services.store import papers as papers_store
 from tests.faults.processes import celery_worker, pool_processes, stop_group
-from tests.helpers import PAPERFEED, REPO, HttpReceiver, cli_env, wait_until
+from tests.helpers import PAPERFEED, REPO, HttpReceiver, cli_env, confirm_email, wait_until
 from workers.app import create_celery
 
 WEBHOOK_USERS, EMAIL_USERS, PAPERS_PER_ALERT = 12, 4, 2
@@ -122,6 +122,7 @@ def _setup_alerts(client, headers, db, hook_url: str) -> dict[str, str]:
         user, channel = (f"w{i}", "webhook") if i < WEBHOOK_USERS else (f"e{i}", "email")
         assert client.put(f"/v1/users/{user}", json={"email": f"{user}@example.org"},
                           headers=headers["write"]).status_code == 201
+        confirm_email(db, user)
         body = {"kind": "instant", "channel": channel, **({"webhook_url": hook_url} if channel == "webhook" else {})}
         response = client.put(f"/v1/users/{user}/subscriptions/s", json=body, headers=headers["write"])
         assert response.status_code == 201, response.get_json()

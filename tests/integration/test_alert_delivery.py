@@ -24,7 +24,7 @@ from services.alerts.mailsink import MailSink, recent_messages
 from services.app import create_app
 from services.store import alerts as alerts_store
 from services.store import papers as papers_store
-from tests.helpers import PAPERFEED, REPO, HttpReceiver, cli_env, wait_until
+from tests.helpers import PAPERFEED, REPO, HttpReceiver, cli_env, confirm_email, wait_until
 from workers.app import create_celery
 
 
@@ -92,6 +92,7 @@ def test_a_digest_email_arrives_with_both_parts_and_a_working_unsubscribe(
         settings = delivery_settings.replace(smtp_url=f"smtp://127.0.0.1:{sink.port}")
         assert client.put("/v1/users/mia", json={"email": "mia@example.org", "name": "Mia"},
                           headers=headers["write"]).status_code == 201
+        confirm_email(clean_db, "mia")
         assert client.put("/v1/users/mia/subscriptions/daily", json={"kind": "digest", "channel": "email"},
                           headers=headers["write"]).status_code == 201
         now = dt.datetime.now(dt.UTC).replace(hour=9)

@@ -8,6 +8,7 @@ from services.alerts import outbox
 from services.app import create_app
 from services.store import alerts as alerts_store
 from services.store import papers as papers_store
+from tests.helpers import confirm_email
 
 
 class RecordingChannel:
@@ -31,6 +32,7 @@ def _queue(settings, db, headers, users: list[str]) -> None:
     for user in users:
         assert client.put(f"/v1/users/{user}", json={"email": f"{user}@example.org"},
                           headers=headers["write"]).status_code == 201
+        confirm_email(db, user)
         assert client.put(f"/v1/users/{user}/subscriptions/s", json={"kind": "instant", "channel": "email"},
                           headers=headers["write"]).status_code == 201
     with db.connection() as conn:

@@ -8,10 +8,11 @@ import datetime as dt
 import decimal
 import json
 import uuid
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from services.alerts import netguard, unsubscribe
+from services.alerts import links, netguard, unsubscribe
 from services.alerts.channels import AlertItem, DeliveryError, Message, Recipient, build_channels, webhook
 from services.alerts.channels.email import EmailChannel, parse_smtp_url
 from services.config import Settings
@@ -71,12 +72,48 @@ def test_html_part_escapes_titles_but_the_text_part_keeps_them_verbatim():
     assert '<script>alert("x")</script> & more' in email.get_body(("plain",)).get_content()
 
 
-def test_unsafe_or_missing_paper_urls_link_to_paperfeed():
+def test_unsafe_or_missing_paper_urls_link_to_the_template_never_to_the_api():
     channel = EmailChannel(SETTINGS)
     for url in (None, "javascript:alert(1)", "data:text/html,hi"):
-        html = channel.compose(_message(url=url)).get_body(("html",)).get_content()
-        assert 'href="https://paperfeed.example/v1/papers/2401.00001"' in html
+        email = channel.compose(_message(url=url))
+        html, plain = email.get_body(("html",)).get_content(), email.get_body(("plain",)).get_content()
+        assert 'href="https://arxiv.org/abs/2401.00001"' in html  # PAPER_URL_TEMPLATE's default
         assert "javascript:" not in html and "data:text" not in html
+        assert "/v1/" not in html and "/v1/" not in plain
+
+
+def test_paper_links_follow_the_template_and_skip_what_it_cannot_name():
+    arxiv = "https://arxiv.org/abs/{arxiv_id}"
+    assert links.paper_link({"id": "arXiv:2606.15956v2", "url": None}, arxiv) == "https://arxiv.org/abs/2606.15956v2"
+    assert links.paper_link({"id": "doi-10.1/x", "url": None}, arxiv) is None  # not an arXiv id: no link
+    assert links.paper_link({"id": "doi-10.1/x", "url": "ftp://x"}, "https://lib.example/p/{id}") == \
+        "https://lib.example/p/doi-10.1%2Fx"
+    assert links.paper_link({"id": "2606.15956", "url": "https://own.example/p"}, arxiv) == "https://own.example/p"
+    channel = EmailChannel(SETTINGS)
+    message = _message(url=None)
+    message = dataclasses.replace(message, items=[dataclasses.replace(
+        message.items[0], paper={**message.items[0].paper, "id": "internal-7"})], manage_url="https://m.example/x")
+    email = channel.compose(message)
+    html = email.get_body(("html",)).get_content()
+    assert "<span style=\"font-weight: 600;\">Attention</span>" in html and "internal-7" not in html
+    for part in (html, email.get_body(("plain",)).get_content()):
+        assert "https://m.example/x" in part  # manage subscriptions, in every email
+
+
+def test_manage_and_confirmation_links_are_signed_and_confirmation_expires():
+    settings = SETTINGS.replace(email_confirm_ttl_seconds=60)
+    manage = links.manage_url(settings, "u-1")
+    assert manage.startswith("https://paperfeed.example/subscriptions/manage?token=")
+    token = parse_qs(urlsplit(manage).query)["token"][0]
+    assert links.read_manage_token(SECRET, token) == "u-1"
+    with pytest.raises(links.InvalidLink):
+        links.read_manage_token(SECRET, token[:-2] + "xx")
+    with pytest.raises(unsubscribe.InvalidUnsubscribeToken):  # a manage token unsubscribes nothing
+        unsubscribe.read_token(SECRET, token)
+    confirm = parse_qs(urlsplit(links.confirm_url(settings, "u-1", "ann@example.org")).query)["token"][0]
+    assert links.read_confirm_token(SECRET, confirm, 60) == ("u-1", "ann@example.org")
+    with pytest.raises(links.InvalidLink, match="expired"):
+        links.read_confirm_token(SECRET, confirm, -1)
 
 
 @pytest.mark.parametrize(("kind", "subscription", "subject"), [

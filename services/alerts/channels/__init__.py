@@ -62,6 +62,8 @@ class Message:
     items: list[AlertItem]
     unsubscribe_url: str
     period: str | None
+    # The page listing the user's subscriptions (services.alerts.links); emails link it.
+    manage_url: str | None = None
 
 
 class DeliveryError(Exception):

@@ -27,10 +27,11 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, quote, unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import jinja2
 
+from services.alerts import links
 from services.alerts.channels import DeliveryError, Message
 from services.config import Settings
 
@@ -122,15 +123,10 @@ class EmailChannel:
             undefined=jinja2.StrictUndefined,
         )
 
-    def paper_link(self, paper: dict[str, Any]) -> str:
-        """The paper's own http(s) URL, or its page on this Paperfeed.
-
-        Imported URLs are not trusted: a ``javascript:`` or ``data:`` link would survive HTML escaping.
-        """
-        url = str(paper.get("url") or "")
-        if urlsplit(url).scheme in ("http", "https"):
-            return url
-        return f"{self.settings.base_url.rstrip('/')}/v1/papers/{quote(str(paper['id']), safe='')}"
+    def paper_link(self, paper: dict[str, Any]) -> str | None:
+        """The paper's own http(s) URL, else PAPER_URL_TEMPLATE's, else None (the title is not linked).
+        Never an API path: a reader clicking it has no credentials (services.alerts.links)."""
+        return links.paper_link(paper, self.settings.paper_url_template)
 
     def compose(self, message: Message) -> EmailMessage:
         """The complete email for ``message``. Raises DeliveryError(retryable=False) without an address."""
@@ -153,6 +149,7 @@ class EmailChannel:
             ],
             "subscription_label": _subscription_label(message),
             "unsubscribe_url": message.unsubscribe_url,
+            "manage_url": message.manage_url,
         }
         email = EmailMessage()
         email["Subject"] = subject
@@ -177,7 +174,10 @@ class EmailChannel:
 
     def send(self, message: Message) -> None:
         """Compose and send; returns once the SMTP server accepted the message (see module doc)."""
-        email = self.compose(message)
+        self.deliver(self.compose(message))
+
+    def deliver(self, email: EmailMessage) -> None:
+        """Send a composed email through SMTP_URL; raises DeliveryError (classes in the module doc)."""
         if not self.settings.smtp_url:
             raise DeliveryError("SMTP_URL is not set", retryable=True)
         try:

@@ -9,11 +9,11 @@ from flask_smorest import Api, Blueprint
 from marshmallow import ValidationError
 
 from schemas.common import validate_client_id
-from services.api.v1 import admin, alerts, events, experiments, feed, papers, users
+from services.api.v1 import admin, alerts, email_links, events, experiments, feed, papers, users
 from services.errors import InvalidInput
 
-BLUEPRINTS: tuple[Blueprint, ...] = (papers.blp, users.blp, events.blp, feed.blp, alerts.blp, alerts.public, admin.blp,
-                                     experiments.blp)
+BLUEPRINTS: tuple[Blueprint, ...] = (papers.blp, users.blp, events.blp, feed.blp, alerts.blp, alerts.public,
+                                     email_links.blp, email_links.public, admin.blp, experiments.blp)
 
 
 def _check_path_ids(_endpoint: str | None, values: dict[str, Any] | None) -> None:
