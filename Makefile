@@ -20,8 +20,9 @@ endef
 # `make run` when the environment asks for them (EMBEDDER=minilm or minilm-onnx).
 RUN_EXTRAS := $(if $(filter minilm minilm-onnx,$(EMBEDDER)),minilm)
 TEST_EXTRAS := test,minilm
+TS_STAMP := clients/typescript/node_modules/.package-lock.json
 
-.PHONY: install install-test lock run test lint security docs clean chromium
+.PHONY: install install-test lock run test lint security docs clean chromium clients clients-deps node
 
 ## install: create .venv and install Paperfeed's runtime dependencies (does nothing when up to date)
 install: $(VENV)/.installed$(if $(RUN_EXTRAS),-$(RUN_EXTRAS))
@@ -64,9 +65,26 @@ security: install-test
 	$(BIN)/python -m tests.security.audit
 
 ## test: lint, security, then the whole suite against real PostgreSQL, Redis and Celery workers
-test: install-test lint security chromium
+test: install-test lint security chromium clients-deps
 	PAPERFEED_DATA_DIR=$${PAPERFEED_DATA_DIR:-.paperfeed/test} \
 		$(BIN)/paperfeed run-with-services -- $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## clients: regenerate clients/openapi.json and both SDKs from the code (a test fails when they are stale)
+clients: clients-deps
+	$(BIN)/python -m infra.clients
+
+## clients-deps: the SDK toolchain, pinned: openapi-python-client (test extra) and clients/typescript's npm lock
+clients-deps: install-test node $(TS_STAMP)
+
+$(TS_STAMP): clients/typescript/package-lock.json
+	cd clients/typescript && npm ci --no-audit --no-fund --loglevel=error
+	@touch $(TS_STAMP)
+
+## node: Debian's nodejs and npm when missing (the TypeScript SDK and webhook receiver tests)
+node:
+	@command -v npm >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nodejs npm; }
 
 ## chromium: Debian's chromium for the browser tests (Playwright drives /usr/bin/chromium; no browser download)
 chromium:

@@ -1,0 +1,201 @@
+from http import HTTPStatus
+from typing import Any, cast
+from urllib.parse import quote
+
+import httpx
+
+from ...client import AuthenticatedClient, Client
+from ...types import Response, UNSET
+from ... import errors
+
+from ...models.problem import Problem
+from ...models.token_in import TokenIn
+from ...models.token_out import TokenOut
+from typing import cast
+
+
+
+def _get_kwargs(
+    user_id: str,
+    *,
+    body: TokenIn,
+
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+
+    
+
+    
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/v1/users/{user_id}/tokens".format(user_id=quote(str(user_id), safe=""),),
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Problem | TokenOut:
+    if response.status_code == 201:
+        response_201 = TokenOut.from_dict(response.json())
+
+
+
+        return response_201
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+
+
+        return response_422
+
+    response_default = Problem.from_dict(response.json())
+
+
+
+    return response_default
+
+
+
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Problem | TokenOut]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    user_id: str,
+    *,
+    client: AuthenticatedClient,
+    body: TokenIn,
+
+) -> Response[Problem | TokenOut]:
+    """ Mint a signed, expiring token that lets a client app act as this user on /v1/me/... only.
+
+    Args:
+        user_id (str):
+        body (TokenIn):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Problem | TokenOut]
+     """
+
+
+    kwargs = _get_kwargs(
+        user_id=user_id,
+body=body,
+
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+def sync(
+    user_id: str,
+    *,
+    client: AuthenticatedClient,
+    body: TokenIn,
+
+) -> Problem | TokenOut | None:
+    """ Mint a signed, expiring token that lets a client app act as this user on /v1/me/... only.
+
+    Args:
+        user_id (str):
+        body (TokenIn):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Problem | TokenOut
+     """
+
+
+    return sync_detailed(
+        user_id=user_id,
+client=client,
+body=body,
+
+    ).parsed
+
+async def asyncio_detailed(
+    user_id: str,
+    *,
+    client: AuthenticatedClient,
+    body: TokenIn,
+
+) -> Response[Problem | TokenOut]:
+    """ Mint a signed, expiring token that lets a client app act as this user on /v1/me/... only.
+
+    Args:
+        user_id (str):
+        body (TokenIn):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Problem | TokenOut]
+     """
+
+
+    kwargs = _get_kwargs(
+        user_id=user_id,
+body=body,
+
+    )
+
+    response = await client.get_async_httpx_client().request(
+        **kwargs
+    )
+
+    return _build_response(client=client, response=response)
+
+async def asyncio(
+    user_id: str,
+    *,
+    client: AuthenticatedClient,
+    body: TokenIn,
+
+) -> Problem | TokenOut | None:
+    """ Mint a signed, expiring token that lets a client app act as this user on /v1/me/... only.
+
+    Args:
+        user_id (str):
+        body (TokenIn):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Problem | TokenOut
+     """
+
+
+    return (await asyncio_detailed(
+        user_id=user_id,
+client=client,
+body=body,
+
+    )).parsed

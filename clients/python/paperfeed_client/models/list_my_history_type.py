@@ -1,0 +1,11 @@
+from enum import StrEnum
+
+class ListMyHistoryType(StrEnum):
+    CLICK = "click"
+    DISMISS = "dismiss"
+    READ = "read"
+    STAR = "star"
+    UNSTAR = "unstar"
+
+    def __str__(self) -> str:
+        return str(self.value)
