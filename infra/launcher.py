@@ -8,7 +8,7 @@ import json
 import os
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,9 +31,11 @@ from services.store import papers as papers_store
 
 CHILDREN_FILE = "children.json"
 STARTUP_TIMEOUT_SECONDS = 90
+# The reference reader app (a source checkout has it; an installed wheel does not).
+READER_BACKEND = Path(__file__).resolve().parents[1] / "examples" / "reader" / "backend.py"
 
 
-_OUR_COMMANDS = ("infra.cli", "services.app:create_app")
+_OUR_COMMANDS = ("infra.cli", "services.app:create_app", "examples/reader/backend.py")
 
 
 def _group_members(pgid: int) -> list[psutil.Process]:
@@ -92,11 +94,22 @@ def _demo_community(db: Database, readers: int) -> str | None:
     return community.showcase
 
 
-def _demo_key(db: Database, name: str) -> str:
-    """A fresh admin key for this session; earlier demo keys are revoked so they do not pile up."""
+def _demo_key(db: Database, name: str, scopes: Sequence[str] = service_keys.SCOPES) -> str:
+    """A fresh key for this session; earlier demo keys of that name are revoked so they do not pile up."""
     with db.connection() as conn:
         api_keys.revoke_by_name(conn, name)
-        return service_keys.create(conn, name=name, scopes=service_keys.SCOPES)
+        return service_keys.create(conn, name=name, scopes=list(scopes))
+
+
+def _reader_port(settings: Settings, embedded: bool) -> int | None:
+    """Where the reference reader app (examples/reader) runs: embedded demo only, READER_PORT set and free,
+    and the example present (a source checkout, not an installed wheel)."""
+    if not embedded or not settings.reader_port or not READER_BACKEND.exists():
+        return None
+    if port_in_use(settings.host, settings.reader_port):
+        click.echo(f"paperfeed: READER_PORT {settings.reader_port} is in use; the reader app is not started", err=True)
+        return None
+    return settings.reader_port
 
 
 def _kick_off_engine(settings: Settings) -> None:
@@ -156,6 +169,9 @@ def run(runtime: Runtime, *, demo: bool, migrate: Callable[[str], None], demo_ca
         # An all-scope key printed to the terminal is for the embedded demo only: against a configured
         # database (a real deployment) keys are made on purpose with `paperfeed keys create`.
         key = _demo_key(db, demo_key_name) if runtime.embedded_database else None
+        reader_port = _reader_port(settings, runtime.embedded_database)
+        # The reader's backend gets a write key of its own (it mints user tokens), never the admin one.
+        reader_key = _demo_key(db, f"{demo_key_name} (reader app)", ["write"]) if reader_port else None
         with db.connection() as conn:
             demo_password = accounts.ensure_demo_admin(conn)
     finally:
@@ -167,6 +183,10 @@ def run(runtime: Runtime, *, demo: bool, migrate: Callable[[str], None], demo_ca
         # Both, so that children can tell (mailsink.uses_local_sink) that mail stays on this machine.
         settings = settings.replace(mail_sink_port=sink_port)
         settings = settings.replace(smtp_url=mailsink.sink_url(settings))
+    reader_origin = f"http://{settings.host}:{reader_port}" if reader_port else None
+    if reader_origin and reader_origin not in settings.cors_allowed_origins:
+        # The reader page is on its own origin and calls /v1/me directly: the API must let it.
+        settings = settings.replace(cors_allowed_origins=(*settings.cors_allowed_origins, reader_origin))
     supervisor = Supervisor({**os.environ, **settings.as_environ()})
     supervisor.install_signal_handlers()
     if sink_port is not None:
@@ -176,15 +196,19 @@ def run(runtime: Runtime, *, demo: bool, migrate: Callable[[str], None], demo_ca
     supervisor.spawn("api", [*cli, "api"])
     supervisor.spawn("worker", [*cli, "worker"])
     supervisor.spawn("beat", [*cli, "beat"])
+    base = f"http://{settings.host}:{settings.port}"
+    if reader_port:
+        supervisor.spawn("reader", [sys.executable, str(READER_BACKEND), str(reader_port)],
+                         extra_env={"PAPERFEED_URL": base, "PAPERFEED_SERVICE_KEY": reader_key or ""})
     (settings.data_dir / CHILDREN_FILE).write_text(json.dumps([c.process.pid for c in supervisor.children]))
     try:
-        base = f"http://{settings.host}:{settings.port}"
         if not supervisor.wait_http(f"{base}/healthz", STARTUP_TIMEOUT_SECONDS):
             dead = supervisor.dead_child()
             if dead is not None:
                 raise click.ClickException(f"{dead.name} exited with code {dead.process.returncode} during start-up")
             return  # stop requested during start-up
         _kick_off_engine(settings)
+        reader_line = f"  reader app {reader_origin}/   (examples/reader)\n" if reader_origin else ""
         sink_line = (f"  mail sink  {mailsink.sink_maildir(settings).resolve()}  ({settings.smtp_url})\n"
                      if sink_port is not None else "")
         click.echo(
@@ -194,6 +218,7 @@ def run(runtime: Runtime, *, demo: bool, migrate: Callable[[str], None], demo_ca
             f"  health     {base}/healthz   {base}/readyz\n"
             f"  metrics    {base}/metrics\n"
             f"  dashboard  {base}/admin/\n"
+            f"{reader_line}"
             f"{_login_line(demo_password)}"
             f"{sink_line}"
             f"{_key_lines(key, base)}"

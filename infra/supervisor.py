@@ -29,9 +29,11 @@ class Supervisor:
         self.children: list[Child] = []
         self._stop_requested = False
 
-    def spawn(self, name: str, argv: Sequence[str]) -> None:
+    def spawn(self, name: str, argv: Sequence[str], extra_env: Mapping[str, str] | None = None) -> None:
+        """Start a child; ``extra_env`` is added to its environment only (e.g. a credential for one child)."""
         # Own process group: a Ctrl-C reaches us once, and we stop the children in order.
-        process = subprocess.Popen(list(argv), env=self.env, start_new_session=True)  # nosec B603  # fixed argument list, no shell, no user input
+        process = subprocess.Popen(list(argv), env={**self.env, **(extra_env or {})},  # nosec B603  # fixed argument list, no shell, no user input
+                                   start_new_session=True)
         self.children.append(Child(name, process))
 
     def install_signal_handlers(self) -> None:

@@ -630,6 +630,10 @@ class Settings:
         "PAPER_URL_TEMPLATE", _parse_url_template, default="https://arxiv.org/abs/{arxiv_id}",
         help="Where an email's paper link goes when the paper has no URL of its own: `{id}` is the paper id, "
              "`{arxiv_id}` its arXiv id when it is one (no link otherwise). Never an API path.")
+    reader_port: int = _env(
+        "READER_PORT", _parse_int(0, 65535), default=8010,
+        help="`paperfeed up` with the embedded demo also serves the reference reader app (examples/reader) "
+             "on this port, with a write key of its own, and lets its origin call `/v1/me` (0: not started).")
     email_confirm_ttl_seconds: int = _env(
         "EMAIL_CONFIRM_TTL_SECONDS", _parse_int(60, 30 * 86400), default=2 * 86400,
         help="How long an email-address confirmation link works.")

@@ -110,7 +110,7 @@ def test_email_arrives_with_both_parts_and_one_click_headers(smtp_server):
     html = email.get_body(("html",)).get_content()
     assert "Sparse attention at scale" in plain and "Sparse attention at scale" in html
     # No paper URL: the link goes to the paper's page on this Paperfeed.
-    assert "http://127.0.0.1:8000/v1/papers/2411.01234" in plain
+    assert "https://arxiv.org/abs/2411.01234" in plain and "/v1/" not in plain  # no URL: PAPER_URL_TEMPLATE
     assert 'href="http://127.0.0.1:8000/unsubscribe?token=t0k3n"' in html
 
 

@@ -47,6 +47,9 @@ MATRIX: dict[tuple[str, str], tuple[str, str, dict | None]] = {
     ("GET", "/static/<path:filename>"): ("public", "/static/nothing.css", None),
     ("GET", "/unsubscribe"): ("public", "/unsubscribe", None),  # the signed token is the credential
     ("POST", "/unsubscribe"): ("public", "/unsubscribe", None),
+    ("GET", "/subscriptions/manage"): ("public", "/subscriptions/manage", None),  # signed link: 422 without
+    ("GET", "/email/confirm"): ("public", "/email/confirm", None),
+    ("POST", "/email/confirm"): ("public", "/email/confirm", None),
     # Papers
     ("GET", "/v1/papers"): ("key:read", "/v1/papers", None),
     ("GET", "/v1/papers/<paper_id>"): ("key:read", f"/v1/papers/{PAPER}", None),
@@ -76,6 +79,9 @@ MATRIX: dict[tuple[str, str], tuple[str, str, dict | None]] = {
         "key:write", f"/v1/users/{OWN}/subscriptions/{SUBSCRIPTION}", {}),
     ("DELETE", "/v1/users/<user_id>/subscriptions/<subscription_id>"): (
         "key:write", f"/v1/users/{OWN}/subscriptions/{SUBSCRIPTION}", None),
+    ("POST", "/v1/users/<user_id>/subscriptions/<subscription_id>/rotate-secret"): (
+        "key:write", f"/v1/users/{OWN}/subscriptions/{SUBSCRIPTION}/rotate-secret", None),
+    ("POST", "/v1/users/<user_id>/email/confirmation"): ("key:write", f"/v1/users/{OWN}/email/confirmation", None),
     # Operations
     ("POST", "/v1/admin/jobs"): ("key:admin", "/v1/admin/jobs", {"job": "no-such-job"}),  # 422: nothing queued
     ("GET", "/v1/admin/jobs/<job_id>"): ("key:admin", f"/v1/admin/jobs/{NO_ROW}", None),
@@ -107,6 +113,9 @@ MATRIX: dict[tuple[str, str], tuple[str, str, dict | None]] = {
     ("GET", "/v1/me/subscriptions/<subscription_id>"): ("me", f"/v1/me/subscriptions/{SUBSCRIPTION}", None),
     ("PUT", "/v1/me/subscriptions/<subscription_id>"): ("me", f"/v1/me/subscriptions/{SUBSCRIPTION}", {}),
     ("DELETE", "/v1/me/subscriptions/<subscription_id>"): ("me", f"/v1/me/subscriptions/{SUBSCRIPTION}", None),
+    ("POST", "/v1/me/subscriptions/<subscription_id>/rotate-secret"): (
+        "me", f"/v1/me/subscriptions/{SUBSCRIPTION}/rotate-secret", None),
+    ("POST", "/v1/me/email/confirmation"): ("me", "/v1/me/email/confirmation", None),
     # The operators' dashboard
     ("GET", "/admin/login"): ("dash:public", "/admin/login", None),
     ("POST", "/admin/login"): ("dash:public", "/admin/login", {"email": "", "password": ""}),
