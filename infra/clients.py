@@ -2,7 +2,7 @@
 
 ``python -m infra.clients`` (``make clients``) writes:
 
-- ``clients/openapi.json``: the document (``services.api.openapi_document``);
+- ``clients/openapi.json``: the document (``services.app.openapi_document``);
 - ``clients/typescript/src/schema.d.ts``: its types, by openapi-typescript (the pinned version in
   ``clients/typescript/package-lock.json``; ``npm ci`` there first); the hand-written
   ``src/index.ts`` wraps openapi-fetch around them;
@@ -43,7 +43,7 @@ class GeneratorMissing(RuntimeError):
 
 def generate(root: Path) -> None:
     """Write every generated file under ``root`` (laid out like clients/)."""
-    from services.api import openapi_document
+    from services.app import openapi_document
 
     for tool in (TS_GENERATOR, PY_GENERATOR):
         if not tool.exists():

@@ -13,7 +13,7 @@ from werkzeug.serving import make_server
 
 from infra.embedded import free_port
 from services import keys
-from services.api import create_app
+from services.app import create_app
 from tests.helpers import REPO
 from tests.integration.test_feed import catalogue, engine_settings  # noqa: F401 - shared fixtures
 

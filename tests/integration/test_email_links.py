@@ -21,7 +21,7 @@ from infra.embedded import free_port
 from services.alerts import digests, outbox
 from services.alerts.channels import build_channels
 from services.alerts.mailsink import MailSink, recent_messages
-from services.api import create_app
+from services.app import create_app
 from services.store import papers as papers_store
 
 pytestmark = pytest.mark.slow

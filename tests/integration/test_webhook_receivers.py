@@ -20,7 +20,7 @@ import pytest
 from infra.embedded import free_port
 from services.alerts import outbox, signing
 from services.alerts.channels import build_channels
-from services.api import create_app
+from services.app import create_app
 from tests.helpers import REPO, wait_until
 from tests.integration.test_alert_delivery import _alert, _papers, _rows
 

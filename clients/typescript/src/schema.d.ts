@@ -98,6 +98,159 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/experiments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Experiments newest first, optionally of one status. */
+        get: operations["listExperiments"];
+        put?: never;
+        /** Start an experiment: variants are FEED_* overrides checked against the settings' own ranges. */
+        post: operations["create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/experiments/defaults": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The feed defaults promoted from experiments (they override the environment's FEED_* values). */
+        get: operations["defaults"];
+        put?: never;
+        post?: never;
+        /** Forget every promoted default: feeds are ranked with the environment's FEED_* values again. */
+        delete: operations["resetDefaults"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/experiments/{experiment}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                experiment: number;
+            };
+            cookie?: never;
+        };
+        /** One experiment. */
+        get: operations["get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/experiments/{experiment}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                experiment: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop assigning readers (they get the defaults) without ending the experiment. */
+        post: operations["pause"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/experiments/{experiment}/promote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                experiment: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Make the variant's overrides the feed defaults (the winner's, unless force) and stop. */
+        post: operations["promote"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/experiments/{experiment}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                experiment: number;
+            };
+            cookie?: never;
+        };
+        /**
+         * The readout: per-variant metrics with intervals, comparisons with the control (always-valid
+         *     intervals decide), the sample-ratio-mismatch check and the winner, if any.
+         */
+        get: operations["results"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/experiments/{experiment}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                experiment: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Assign readers again (each to the variant they had). */
+        post: operations["resume"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/experiments/{experiment}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                experiment: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** End the experiment for good; its readout is frozen as it stands. */
+        post: operations["stop"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/jobs": {
         parameters: {
             query?: never;
@@ -861,6 +1014,17 @@ export interface components {
             /** @description null on the last page */
             next_cursor: string | null;
         };
+        DefaultOut: {
+            name: string;
+            source?: string | null;
+            /** Format: date-time */
+            updated_at: string;
+            value: string;
+        };
+        DefaultsOut: {
+            /** @description A handful at most: only FEED_* ranking settings are stored. */
+            items: components["schemas"]["DefaultOut"][];
+        };
         EmailConfirmationOut: {
             email: string;
             /**
@@ -884,6 +1048,72 @@ export interface components {
             accepted: number;
             duplicates: number;
             rejected: components["schemas"]["ItemError"][];
+        };
+        ExperimentIn: {
+            /** @default  */
+            description?: string;
+            /**
+             * Format: date-time
+             * @description Default: 14 days after the start; at most 90.
+             * @default null
+             */
+            ends_at?: string | null;
+            /**
+             * @description May run beside other experiments of the surface (they must vary other settings).
+             * @default false
+             */
+            independent?: boolean;
+            /**
+             * @description split or interleave
+             * @default split
+             */
+            mode?: string;
+            name: string;
+            /**
+             * @description ctr, star_rate, dismiss_rate or reads_per_reader_day
+             * @default ctr
+             */
+            primary_metric?: string;
+            /**
+             * Format: date-time
+             * @description Default: now.
+             * @default null
+             */
+            starts_at?: string | null;
+            /**
+             * @description feed
+             * @default feed
+             */
+            surface?: string;
+            /** @description The first variant is the control. */
+            variants: components["schemas"]["VariantIn"][];
+        };
+        ExperimentOut: {
+            /** Format: date-time */
+            created_at: string;
+            created_by?: string | null;
+            description: string;
+            /** Format: date-time */
+            ends_at: string;
+            id: number;
+            independent: boolean;
+            mode: string;
+            name: string;
+            primary_metric: string;
+            promoted?: string | null;
+            /** Format: date-time */
+            starts_at: string;
+            /** @description running, paused or stopped */
+            status: string;
+            /** Format: date-time */
+            stopped_at?: string | null;
+            surface: string;
+            variants: components["schemas"]["VariantOut"][];
+        };
+        ExperimentPage: {
+            items: components["schemas"]["ExperimentOut"][];
+            /** @description null on the last page */
+            next_cursor: string | null;
         };
         FeedItem: {
             paper: components["schemas"]["PaperOut"];
@@ -1072,6 +1302,14 @@ export interface components {
             /** @description A URI naming the kind of problem ('about:blank' if generic). */
             type?: string;
         };
+        PromoteIn: {
+            /**
+             * @description Promote a variant that is not the readout's winner.
+             * @default false
+             */
+            force?: boolean;
+            variant: string;
+        };
         Readiness: {
             /** @description component → 'ok' or what is wrong */
             checks?: {
@@ -1092,10 +1330,38 @@ export interface components {
         };
         Reason: {
             detail: string;
-            /** @description similar_to_starred, similar_to_read, liked_by_similar_readers, trending, fresh, ... */
+            /** @description similar_to_starred, similar_to_read, liked_by_similar_readers, trending, upvoted_on_daily_papers, fresh, ... */
             kind: string;
             /** @description The paper this reason points at, when there is one. */
             paper_id?: string;
+        };
+        ResultsOut: {
+            alpha: number;
+            /** @description Each variant against the control, per metric: estimate (relative lift, or interleaving preference), ci (fixed horizon, reference only), always_valid (peeking-safe) and decision (better, worse or undecided). */
+            comparisons: {
+                [key: string]: unknown;
+            }[];
+            enough_readers: boolean;
+            experiment: components["schemas"]["ExperimentOut"];
+            /** @description true once stopped: the readout at the stop. */
+            frozen: boolean;
+            min_readers: number;
+            mixture_scale: number;
+            mode: string;
+            /** @description variant → the model versions that ranked its feeds, with their offline metrics. */
+            offline?: {
+                [key: string]: unknown;
+            };
+            primary_metric: string;
+            /** @description Sample-ratio mismatch check (split only). */
+            srm?: {
+                [key: string]: unknown;
+            } | null;
+            /** @description Per variant: readers, counts, and each metric's value and 95% interval (delta method over readers). */
+            variants: {
+                [key: string]: unknown;
+            }[];
+            winner: string | null;
         };
         ScoredPaper: {
             paper: components["schemas"]["PaperOut"];
@@ -1266,6 +1532,8 @@ export interface components {
             reads: number;
             score: number;
             stars: number;
+            /** @description Hugging Face Daily Papers upvotes (a source's signal, weighted by TRENDING_WEIGHT_UPVOTE) */
+            upvotes?: number;
         };
         TrendingResult: {
             items: components["schemas"]["TrendingItem"][];
@@ -1339,6 +1607,22 @@ export interface components {
             timezone?: string;
             /** Format: date-time */
             updated_at?: string;
+        };
+        VariantIn: {
+            name: string;
+            /** @description FEED_* setting → value, as in the environment, e.g. {"FEED_WEIGHT_CF": "0.8"}. Empty: the defaults. */
+            overrides?: {
+                [key: string]: unknown;
+            };
+            /** @description Share of readers (split), or of readers who get the interleaved feed (sum of both, interleave). */
+            share: number;
+        };
+        VariantOut: {
+            name: string;
+            overrides: {
+                [key: string]: string;
+            };
+            share: number;
         };
     };
     responses: {
@@ -1530,6 +1814,244 @@ export interface operations {
                 };
             };
             422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    listExperiments: {
+        parameters: {
+            query?: {
+                /** @description Opaque; from the previous page's next_cursor. */
+                cursor?: string | null;
+                /** @description Page size (default 20, max 100). */
+                limit?: number | null;
+                /** @description running, paused or stopped */
+                status?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExperimentPage"];
+                };
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExperimentIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExperimentOut"];
+                };
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    defaults: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DefaultsOut"];
+                };
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    resetDefaults: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                experiment: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExperimentOut"];
+                };
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    pause: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                experiment: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExperimentOut"];
+                };
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    promote: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                experiment: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PromoteIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExperimentOut"];
+                };
+            };
+            422: components["responses"]["UNPROCESSABLE_ENTITY"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    results: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                experiment: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResultsOut"];
+                };
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    resume: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                experiment: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExperimentOut"];
+                };
+            };
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    stop: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                experiment: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExperimentOut"];
+                };
+            };
             default: components["responses"]["DEFAULT_ERROR"];
         };
     };

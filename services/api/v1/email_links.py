@@ -13,8 +13,8 @@ from markupsafe import Markup
 from schemas.alerts import EmailConfirmationOut, EmailConfirmed, LinkTokenQuery
 from services.alerts import confirmation, subscriptions
 from services.api.security import requires
-from services.api.transaction import conn
 from services.api.v1.common import settings
+from services.web.transaction import conn
 
 blp = Blueprint("email", __name__, url_prefix="/v1", description="Email address confirmation (double opt-in)")
 public = Blueprint("email_links", __name__,

@@ -2,10 +2,15 @@
 
 from .alert_out import AlertOut
 from .alert_page import AlertPage
+from .default_out import DefaultOut
+from .defaults_out import DefaultsOut
 from .email_confirmation_out import EmailConfirmationOut
 from .email_confirmed import EmailConfirmed
 from .event_batch_in import EventBatchIn
 from .event_batch_result import EventBatchResult
+from .experiment_in import ExperimentIn
+from .experiment_out import ExperimentOut
+from .experiment_page import ExperimentPage
 from .feed_item import FeedItem
 from .feed_page import FeedPage
 from .get_trending_window import GetTrendingWindow
@@ -36,11 +41,17 @@ from .paper_out import PaperOut
 from .paper_page import PaperPage
 from .problem import Problem
 from .problem_errors import ProblemErrors
+from .promote_in import PromoteIn
 from .readiness import Readiness
 from .readiness_checks import ReadinessChecks
 from .readiness_serving import ReadinessServing
 from .readiness_warnings import ReadinessWarnings
 from .reason import Reason
+from .results_out import ResultsOut
+from .results_out_comparisons_item import ResultsOutComparisonsItem
+from .results_out_offline import ResultsOutOffline
+from .results_out_srm_type_0 import ResultsOutSrmType0
+from .results_out_variants_item import ResultsOutVariantsItem
 from .scored_paper import ScoredPaper
 from .search_hit import SearchHit
 from .similar_result import SimilarResult
@@ -73,14 +84,23 @@ from .user_export_stars_item import UserExportStarsItem
 from .user_export_subscriptions_item import UserExportSubscriptionsItem
 from .user_in import UserIn
 from .user_out import UserOut
+from .variant_in import VariantIn
+from .variant_in_overrides import VariantInOverrides
+from .variant_out import VariantOut
+from .variant_out_overrides import VariantOutOverrides
 
 __all__ = (
     "AlertOut",
     "AlertPage",
+    "DefaultOut",
+    "DefaultsOut",
     "EmailConfirmationOut",
     "EmailConfirmed",
     "EventBatchIn",
     "EventBatchResult",
+    "ExperimentIn",
+    "ExperimentOut",
+    "ExperimentPage",
     "FeedItem",
     "FeedPage",
     "GetTrendingWindow",
@@ -111,11 +131,17 @@ __all__ = (
     "PaperPage",
     "Problem",
     "ProblemErrors",
+    "PromoteIn",
     "Readiness",
     "ReadinessChecks",
     "ReadinessServing",
     "ReadinessWarnings",
     "Reason",
+    "ResultsOut",
+    "ResultsOutComparisonsItem",
+    "ResultsOutOffline",
+    "ResultsOutSrmType0",
+    "ResultsOutVariantsItem",
     "ScoredPaper",
     "SearchHit",
     "SimilarResult",
@@ -148,4 +174,8 @@ __all__ = (
     "UserExportSubscriptionsItem",
     "UserIn",
     "UserOut",
+    "VariantIn",
+    "VariantInOverrides",
+    "VariantOut",
+    "VariantOutOverrides",
 )

@@ -24,7 +24,8 @@ class Reason:
     """ 
         Attributes:
             detail (str):
-            kind (str): similar_to_starred, similar_to_read, liked_by_similar_readers, trending, fresh, ...
+            kind (str): similar_to_starred, similar_to_read, liked_by_similar_readers, trending, upvoted_on_daily_papers,
+                fresh, ...
             paper_id (str | Unset): The paper this reason points at, when there is one.
      """
 

@@ -8,6 +8,7 @@ from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
+from ..types import UNSET, Unset
 from typing import cast
 
 if TYPE_CHECKING:
@@ -29,12 +30,14 @@ class TrendingItem:
             reads (int):
             score (float):
             stars (int):
+            upvotes (int | Unset): Hugging Face Daily Papers upvotes (a source's signal, weighted by TRENDING_WEIGHT_UPVOTE)
      """
 
     paper: PaperOut
     reads: int
     score: float
     stars: int
+    upvotes: int | Unset = UNSET
 
 
 
@@ -50,6 +53,8 @@ class TrendingItem:
 
         stars = self.stars
 
+        upvotes = self.upvotes
+
 
         field_dict: dict[str, Any] = {}
 
@@ -59,6 +64,8 @@ class TrendingItem:
             "score": score,
             "stars": stars,
         })
+        if upvotes is not UNSET:
+            field_dict["upvotes"] = upvotes
 
         return field_dict
 
@@ -79,11 +86,14 @@ class TrendingItem:
 
         stars = d.pop("stars")
 
+        upvotes = d.pop("upvotes", UNSET)
+
         trending_item = cls(
             paper=paper,
             reads=reads,
             score=score,
             stars=stars,
+            upvotes=upvotes,
         )
 
         return trending_item
