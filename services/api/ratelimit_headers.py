@@ -17,19 +17,20 @@ import time
 
 from flask import Flask, Response, request
 
+from services.api import security
+
 log = logging.getLogger(__name__)
 HEADERS = ("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy")
 
 
 def init_app(app: Flask) -> None:
-    """Add the headers after each /v1 request; needs ``app.extensions["paperfeed.limiter"]``."""
+    """Add the headers after each /v1 request; call after ``security.init_rate_limits``."""
 
     @app.after_request
     def rate_limit_headers(response: Response) -> Response:
         if not request.path.startswith("/v1/"):
             return response
-        limiter = app.extensions.get("paperfeed.limiter")
-        current = limiter.current_limit if limiter is not None else None
+        current = security.limiter_of(app).current_limit
         if current is None:
             return response
         try:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import secrets
 
+from services.api.security import limiter_of
 from services.app import create_app
 
 
 def test_every_v1_answer_says_where_the_caller_stands(settings, clean_db, headers):
     app = create_app(settings.replace(rate_limit_key="5/minute", rate_limit_anonymous="3/minute"), db=clean_db)
-    app.extensions["paperfeed.limiter"].reset()
+    limiter_of(app).reset()
     client = app.test_client()
     address = {"REMOTE_ADDR": f"198.51.100.{secrets.randbelow(250) + 1}"}
     remaining = []
