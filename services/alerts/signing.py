@@ -22,7 +22,7 @@ import hashlib
 import hmac
 from collections.abc import Sequence
 
-STANDARD_SECRET_PREFIX = "whsec_"
+STANDARD_SECRET_PREFIX = "whsec_"  # nosec B105  # the Standard Webhooks key-format prefix, not a secret
 ID_HEADER, TIMESTAMP_HEADER, SIGNATURE_HEADER = "webhook-id", "webhook-timestamp", "webhook-signature"
 LEGACY_SIGNATURE_HEADER = "X-Paperfeed-Signature"
 

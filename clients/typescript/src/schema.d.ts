@@ -459,7 +459,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * All data held about the user, as JSON.
+         * All data held about the user, as JSON (streamed: rows are read from the database as they are sent).
          * @description `exportUser` for the user of the token: same body, same answers, no user id in the path.
          */
         get: operations["exportMe"];
@@ -814,7 +814,7 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** All data held about the user, as JSON. */
+        /** All data held about the user, as JSON (streamed: rows are read from the database as they are sent). */
         get: operations["exportUser"];
         put?: never;
         post?: never;

@@ -63,7 +63,7 @@ def sync_detailed(
     client: AuthenticatedClient,
 
 ) -> Response[Problem | UserExport]:
-    """ All data held about the user, as JSON.
+    """ All data held about the user, as JSON (streamed: rows are read from the database as they are sent).
 
      `exportUser` for the user of the token: same body, same answers, no user id in the path.
 
@@ -91,7 +91,7 @@ def sync(
     client: AuthenticatedClient,
 
 ) -> Problem | UserExport | None:
-    """ All data held about the user, as JSON.
+    """ All data held about the user, as JSON (streamed: rows are read from the database as they are sent).
 
      `exportUser` for the user of the token: same body, same answers, no user id in the path.
 
@@ -114,7 +114,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
 
 ) -> Response[Problem | UserExport]:
-    """ All data held about the user, as JSON.
+    """ All data held about the user, as JSON (streamed: rows are read from the database as they are sent).
 
      `exportUser` for the user of the token: same body, same answers, no user id in the path.
 
@@ -142,7 +142,7 @@ async def asyncio(
     client: AuthenticatedClient,
 
 ) -> Problem | UserExport | None:
-    """ All data held about the user, as JSON.
+    """ All data held about the user, as JSON (streamed: rows are read from the database as they are sent).
 
      `exportUser` for the user of the token: same body, same answers, no user id in the path.
 

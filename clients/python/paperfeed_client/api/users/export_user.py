@@ -65,7 +65,7 @@ def sync_detailed(
     client: AuthenticatedClient,
 
 ) -> Response[Problem | UserExport]:
-    """ All data held about the user, as JSON.
+    """ All data held about the user, as JSON (streamed: rows are read from the database as they are sent).
 
     Args:
         user_id (str):
@@ -96,7 +96,7 @@ def sync(
     client: AuthenticatedClient,
 
 ) -> Problem | UserExport | None:
-    """ All data held about the user, as JSON.
+    """ All data held about the user, as JSON (streamed: rows are read from the database as they are sent).
 
     Args:
         user_id (str):
@@ -122,7 +122,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
 
 ) -> Response[Problem | UserExport]:
-    """ All data held about the user, as JSON.
+    """ All data held about the user, as JSON (streamed: rows are read from the database as they are sent).
 
     Args:
         user_id (str):
@@ -153,7 +153,7 @@ async def asyncio(
     client: AuthenticatedClient,
 
 ) -> Problem | UserExport | None:
-    """ All data held about the user, as JSON.
+    """ All data held about the user, as JSON (streamed: rows are read from the database as they are sent).
 
     Args:
         user_id (str):
