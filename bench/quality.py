@@ -54,9 +54,11 @@ from bench.arxiv_eval import split_two  # noqa: E402
 from services.config import Settings  # noqa: E402
 from services.recommender import cf, evaluation, feed, pipeline  # noqa: E402
 from services.recommender import index as faiss_index  # noqa: E402
+from services.recommender.citations import CitationModel  # noqa: E402
 from services.recommender.embedders import LsaEmbedder, MiniLmEmbedder, paper_text  # noqa: E402
 from services.recommender.hits import Hit, Reason  # noqa: E402
 from services.recommender.index import LoadedIndex  # noqa: E402
+from services.recommender.itemknn import history_factor  # noqa: E402
 from services.recommender.lexical import LexicalModel  # noqa: E402
 from services.recommender.ranking import Candidate  # noqa: E402
 
@@ -366,6 +368,17 @@ def run(args: argparse.Namespace) -> dict:
                               train, settings, None, keep), time.perf_counter() - t)
 
     profile = {u: [{"paper_id": p, "kind": "star"} for p in saved] for u, saved in train.items()}
+    citation_model = CitationModel.from_items(papers)  # None for data sets without `cites` (i13-signals)
+    if "itemknn" in args.models and cf_model.itemknn is not None:  # item-item neighbours alone, every user
+        t = time.perf_counter()
+        record("itemknn", rank_all(users, lambda u: {"itemknn": cf_model.itemknn.hits(
+            profile.get(u, []), max(cutoffs) + len(train.get(u, ())))}, train, settings, None, keep),
+            time.perf_counter() - t)
+    if "citations" in args.models and citation_model is not None:  # the citation retriever alone
+        t = time.perf_counter()
+        record("citations", rank_all(users, lambda u: {"citations": citation_model.hits(
+            profile.get(u, []), max(cutoffs) + len(train.get(u, ())))}, train, settings, None, keep),
+            time.perf_counter() - t)
     embedders = [e for e in EMBEDDERS if f"content-{e}" in args.models or
                  (e == settings.embedder and {"content", "hybrid", "seeded"} & set(args.models))]
     for name in embedders:
@@ -389,6 +402,16 @@ def run(args: argparse.Namespace) -> dict:
             hits = {"content": content_of(user, s)}
             if with_others:
                 hits["trending"] = popular[: s.feed_size]
+            # --- citation retriever (i13-signals): items' `cites` (citeulike-a), as the worker's index has them.
+            if with_others and citation_model is not None and s.feed_weight_citations > 0:
+                hits["citations"] = citation_model.hits(profile.get(user, []), s.feed_size)
+            # --- end citation retriever
+            # --- item-item neighbours (i13-signals), trained with CF, as the feed's itemknn retriever asks them.
+            if with_others and with_cf and cf_model.itemknn is not None and s.feed_weight_itemknn > 0:
+                factor = history_factor(len(train.get(user, ())), s.feed_itemknn_min_history,
+                                        s.feed_itemknn_full_history)
+                hits["itemknn"] = cf_model.itemknn.hits(profile.get(user, []), s.feed_size, factor=factor)
+            # --- end item-item neighbours
             if with_others and with_cf:
                 hits["cf"] = feed.cf_hits(cf_model, user, s, history=len(train.get(user, ())),
                                           rescore=[h.paper_id for h in hits["content"]])
@@ -417,6 +440,7 @@ def run(args: argparse.Namespace) -> dict:
         "embedder", "lsa_dimensions", "index_exact_below", "hnsw_m", "hnsw_ef_search", "cf_algorithm",
         "cf_factors", "cf_iterations", "cf_regularization", "cf_alpha", "cf_new_item_neighbours",
         "feed_cf_min_history", "feed_cf_rescore", "feed_weight_content", "feed_weight_cf",
+        "feed_weight_citations", "feed_weight_itemknn", "cf_itemknn_neighbours", "cf_itemknn_shrink",
         "feed_weight_trending", "feed_mmr_lambda", "feed_interest_clusters", "feed_content_lexical",
         "feed_content_sharpen", "feed_content_expansion", "feed_fusion", "feed_rank_k", "lexical_title_weight",
         "lexical_abstract_weight", "lexical_labels_weight", "lexical_categories_weight",
@@ -512,7 +536,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out", help="write the results as JSON here")
     parser.add_argument("--models", default="tfidf,popularity,cf,content,hybrid,seeded",
                         help="comma-separated: tfidf (plain TF-IDF reference), popularity, cf, content, "
-                             "content-tfidf-lsa, content-minilm, hybrid, seeded")
+                             "content-tfidf-lsa, content-minilm, hybrid, seeded, citations (items' cites alone), itemknn")
     parser.add_argument("--validation", action="store_true",
                         help="evaluate on a holdout carved from train (for tuning); the test file is not read")
     parser.add_argument("--validation-keep", type=int, default=0, metavar="N",

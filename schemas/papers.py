@@ -8,6 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from schemas.common import Body, BoundedList, BoundedString, ClientId, Input, StringList
 from schemas.pagination import Page, PageQuery
+from schemas.references import MAX_REFERENCES, Reference
 
 MAX_BATCH = 10_000  # absolute ceiling; MAX_BATCH_PAPERS (default 1,000) is enforced by the API
 
@@ -27,6 +28,13 @@ class PaperFields(Body):
     url = _url(allow_none=True, load_default=None)
     code_urls = BoundedList(_url(), 20, load_default=list)
     comment = BoundedString(2000, allow_none=True, load_default=None)
+    references = BoundedList(
+        Reference(), MAX_REFERENCES, allow_none=True, load_default=None,
+        metadata={"description": f"Works the paper cites: arXiv ids (2401.01234, arXiv:2401.01234v2, "
+                                 f"hep-th/9901001) or DOIs (10.1145/…, doi:…, https://doi.org/…), at most "
+                                 f"{MAX_REFERENCES}. Stored as canonical keys (arxiv:…, doi:…) and linked to the "
+                                 f"cited catalogue paper when it is here or arrives later. Omitted or null: the "
+                                 f"stored references are kept; []: they are removed."})
 
 
 class PaperIn(PaperFields):
@@ -49,9 +57,16 @@ class PaperOut(Schema):
     updated_at = fields.DateTime()
 
 
+class ReferenceOut(Schema):
+    ref = fields.String(required=True, metadata={"description": "canonical key: arxiv:<id> or doi:<doi>"})
+    paper_id = fields.String(allow_none=True, required=True,
+                             metadata={"description": "the cited catalogue paper, null while it is not here"})
+
+
 class PaperDetail(PaperOut):
     stars = fields.Integer(required=True, metadata={"description": "users who currently star it"})
     reads = fields.Integer(required=True, metadata={"description": "read events recorded"})
+    references = fields.List(fields.Nested(ReferenceOut), metadata={"description": "what the paper cites"})
 
 
 class PaperBatchIn(Body):

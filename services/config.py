@@ -466,6 +466,13 @@ class Settings:
     cf_alpha: float = _env("CF_ALPHA", _parse_float(0.0, 1000.0), default=40.0,
                            help="ALS confidence scale on event weights (tuned).")
     cf_threads: int = _env("CF_THREADS", _parse_int(1, 64), default=1, help="Threads CF training may use.")
+    cf_itemknn_neighbours: int = _env(
+        "CF_ITEMKNN_NEIGHBOURS", _parse_int(0, 2000), default=100,
+        help="Neighbours kept per paper by the item-item model trained with CF (co-readership cosine, "
+             "services/recommender/itemknn.py); 0 trains none.")
+    cf_itemknn_shrink: float = _env(
+        "CF_ITEMKNN_SHRINK", _parse_float(0.0, 10_000.0), default=10.0,
+        help="Shrinkage of the item-item cosine: pairs with few readers in common count less.")
     cf_min_interactions: int = _env(
         "CF_MIN_INTERACTIONS", _parse_int(1, 10_000_000), default=50,
         help="A retrain with fewer interactions than this trains nothing (too little to learn from).")
@@ -488,6 +495,21 @@ class Settings:
                                       help="Weight of the content retriever in the feed.")
     feed_weight_cf: float = _env("FEED_WEIGHT_CF", _parse_float(0.0, 100.0), default=0.5,
                                  help="Weight of collaborative filtering in the feed (tuned).")
+    feed_weight_itemknn: float = _env(
+        "FEED_WEIGHT_ITEMKNN", _parse_float(0.0, 100.0), default=0.5,
+        help="Weight of the item-item neighbour retriever (papers saved by readers of the reader's papers), "
+             "asked only from FEED_ITEMKNN_MIN_HISTORY papers on. 0 turns it off.")
+    feed_itemknn_min_history: int = _env(
+        "FEED_ITEMKNN_MIN_HISTORY", _parse_int(1, 10_000), default=3,
+        help="Stars and reads a reader needs before the item-item retriever is asked.")
+    feed_itemknn_full_history: int = _env(
+        "FEED_ITEMKNN_FULL_HISTORY", _parse_int(1, 10_000), default=10,
+        help="History length at which item-item scores count in full; shorter histories scale them down "
+             "linearly (with minmax fusion; under rank fusion the history gate is what acts).")
+    feed_weight_citations: float = _env(
+        "FEED_WEIGHT_CITATIONS", _parse_float(0.0, 100.0), default=0.5,
+        help="Weight of the citation retriever (papers that cite, are cited by, or share cited works or "
+             "citing papers with the reader's; needs papers' `references`). 0 turns it off.")
     feed_weight_trending: float = _env("FEED_WEIGHT_TRENDING", _parse_float(0.0, 100.0), default=0.1,
                                        help="Weight of trending papers in the feed (tuned).")
     feed_weight_upvoted: float = _env(

@@ -10,6 +10,7 @@ import psycopg
 from services import pagination
 from services.errors import Conflict, NotFound
 from services.store import papers as store
+from services.store import references as references_store
 
 # (key, ttl seconds, compute) → the value shared by this process's requests (LiveModels.shared).
 SharedCache = Callable[[Any, float, Callable[[], Any]], Any]
@@ -47,7 +48,7 @@ def get(conn: psycopg.Connection, paper_id: str) -> dict[str, Any]:
     paper = store.get_with_counts(conn, paper_id)
     if paper is None:
         raise NotFound(f"no paper {paper_id}")
-    return paper
+    return {**paper, "references": references_store.of_paper(conn, paper_id)}
 
 
 def delete(conn: psycopg.Connection, paper_id: str) -> None:

@@ -23,6 +23,7 @@ import psycopg
 import scipy.sparse as sp
 
 from services.config import Settings
+from services.recommender.itemknn import ItemKnn
 from services.store import interactions as interactions_store
 
 HOLDOUT_USERS = 2000
@@ -96,12 +97,16 @@ class TrainedModel:
     item_factors: np.ndarray
     params: dict[str, Any]
     metrics: dict[str, Any] = field(default_factory=dict)
+    # The item-item neighbour model trained on the same interactions (None: CF_ITEMKNN_NEIGHBOURS 0).
+    itemknn: ItemKnn | None = None
 
     def write(self, folder: Path) -> dict[str, Any]:
         np.save(folder / "user_factors.npy", self.user_factors)
         np.save(folder / "item_factors.npy", self.item_factors)
         (folder / "users.json").write_text(json.dumps(self.users))
         (folder / "items.json").write_text(json.dumps(self.items))
+        if self.itemknn is not None:
+            self.itemknn.save(folder)
         return {"params": self.params, "metrics": self.metrics}
 
 
@@ -130,7 +135,30 @@ def fit(interactions: Interactions, settings: Settings, *, seed: int = 0) -> Tra
     fit_seconds = time.perf_counter() - started
     metrics = {"recall@20": recall_at_k(user_factors, item_factors, train, hidden), "holdout_users": len(hidden),
                "fit_seconds": round(fit_seconds, 3)}
-    return TrainedModel(interactions.users, interactions.items, user_factors, item_factors, params, metrics)
+    itemknn = None
+    if settings.cf_itemknn_neighbours > 0:
+        started = time.perf_counter()
+        itemknn = ItemKnn.fit(interactions.items, train, neighbours=settings.cf_itemknn_neighbours,
+                              shrink=settings.cf_itemknn_shrink)
+        params.update({"itemknn_neighbours": settings.cf_itemknn_neighbours,
+                       "itemknn_shrink": settings.cf_itemknn_shrink})
+        metrics.update({"itemknn_recall@20": itemknn_recall_at_k(itemknn, train, hidden),
+                        "itemknn_fit_seconds": round(time.perf_counter() - started, 3)})
+    return TrainedModel(interactions.users, interactions.items, user_factors, item_factors, params, metrics,
+                        itemknn)
+
+
+def itemknn_recall_at_k(model: ItemKnn, train: sp.csr_matrix, hidden: dict[int, int], k: int = EVAL_K
+                        ) -> float | None:
+    """``recall_at_k`` of the neighbour model: each held-out user's train papers as the profile."""
+    if not hidden:
+        return None
+    hits = 0
+    for user, item in hidden.items():
+        row = slice(train.indptr[user], train.indptr[user + 1])
+        profile = [{"paper_id": model.items[c]} for c in train.indices[row]]
+        hits += model.items[item] in {h.paper_id for h in model.hits(profile, k)}
+    return hits / len(hidden)
 
 
 def with_new_items(model: TrainedModel, index: Any, neighbours: int) -> TrainedModel:
@@ -156,7 +184,7 @@ def with_new_items(model: TrainedModel, index: Any, neighbours: int) -> TrainedM
     return TrainedModel(model.users, [*model.items, *new_ids], model.user_factors,
                         np.ascontiguousarray(np.vstack([model.item_factors, factors]), dtype=np.float32),
                         {**model.params, "new_item_neighbours": neighbours},
-                        {**model.metrics, "imputed_items": len(new_ids)})
+                        {**model.metrics, "imputed_items": len(new_ids)}, model.itemknn)
 
 
 def not_worse(new: dict[str, Any], live: dict[str, Any] | None, tolerance: float) -> bool:
@@ -183,6 +211,8 @@ class LoadedCf:
     trained_items: int | None = None
     # paper_id → row of item_factors (built from ``items``).
     item_index: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
+    # The item-item neighbour model published with these factors (None: trained without one).
+    itemknn: ItemKnn | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.item_index:
@@ -199,13 +229,14 @@ class LoadedCf:
         if user_factors.shape[0] != len(users) or item_factors.shape[0] != len(items):
             raise ValueError("factor matrices do not match the id maps")
         return cls(version, user_factors, item_factors, {u: i for i, u in enumerate(users)}, items,
-                   len(items) - imputed_items)
+                   len(items) - imputed_items, itemknn=ItemKnn.load(folder))
 
     @classmethod
     def from_model(cls, model: TrainedModel, version: str) -> LoadedCf:
         """A just-trained model, served without a round trip through disk (the offline evaluation)."""
         return cls(version, model.user_factors, model.item_factors, {u: i for i, u in enumerate(model.users)},
-                   tuple(model.items), len(model.items) - int(model.metrics.get("imputed_items") or 0))
+                   tuple(model.items), len(model.items) - int(model.metrics.get("imputed_items") or 0),
+                   itemknn=model.itemknn)
 
     def has_readers(self, paper_id: str) -> bool:
         """True if the paper's factors were fitted on interactions (not imputed from content neighbours)."""

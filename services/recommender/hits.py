@@ -16,6 +16,8 @@ class Retriever(StrEnum):
 
     CONTENT = "content"
     CF = "cf"
+    CITATIONS = "citations"
+    ITEMKNN = "itemknn"
     TRENDING = "trending"
     UPVOTED = "upvoted"
     FRESH = "fresh"
@@ -30,6 +32,10 @@ class ReasonKind(StrEnum):
     # interests (a cluster of their papers), and the reason says which.
     MATCHES_INTEREST = "matches_your_interest"
     LIKED_BY_SIMILAR_READERS = "liked_by_similar_readers"
+    # Cites, is cited by, or shares cited works / citing papers with a profile paper (named).
+    SHARES_CITATIONS = "shares_citations"
+    # Saved by many of the readers who saved a profile paper (named): the item-item neighbour model.
+    READ_WITH = "saved_with_yours"
     TRENDING = "trending"
     # Upvoted by the Hugging Face Daily Papers community (a source's signal, not this service's readers).
     UPVOTED = "upvoted_on_daily_papers"

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from services.recommender.citations import CitationModel
 from services.recommender.lexical import LexicalModel
 
 INDEX_FILE = "index.faiss"
@@ -37,8 +38,8 @@ def build(vectors: np.ndarray, *, exact_below: int, hnsw_m: int) -> tuple[object
 
 
 def write(folder: Path, index: object, paper_ids: list[str], vectors: np.ndarray,
-          lexical: LexicalModel | None = None) -> None:
-    """The index, its ids and vectors, and (when given) the lexical rows of the same papers."""
+          lexical: LexicalModel | None = None, citations: CitationModel | None = None) -> None:
+    """The index, its ids and vectors, and (when given) the lexical and citation rows of the same papers."""
     import faiss
 
     faiss.write_index(index, str(folder / INDEX_FILE))
@@ -48,6 +49,10 @@ def write(folder: Path, index: object, paper_ids: list[str], vectors: np.ndarray
         if list(lexical.paper_ids) != list(paper_ids):
             raise ValueError("lexical rows are not in the index's paper order")
         lexical.save(folder)
+    if citations is not None:
+        if list(citations.paper_ids) != list(paper_ids):
+            raise ValueError("citation rows are not in the index's paper order")
+        citations.save(folder)
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,8 @@ class LoadedIndex:
     vectors: np.ndarray  # memory-mapped, row i ↔ paper_ids[i]
     # Exact sparse TF-IDF rows of the same papers (None for an index published without them).
     lexical: LexicalModel | None = None
+    # Citation link rows of the same papers (None: published without them, or before references existed).
+    citations: CitationModel | None = None
 
     @classmethod
     def load(cls, folder: Path, *, version: str, embedder: str, ef_search: int) -> LoadedIndex:
@@ -78,16 +85,18 @@ class LoadedIndex:
         if hasattr(index, "hnsw"):
             index.hnsw.efSearch = ef_search
         positions = {pid: i for i, pid in enumerate(paper_ids)}
-        return cls(version, embedder, index, paper_ids, positions, vectors, LexicalModel.load(folder, paper_ids))
+        return cls(version, embedder, index, paper_ids, positions, vectors, LexicalModel.load(folder, paper_ids),
+                   CitationModel.load(folder, paper_ids))
 
     @classmethod
     def in_memory(cls, index: object, paper_ids: list[str], vectors: np.ndarray, *, version: str, embedder: str,
-                  ef_search: int, lexical: LexicalModel | None = None) -> LoadedIndex:
+                  ef_search: int, lexical: LexicalModel | None = None,
+                  citations: CitationModel | None = None) -> LoadedIndex:
         """An index just built by ``build`` (not written to disk): what the offline evaluation searches."""
         if hasattr(index, "hnsw"):
             index.hnsw.efSearch = ef_search
         return cls(version, embedder, index, tuple(paper_ids), {pid: i for i, pid in enumerate(paper_ids)},
-                   np.ascontiguousarray(vectors, dtype=np.float32), lexical)
+                   np.ascontiguousarray(vectors, dtype=np.float32), lexical, citations)
 
     @property
     def dim(self) -> int:

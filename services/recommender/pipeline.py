@@ -19,6 +19,7 @@ from services.db import Database
 from services.recommender import cf, evaluation
 from services.recommender import index as faiss_index
 from services.recommender.artifacts import ArtifactKind, ArtifactStore, new_version
+from services.recommender.citations import CitationLink, CitationModel
 from services.recommender.embedders import (
     LSA_FAMILY,
     Embedder,
@@ -32,6 +33,7 @@ from services.recommender.lexical import FieldWeights, LexicalModel
 from services.recommender.onnx_embedder import OnnxMiniLmEmbedder, OnnxSettings, ensure_exported
 from services.store import embeddings, models
 from services.store import papers as papers_store
+from services.store import references as references_store
 from services.store import trending as trending_store
 
 log = logging.getLogger(__name__)
@@ -155,12 +157,16 @@ def rebuild_index(db: Database, artifacts: ArtifactStore, settings: Settings) ->
         index, index_type = faiss_index.build(vectors, exact_below=settings.index_exact_below,
                                               hnsw_m=settings.hnsw_m)
         lexical = build_lexical(db, paper_ids, settings)
+        with db.connection() as conn:
+            citations = CitationModel.fit(paper_ids, (CitationLink(r["citing_id"], r["ref"], r["cited_id"])
+                                                      for r in references_store.links(conn)))
         version = new_version()
 
         def write(folder: Path) -> dict[str, Any]:
-            faiss_index.write(folder, index, paper_ids, vectors, lexical)
+            faiss_index.write(folder, index, paper_ids, vectors, lexical, citations)
             return {"embedder": embedder_name, "papers": len(paper_ids), "type": index_type,
-                    "lexical_terms": int(lexical.matrix.shape[1])}
+                    "lexical_terms": int(lexical.matrix.shape[1]), "citation_tokens": int(citations.rows.shape[1]),
+                    "linked_papers": citations.links}
 
         artifacts.publish(ArtifactKind.INDEX, version, write)
         seconds = round(time.perf_counter() - started, 3)
@@ -168,7 +174,7 @@ def rebuild_index(db: Database, artifacts: ArtifactStore, settings: Settings) ->
         if paper_ids:
             loaded = faiss_index.LoadedIndex.in_memory(index, paper_ids, vectors, version=version,
                                                        embedder=embedder_name, ef_search=settings.hnsw_ef_search,
-                                                       lexical=lexical)
+                                                       lexical=lexical, citations=citations)
             started_eval = time.perf_counter()
             with db.connection() as conn:
                 interactions = cf.load_interactions(conn, settings.event_weights)

@@ -20,6 +20,7 @@ from services.recommender.cf import LoadedCf
 from services.recommender.content import content_hits
 from services.recommender.hits import Hit, Reason, ReasonKind, Retriever
 from services.recommender.index import LoadedIndex
+from services.recommender.itemknn import history_factor
 from services.recommender.serving import LiveModels
 from services.store import papers as papers_store
 from services.store import trending as trending_store
@@ -71,6 +72,21 @@ def _cf(ctx: Retrieval, found: Mapping[str, Sequence[Hit]]) -> list[Hit]:
                    rescore=[h.paper_id for h in found.get(Retriever.CONTENT, ())])
 
 
+def _itemknn(ctx: Retrieval, found: Mapping[str, Sequence[Hit]]) -> list[Hit]:
+    model = ctx.cf_model.itemknn if ctx.cf_model is not None else None
+    if model is None or not ctx.profile:
+        return []
+    s = ctx.settings
+    factor = history_factor(len(ctx.profile), s.feed_itemknn_min_history, s.feed_itemknn_full_history)
+    return model.hits(ctx.profile, s.feed_size, factor=factor)
+
+
+def _citations(ctx: Retrieval, found: Mapping[str, Sequence[Hit]]) -> list[Hit]:
+    if ctx.index is None or ctx.index.citations is None or not ctx.profile:
+        return []
+    return ctx.index.citations.hits(ctx.profile, ctx.settings.feed_size)
+
+
 def _trending(ctx: Retrieval, found: Mapping[str, Sequence[Hit]]) -> list[Hit]:
     rows = ctx.live.shared((Retriever.TRENDING, ctx.category), SHARED_LIST_SECONDS, lambda: trending_store.top(
         ctx.conn, period="week", category=ctx.category, limit=ctx.settings.feed_size))
@@ -106,6 +122,8 @@ def _fresh(ctx: Retrieval, found: Mapping[str, Sequence[Hit]]) -> list[Hit]:
 RETRIEVERS: dict[str, RetrieverSpec] = {
     Retriever.CONTENT: RetrieverSpec(_content, "feed_weight_content"),
     Retriever.CF: RetrieverSpec(_cf, "feed_weight_cf"),
+    Retriever.ITEMKNN: RetrieverSpec(_itemknn, "feed_weight_itemknn"),
+    Retriever.CITATIONS: RetrieverSpec(_citations, "feed_weight_citations"),
     Retriever.TRENDING: RetrieverSpec(_trending, "feed_weight_trending"),
     Retriever.UPVOTED: RetrieverSpec(_upvoted, "feed_weight_upvoted"),
     Retriever.FRESH: RetrieverSpec(_fresh, "feed_weight_fresh"),

@@ -9,6 +9,7 @@ from typing import Any
 import psycopg
 
 from services.store import keyset
+from services.store import references as references_store
 
 PAPER_COLUMNS = ("id", "title", "abstract", "authors", "categories", "published_at", "url", "code_urls", "comment")
 
@@ -40,7 +41,8 @@ class UpsertCounts:
 def upsert_many(conn: psycopg.Connection, papers: Sequence[dict[str, Any]]) -> UpsertCounts:
     """Insert or update ``papers`` (dicts with PAPER_COLUMNS keys; missing optional keys become defaults).
 
-    Pipelined: one network round trip per batch, not per paper. A paper whose fields are all equal
+    A paper's ``references`` (canonical keys), when given, replace its stored ones; references waiting
+    for any of ``papers`` resolve to them. Pipelined: one network round trip per batch, not per paper. A paper whose fields are all equal
     to the stored ones is left untouched and counted as unchanged; so is a deleted paper (deletion is
     an operator's decision that an upsert must not undo; callers that care use ``deleted_ids``).
     """
@@ -59,6 +61,9 @@ def upsert_many(conn: psycopg.Connection, papers: Sequence[dict[str, Any]]) -> U
                     updated += 1
             if not cur.nextset():
                 break
+    # ``references`` None (not sent): the stored ones stay. References to these papers now resolve.
+    references_store.replace(conn, [(p["id"], p["references"]) for p in papers if p.get("references") is not None])
+    references_store.resolve_arrivals(conn, [p["id"] for p in papers])
     return UpsertCounts(created, updated, len(rows) - created - updated)
 
 
