@@ -84,7 +84,7 @@ def test_the_feed_recommends_what_a_starred_paper_is_cited_with(client, headers,
             references=["2605.00020", "2605.00021"])
     engine = settings.replace(artifact_dir=tmp_path / "artifacts", artifact_refresh_seconds=0.0)
     pipeline.refresh(clean_db, ArtifactStore(engine.artifacts), engine)
-    from services.api import create_app
+    from services.app import create_app
 
     api = create_app(engine, db=clean_db).test_client()
     api.post("/v1/events", headers=h, json={"events": [{"user_id": "reader", "paper_id": "2605.00020",
