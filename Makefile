@@ -60,7 +60,7 @@ lint: install-test
 docs: install
 	$(BIN)/python -m infra.config_docs
 
-## security: bandit (every severity; reviewed lines marked # nosec) and pip-audit (offline: SKIPPED locally, a failure under CI=true)
+## security: bandit (every severity; reviewed lines marked # nosec) and pip-audit (cannot reach its service: NOT RUN, a failure with AUDIT_REQUIRED=true)
 security: install-test
 	$(BIN)/python -m tests.security.audit
 
