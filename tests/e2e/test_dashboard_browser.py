@@ -47,7 +47,10 @@ def test_find_a_user_read_their_feed_and_hide_a_paper(page, shoot, server, demo)
     shoot("paper-hidden")
 
     page.goto(f"{base}/admin/users/alice")
-    assert top not in feed_papers(page) and feed_papers(page)[0] == feed[1]
+    after = feed_papers(page)
+    # The hidden paper is gone and the rest of the page stays (interest slots may reorder it: the first slot
+    # belongs to the hidden paper's interest, which its next paper now fills).
+    assert top not in after and len(set(after) & set(feed[1:])) >= 18
     shoot("user-feed-after-hide")
 
     page.click("header >> text=Audit")
