@@ -21,18 +21,18 @@ WHERE r.citing_id = c.id
                   WHERE n.owner = r.citing_id AND n.ref = r.ref)
 """
 # Only live papers' references are stored: a deleted paper's are gone with it.
-_REPLACE_INSERT = f"""
+_REPLACE_INSERT = """
 INSERT INTO paper_references (citing_id, ref, cited_id)
 SELECT n.owner, n.ref, cited.id
 FROM unnest(%(refs)s::text[], %(owners)s::text[]) AS n(ref, owner)
 JOIN papers citing ON citing.id = n.owner AND citing.deleted_at IS NULL
-LEFT JOIN papers cited ON '{ARXIV_PREFIX}' || cited.id = n.ref AND cited.deleted_at IS NULL
+LEFT JOIN papers cited ON %(prefix)s || cited.id = n.ref AND cited.deleted_at IS NULL
 ON CONFLICT (citing_id, ref) DO NOTHING
 """
-_RESOLVE = f"""
+_RESOLVE = """
 UPDATE paper_references r SET cited_id = p.id
 FROM papers p
-WHERE p.id = ANY(%s) AND p.deleted_at IS NULL AND r.cited_id IS NULL AND r.ref = '{ARXIV_PREFIX}' || p.id
+WHERE p.id = ANY(%s) AND p.deleted_at IS NULL AND r.cited_id IS NULL AND r.ref = %s || p.id
 """
 
 
@@ -43,7 +43,7 @@ def replace(conn: psycopg.Connection, references: Sequence[tuple[str, Sequence[s
         return
     owners = [pid for pid, keys in references for _ in dict.fromkeys(keys)]
     refs = [key for _, keys in references for key in dict.fromkeys(keys)]
-    params = {"citing": [pid for pid, _ in references], "refs": refs, "owners": owners}
+    params = {"citing": [pid for pid, _ in references], "refs": refs, "owners": owners, "prefix": ARXIV_PREFIX}
     conn.execute(_REPLACE_DELETE, params)
     if refs:
         conn.execute(_REPLACE_INSERT, params)
@@ -52,7 +52,7 @@ def replace(conn: psycopg.Connection, references: Sequence[tuple[str, Sequence[s
 def resolve_arrivals(conn: psycopg.Connection, paper_ids: Iterable[str]) -> int:
     """Link the references waiting for any of ``paper_ids`` (just stored) to them; returns how many."""
     ids = list(paper_ids)
-    return conn.execute(_RESOLVE, (ids,)).rowcount if ids else 0
+    return conn.execute(_RESOLVE, (ids, ARXIV_PREFIX)).rowcount if ids else 0
 
 
 def of_paper(conn: psycopg.Connection, paper_id: str) -> list[dict[str, Any]]:
