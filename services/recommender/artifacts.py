@@ -39,7 +39,8 @@ _HASH_CHUNK = 1024 * 1024
 # Kinds and versions are plain names (new_version's shape, the pipeline's kinds), never paths: a
 # database row is not trusted to choose files, since whoever can write it could otherwise point a
 # loader at any file on the host ("../../elsewhere").
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
+# One path component, never hidden (scratch folders start with "."), no separators: it cannot leave the root.
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
 
 class ArtifactKind(StrEnum):

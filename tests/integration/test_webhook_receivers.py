@@ -106,7 +106,7 @@ def _post(url: str, headers: dict[str, str], body: bytes) -> int:
 
 @pytest.fixture
 def hook_settings(settings, tmp_path):
-    return settings.replace(artifact_dir=tmp_path / "artifacts", webhook_allow_private=True,
+    return settings.replace(artifact_dir=tmp_path / "artifacts", webhook_allow_private=True, webhook_ports="any",
                             alert_retry_base_seconds=0.0, webhook_secret_grace_seconds=3600)
 
 

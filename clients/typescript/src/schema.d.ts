@@ -1243,6 +1243,8 @@ export interface components {
             published_at?: string | null;
             /** @description read events recorded */
             reads: number;
+            /** @description what the paper cites */
+            references?: components["schemas"]["ReferenceOut"][];
             /** @description users who currently star it */
             stars: number;
             title: string;
@@ -1263,6 +1265,11 @@ export interface components {
              * @default null
              */
             published_at?: string | null;
+            /**
+             * @description Works the paper cites: arXiv ids (2401.01234, arXiv:2401.01234v2, hep-th/9901001) or DOIs (10.1145/…, doi:…, https://doi.org/…), at most 500. Stored as canonical keys (arxiv:…, doi:…) and linked to the cited catalogue paper when it is here or arrives later. Omitted or null: the stored references are kept; []: they are removed.
+             * @default null
+             */
+            references?: string[] | null;
             title: string;
             /**
              * Format: url
@@ -1334,6 +1341,12 @@ export interface components {
             kind: string;
             /** @description The paper this reason points at, when there is one. */
             paper_id?: string;
+        };
+        ReferenceOut: {
+            /** @description the cited catalogue paper, null while it is not here */
+            paper_id: string | null;
+            /** @description canonical key: arxiv:<id> or doi:<doi> */
+            ref: string;
         };
         ResultsOut: {
             alpha: number;

@@ -47,6 +47,7 @@ from .readiness_checks import ReadinessChecks
 from .readiness_serving import ReadinessServing
 from .readiness_warnings import ReadinessWarnings
 from .reason import Reason
+from .reference_out import ReferenceOut
 from .results_out import ResultsOut
 from .results_out_comparisons_item import ResultsOutComparisonsItem
 from .results_out_offline import ResultsOutOffline
@@ -137,6 +138,7 @@ __all__ = (
     "ReadinessServing",
     "ReadinessWarnings",
     "Reason",
+    "ReferenceOut",
     "ResultsOut",
     "ResultsOutComparisonsItem",
     "ResultsOutOffline",

@@ -12,6 +12,8 @@ from ..types import UNSET, Unset
 from typing import cast
 import datetime
 
+if TYPE_CHECKING:
+  from ..models.reference_out import ReferenceOut
 
 
 
@@ -36,6 +38,7 @@ class PaperDetail:
             comment (None | str | Unset):
             created_at (datetime.datetime | Unset):
             published_at (datetime.datetime | None | Unset):
+            references (list[ReferenceOut] | Unset): what the paper cites
             updated_at (datetime.datetime | Unset):
             url (None | str | Unset):
      """
@@ -51,6 +54,7 @@ class PaperDetail:
     comment: None | str | Unset = UNSET
     created_at: datetime.datetime | Unset = UNSET
     published_at: datetime.datetime | None | Unset = UNSET
+    references: list[ReferenceOut] | Unset = UNSET
     updated_at: datetime.datetime | Unset = UNSET
     url: None | str | Unset = UNSET
 
@@ -59,6 +63,7 @@ class PaperDetail:
 
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.reference_out import ReferenceOut # noqa: PLC0415
         id = self.id
 
         reads = self.reads
@@ -105,6 +110,15 @@ class PaperDetail:
         else:
             published_at = self.published_at
 
+        references: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.references, Unset):
+            references = []
+            for references_item_data in self.references:
+                references_item = references_item_data.to_dict()
+                references.append(references_item)
+
+
+
         updated_at: str | Unset = UNSET
         if not isinstance(self.updated_at, Unset):
             updated_at = self.updated_at.isoformat()
@@ -138,6 +152,8 @@ class PaperDetail:
             field_dict["created_at"] = created_at
         if published_at is not UNSET:
             field_dict["published_at"] = published_at
+        if references is not UNSET:
+            field_dict["references"] = references
         if updated_at is not UNSET:
             field_dict["updated_at"] = updated_at
         if url is not UNSET:
@@ -149,6 +165,7 @@ class PaperDetail:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.reference_out import ReferenceOut # noqa: PLC0415
         d = dict(src_dict)
         id = d.pop("id")
 
@@ -209,6 +226,18 @@ class PaperDetail:
         published_at = _parse_published_at(d.pop("published_at", UNSET))
 
 
+        _references = d.pop("references", UNSET)
+        references: list[ReferenceOut] | Unset = UNSET
+        if _references is not UNSET:
+            references = []
+            for references_item_data in _references:
+                references_item = ReferenceOut.from_dict(references_item_data)
+
+
+
+                references.append(references_item)
+
+
         _updated_at = d.pop("updated_at", UNSET)
         updated_at: datetime.datetime | Unset
         if isinstance(_updated_at,  Unset):
@@ -241,6 +270,7 @@ class PaperDetail:
             comment=comment,
             created_at=created_at,
             published_at=published_at,
+            references=references,
             updated_at=updated_at,
             url=url,
         )

@@ -32,6 +32,10 @@ class PaperFields:
             code_urls (list[str] | Unset):
             comment (None | str | Unset):
             published_at (datetime.datetime | None | Unset):
+            references (list[str] | None | Unset): Works the paper cites: arXiv ids (2401.01234, arXiv:2401.01234v2, hep-
+                th/9901001) or DOIs (10.1145/…, doi:…, https://doi.org/…), at most 500. Stored as canonical keys (arxiv:…,
+                doi:…) and linked to the cited catalogue paper when it is here or arrives later. Omitted or null: the stored
+                references are kept; []: they are removed.
             url (None | str | Unset):
      """
 
@@ -42,6 +46,7 @@ class PaperFields:
     code_urls: list[str] | Unset = UNSET
     comment: None | str | Unset = UNSET
     published_at: datetime.datetime | None | Unset = UNSET
+    references: list[str] | None | Unset = UNSET
     url: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -86,6 +91,16 @@ class PaperFields:
         else:
             published_at = self.published_at
 
+        references: list[str] | None | Unset
+        if isinstance(self.references, Unset):
+            references = UNSET
+        elif isinstance(self.references, list):
+            references = self.references
+
+
+        else:
+            references = self.references
+
         url: None | str | Unset
         if isinstance(self.url, Unset):
             url = UNSET
@@ -110,6 +125,8 @@ class PaperFields:
             field_dict["comment"] = comment
         if published_at is not UNSET:
             field_dict["published_at"] = published_at
+        if references is not UNSET:
+            field_dict["references"] = references
         if url is not UNSET:
             field_dict["url"] = url
 
@@ -163,6 +180,24 @@ class PaperFields:
         published_at = _parse_published_at(d.pop("published_at", UNSET))
 
 
+        def _parse_references(data: object) -> list[str] | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                references_type_0 = cast(list[str], data)
+
+                return references_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[str] | None | Unset, data)
+
+        references = _parse_references(d.pop("references", UNSET))
+
+
         def _parse_url(data: object) -> None | str | Unset:
             if data is None:
                 return data
@@ -181,6 +216,7 @@ class PaperFields:
             code_urls=code_urls,
             comment=comment,
             published_at=published_at,
+            references=references,
             url=url,
         )
 
