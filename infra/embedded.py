@@ -329,6 +329,13 @@ class EmbeddedRedis:
             if result.returncode != 0 or not _wait_for_port(port, 15):
                 raise EmbeddedError(f"redis-server did not start in {self.dir}; see {self.log}")
             self.portfile.write_text(str(port))
+            # redis-server listens before it writes its pidfile, so a caller asking running_port()
+            # right after start() could see no server; wait for the pidfile as well.
+            deadline = time.monotonic() + 15
+            while self.running_port() is None:
+                if time.monotonic() > deadline:
+                    raise EmbeddedError(f"redis-server wrote no pidfile in {self.pidfile}; see {self.log}")
+                time.sleep(0.05)
         return self.url(port)
 
     def stop(self) -> None:
