@@ -87,7 +87,8 @@ def load_items(path: Path) -> list[dict]:
                 item = json.loads(line)
                 papers.append({"id": str(item["id"]), "title": item.get("title") or "",
                                "abstract": item.get("abstract") or "",
-                               "categories": item.get("categories") or item.get("tags") or []})
+                               "categories": item.get("categories") or item.get("tags") or [],
+                               "cites": item.get("cites") or []})
     return papers
 
 

@@ -25,10 +25,20 @@ class FeedQuery(PageQuery):
             validate_client_id(paper_id)
 
 
+# Every reason kind the feed gives (services.recommender.hits.ReasonKind; a unit test keeps the two equal).
+# Clients switch on these: a new kind is an additive change (docs/api-versioning.md).
+REASON_KINDS = (
+    "similar_to_starred", "similar_to_read", "matches_your_interest", "liked_by_similar_readers",
+    "shares_citations", "saved_with_yours", "trending", "upvoted_on_daily_papers", "fresh", "featured",
+)
+
+
 class Reason(Schema):
-    kind = fields.String(required=True, metadata={"description": "similar_to_starred, similar_to_read, "
-                                                                 "liked_by_similar_readers, trending, "
-                                                                 "upvoted_on_daily_papers, fresh, ..."})
+    # Not an OpenAPI enum on purpose: generated clients reject unknown enum values, and a new kind must
+    # stay an additive change for apps already in the field.
+    kind = fields.String(required=True, metadata={"description": (
+        "Why the item is here, one of: " + ", ".join(REASON_KINDS) + ". More kinds may be added; "
+        "show an unknown kind's detail as it is.")})
     detail = fields.String(required=True)
     paper_id = fields.String(metadata={"description": "The paper this reason points at, when there is one."})
 

@@ -24,8 +24,9 @@ class Reason:
     """ 
         Attributes:
             detail (str):
-            kind (str): similar_to_starred, similar_to_read, liked_by_similar_readers, trending, upvoted_on_daily_papers,
-                fresh, ...
+            kind (str): Why the item is here, one of: similar_to_starred, similar_to_read, matches_your_interest,
+                liked_by_similar_readers, shares_citations, saved_with_yours, trending, upvoted_on_daily_papers, fresh,
+                featured. More kinds may be added; show an unknown kind's detail as it is.
             paper_id (str | Unset): The paper this reason points at, when there is one.
      """
 
