@@ -227,7 +227,8 @@ def _interest_reason(interest: Interest, count: int) -> Reason:
 
 def _label(titles: Sequence[str]) -> str:
     """Up to LABEL_WORDS words found in most of the interest's titles (in at least two when it has
-    several), most shared first; a one-paper interest is labelled by its title; "" when none."""
+    several), most shared first; a one-paper interest is labelled by its title, one whose titles share no word by its first paper; "" when
+    there are no titles."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
     titles = [t for t in titles if t]
@@ -238,4 +239,8 @@ def _label(titles: Sequence[str]) -> str:
     for word in (w.lower() for t in titles for w in _WORD.findall(t)):
         order.setdefault(word, len(order))
     shared = sorted((w for w, n in counts.items() if n >= 2), key=lambda w: (-counts[w], order[w]))
+    if not shared and titles:
+        # No word in common (robotics papers titled "HumanScale", "ENPIRE", ...): a reader still
+        # recognises the interest by one of its papers, where "one of your interests" says nothing.
+        return f"papers like “{titles[0]}”"
     return ", ".join(shared[:LABEL_WORDS])

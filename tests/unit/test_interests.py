@@ -4,7 +4,7 @@ import numpy as np
 
 from services.config import Settings
 from services.recommender import index as faiss_index
-from services.recommender.content import content_hits, group_interests
+from services.recommender.content import _label, content_hits, group_interests
 from services.recommender.hits import InterestRef
 from services.recommender.lexical import FieldWeights, LexicalModel
 from services.recommender.ranking import Candidate, allot_interests
@@ -106,3 +106,10 @@ def test_a_new_star_in_a_new_field_is_an_interest_of_its_own():
     assert sorted(shares.values()) == [0.25, 0.75]
     near_speech = [h for h in hits if h.paper_id in ("s3", "s4")]
     assert near_speech and all(h.reason.paper_id == "s1" for h in near_speech)
+
+
+def test_an_interest_is_labelled_by_its_shared_title_words_else_by_one_of_its_papers():
+    assert _label(["Speech resynthesis units", "Interleaved speech language models", "Speech LMs"]) == "speech"
+    assert _label(["HumanScale: egocentric video", "ENPIRE: agentic policy"]) == "papers like “HumanScale: egocentric video”"
+    assert _label(["Only one"]) == "“Only one”"
+    assert _label([]) == ""
