@@ -30,6 +30,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from services.recommender.hits import Hit, Reason, ReasonKind
+from services.recommender.lexical import top_positive
 
 MATRIX_FILE = "citations.npz"
 IDS_FILE = "citations.json"
@@ -128,10 +129,7 @@ class CitationModel:
         for pid in weight:
             if pid in self.positions:
                 scores[self.positions[pid]] = 0.0
-        top = np.flatnonzero(scores > 0)
-        if len(top) > k:
-            top = top[np.argpartition(-scores[top], k - 1)[:k]]
-        top = top[np.lexsort((top, -scores[top]))]
+        top = top_positive(scores, k)
         if not len(top):
             return []
         anchors = (self.rows[top] @ self.rows[[self.positions[pid] for pid in known]].T).toarray().argmax(axis=1)

@@ -26,6 +26,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from services.recommender.hits import Hit, Reason, ReasonKind
+from services.recommender.lexical import top_positive
 
 MATRIX_FILE = "itemknn.npz"
 IDS_FILE = "itemknn.json"
@@ -100,10 +101,7 @@ class ItemKnn:
         scores = np.asarray(contributions.sum(axis=0)).ravel()
         for pid in known:
             scores[self.positions[pid]] = 0.0
-        top = np.flatnonzero(scores > 0)
-        if len(top) > k:
-            top = top[np.argpartition(-scores[top], k - 1)[:k]]
-        top = top[np.lexsort((top, -scores[top]))]
+        top = top_positive(scores, k)
         if not len(top):
             return []
         anchors = np.asarray(contributions[:, top].toarray().argmax(axis=0)).ravel()
