@@ -593,6 +593,12 @@ class Settings:
                                       help="Seconds between `ml.retrain_cf` runs (0 disables).")
     prune_every_seconds: int = _env("PRUNE_EVERY_SECONDS", _parse_int(0, 30 * 86400), default=3600,
                                     help="Seconds between `feeds.prune` runs (0 disables).")
+    events_retention_days: int = _env(
+        "EVENTS_RETENTION_DAYS", _parse_int(0, 36500), default=0,
+        help="Read, click and unstar events older than this many days are deleted in batches of 10,000 on "
+             "PRUNE_EVERY_SECONDS (`events.prune`); stars and dismissals are kept. Trending needs 30 days and "
+             "CF learns only from what is kept; a paper read before the cut-off may reappear in its "
+             "reader's feed. 0: keep every event.")
     feed_precompute_every_seconds: int = _env(
         "FEED_PRECOMPUTE_EVERY_SECONDS", _parse_int(0, 86400), default=300,
         help="Seconds between `feeds.precompute` runs (0 disables; it also runs after a new index or model).")

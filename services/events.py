@@ -7,6 +7,8 @@ from typing import Any
 
 import psycopg
 
+from services.config import Settings
+from services.db import Database
 from services.store import events as store
 
 
@@ -42,3 +44,17 @@ def for_owner(valid: list[tuple[int, dict[str, Any]]], rejected: list[dict[str, 
         else:
             rejected.append({"index": index, "errors": {"user_id": ["must be your own user id (or left out)"]}})
     return mine, rejected
+
+
+def prune_old(db: Database, settings: Settings) -> dict[str, Any]:
+    """EVENTS_RETENTION_DAYS: delete the read, click and unstar events past it, a batch per short
+    transaction (ingest is never blocked for long); nothing when it is 0."""
+    if not settings.events_retention_days:
+        return {"deleted": 0}
+    deleted = 0
+    while True:
+        with db.connection() as conn:
+            n = store.prune(conn, older_than_days=settings.events_retention_days)
+        deleted += n
+        if n == 0:
+            return {"deleted": deleted}

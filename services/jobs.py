@@ -32,6 +32,7 @@ class TaskName(StrEnum):
     TRENDING = "ml.trending"
     RETRAIN_CF = "ml.retrain_cf"
     PRUNE_FEEDS = "feeds.prune"
+    PRUNE_EVENTS = "events.prune"
     PRECOMPUTE_FEEDS = "feeds.precompute"
     MATCH_ALERTS = "alerts.match"
     COMPOSE_DIGESTS = "alerts.digests"

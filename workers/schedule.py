@@ -15,6 +15,8 @@ def build(settings: Settings) -> dict[str, dict[str, Any]]:
         "trending": (TaskName.TRENDING, settings.trending_every_seconds),
         "retrain-cf": (TaskName.RETRAIN_CF, settings.retrain_every_seconds),
         "prune-feeds": (TaskName.PRUNE_FEEDS, settings.prune_every_seconds),
+        "prune-events": (TaskName.PRUNE_EVENTS,
+                         settings.prune_every_seconds if settings.events_retention_days else 0),
         "precompute-feeds": (TaskName.PRECOMPUTE_FEEDS, settings.feed_precompute_every_seconds),
         "match-alerts": (TaskName.MATCH_ALERTS, settings.alert_match_every_seconds),
         "sweep-alerts": (TaskName.SWEEP_ALERTS, settings.alert_sweep_every_seconds),

@@ -12,6 +12,7 @@ from typing import Any
 
 from celery import Celery, Task
 
+from services import events
 from services import jobs as job_requests
 from services.alerts import digests, matching, outbox, profiles
 from services.catalog import stats as catalogue_stats
@@ -117,6 +118,11 @@ def retrain(ctx: WorkerContext) -> dict[str, Any]:
 @task(TaskName.PRUNE_FEEDS)
 def prune_feeds(ctx: WorkerContext) -> dict[str, Any]:
     return feed.prune_snapshots(ctx.db, ctx.settings)
+
+
+@task(TaskName.PRUNE_EVENTS)
+def prune_events(ctx: WorkerContext) -> dict[str, Any]:
+    return events.prune_old(ctx.db, ctx.settings)
 
 
 @task(TaskName.PRECOMPUTE_FEEDS)

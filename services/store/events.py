@@ -140,3 +140,22 @@ def feed_inputs(conn: psycopg.Connection, user_id: str, *, stars: int = 100, rea
         {"u": user_id, "stars": stars, "reads": reads},
     ).fetchall()
     return [r for r in rows if r["kind"] != "seen"], {r["paper_id"] for r in rows if r["kind"] == "seen"}
+
+
+# What the retention sweep deletes. Stars and dismissals stay: they are the user's own decisions and the
+# feed keeps those papers out for good ("seen"); the star state itself lives in `stars`.
+PRUNABLE_TYPES = ("read", "click", "unstar")
+
+
+def prune(conn: psycopg.Connection, *, older_than_days: int, batch: int = 10_000) -> int:
+    """Delete up to ``batch`` read, click and unstar events that occurred more than ``older_than_days``
+    ago, oldest first; returns how many (call until 0). events_time_idx finds them."""
+    return conn.execute(
+        """
+        DELETE FROM events WHERE id IN (
+            SELECT id FROM events
+            WHERE occurred_at < now() - make_interval(days => %(days)s) AND type = ANY(%(types)s)
+            ORDER BY occurred_at LIMIT %(batch)s)
+        """,
+        {"days": older_than_days, "types": list(PRUNABLE_TYPES), "batch": batch},
+    ).rowcount
