@@ -34,7 +34,10 @@ from services.db import Database  # noqa: E402
 from services.recommender import pipeline  # noqa: E402
 from services.recommender.artifacts import ArtifactStore  # noqa: E402
 
-CATALOGUE = REPO.parent / "shared" / "data" / "arxiv-cs-2026q2" / "papers.jsonl"
+# ../shared beside the checkout (one level further up from a helper's worktree under wt/).
+CATALOGUE = next((base / "shared" / "data" / "arxiv-cs-2026q2" / "papers.jsonl"
+                  for base in (REPO.parent, REPO.parent.parent) if (base / "shared").is_dir()),
+                 REPO.parent / "shared" / "data" / "arxiv-cs-2026q2" / "papers.jsonl")
 
 
 def synthesize_users(db: Database, embedder: str, *, users: int, min_score: float, seed: int = 0) -> int:

@@ -17,6 +17,7 @@ times in a row disables its subscription (visible to the user and the operator).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import time
@@ -26,7 +27,15 @@ from typing import Any
 import psycopg
 
 from services.alerts import links
-from services.alerts.channels import AlertItem, Channel, DeliveryError, Message, Recipient
+from services.alerts.channels import (
+    AlertItem,
+    Channel,
+    DeliveryError,
+    Message,
+    Recipient,
+    Sender,
+    open_session,
+)
 from services.alerts.unsubscribe import unsubscribe_url
 from services.config import Settings
 from services.db import Database
@@ -67,15 +76,25 @@ def deliver_due(db: Database, settings: Settings, channels: Mapping[str, Channel
     counts = {"inbox": deliver_inbox(db), "delivered": 0, "retrying": 0, "failed": 0, "lease_lost": 0}
     with db.connection() as conn:
         claimed = alerts_store.claim_deliveries(conn, limit=max_deliveries)
-    for delivery in claimed:
-        outcome = _deliver_one(db, settings, channels, delivery)
-        counts[outcome] += 1
+    # One session per channel for the whole batch (one SMTP connection, not one per email), opened
+    # on the channel's first message and closed when the batch is done.
+    with contextlib.ExitStack() as sessions:
+        senders: dict[str, Sender] = {}
+
+        def sender(name: str) -> Sender | None:
+            if name not in senders and name in channels:
+                senders[name] = sessions.enter_context(open_session(channels[name]))
+            return senders.get(name)
+
+        for delivery in claimed:
+            outcome = _deliver_one(db, settings, sender, delivery)
+            counts[outcome] += 1
     counts["seconds"] = round(time.perf_counter() - started, 3)
     return counts
 
 
-def _deliver_one(db: Database, settings: Settings, channels: Mapping[str, Channel], delivery: dict[str, Any]
-                 ) -> str:
+def _deliver_one(db: Database, settings: Settings, sender: Callable[[str], Sender | None],
+                 delivery: dict[str, Any]) -> str:
     with db.connection() as conn:
         if not alerts_store.renew_claim(conn, delivery["delivery_id"], delivery["claimed_at"],
                                         rows=len(delivery["alert_ids"])):
@@ -85,8 +104,8 @@ def _deliver_one(db: Database, settings: Settings, channels: Mapping[str, Channe
         with db.connection() as conn:
             alerts_store.mark_failed_attempt(conn, delivery["delivery_id"], error=message, retry_in_seconds=None)
         return "failed"
-    channel = channels.get(delivery["channel"])
     try:
+        channel = sender(delivery["channel"])
         if channel is None:
             raise DeliveryError(f"no channel {delivery['channel']!r} configured", retryable=False)
         channel.send(message)

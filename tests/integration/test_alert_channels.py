@@ -3,6 +3,7 @@ mail sink (in process and as the `paperfeed mail-sink` command)."""
 
 from __future__ import annotations
 
+import dataclasses
 import http.server
 import os
 import signal
@@ -59,18 +60,23 @@ def _message(*, title: str = "Sparse attention at scale", webhook_url: str | Non
 class Recorder:
     """An aiosmtpd handler that keeps every envelope, or answers RCPT TO with a fixed reply."""
 
-    def __init__(self, rcpt_reply: str | None = None) -> None:
+    def __init__(self, rcpt_reply: str | None = None, refuse: str | None = None) -> None:
         self.envelopes: list = []
+        self.peers: list = []  # the client's (host, port) per accepted message: one per TCP connection
         self.rcpt_reply = rcpt_reply
+        self.refuse = refuse  # an address answered 550, others accepted
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.rcpt_reply:
             return self.rcpt_reply
+        if address == self.refuse:
+            return "550 5.1.1 No such user here"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         self.envelopes.append(envelope)
+        self.peers.append(session.peer)
         return "250 Message accepted"
 
 
@@ -141,6 +147,54 @@ def test_smtp_rejections_are_classified_by_reply_code(smtp_server, reply, retrya
         EmailChannel(_email_settings(server.port)).send(_message())
     assert caught.value.retryable is retryable
     assert recorder.envelopes == []
+
+
+def _to(address: str) -> Message:
+    message = _message()
+    return dataclasses.replace(message, recipient=dataclasses.replace(message.recipient, email=address))
+
+
+def test_a_session_sends_its_whole_batch_over_one_connection(smtp_server):
+    recorder = Recorder(refuse="gone@example.org")
+    server = smtp_server(recorder)
+    channel = EmailChannel(_email_settings(server.port))
+    for i in range(3):  # without a session: a connection per email
+        channel.send(_to(f"single{i}@example.org"))
+    assert len(set(recorder.peers)) == 3
+    with channel.session() as session:
+        for i in range(5):
+            session.send(_to(f"batch{i}@example.org"))
+        # A refused recipient fails that message only; the connection goes on serving the batch.
+        with pytest.raises(DeliveryError, match="550") as caught:
+            session.send(_to("gone@example.org"))
+        assert caught.value.retryable is False
+        session.send(_to("after@example.org"))
+    assert session.connections == 1
+    batch_peers = recorder.peers[3:]
+    assert len(batch_peers) == 6 and len(set(batch_peers)) == 1
+    assert [e.rcpt_tos for e in recorder.envelopes[3:]] == [[f"batch{i}@example.org"] for i in range(5)] + [
+        ["after@example.org"]]
+
+
+def test_a_session_reopens_a_connection_the_server_closed():
+    recorder = Recorder()
+    port = _free_port()
+    first = Controller(recorder, hostname="127.0.0.1", port=port)
+    first.start()
+    channel = EmailChannel(_email_settings(port))
+    with channel.session() as session:
+        try:
+            session.send(_to("one@example.org"))
+        finally:
+            first.stop()  # the server goes away (a restart, an idle timeout): the kept connection is dead
+        restarted = Controller(recorder, hostname="127.0.0.1", port=port)
+        restarted.start()
+        try:
+            session.send(_to("two@example.org"))
+        finally:
+            restarted.stop()
+    assert session.connections == 2
+    assert [e.rcpt_tos for e in recorder.envelopes] == [["one@example.org"], ["two@example.org"]]
 
 
 def test_smtp_server_down_is_retryable():

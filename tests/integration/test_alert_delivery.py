@@ -16,7 +16,9 @@ from email import message_from_bytes, policy
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from aiosmtpd.controller import Controller
 
+from infra.embedded import free_port
 from services.alerts import digests, outbox
 from services.alerts.channels import build_channels
 from services.alerts.channels.webhook import verify_signature
@@ -223,3 +225,39 @@ def test_killing_the_worker_mid_batch_loses_and_doubles_nothing(client, headers,
     distinct = {request["headers"]["X-Paperfeed-Delivery"] for request in receiver.requests}
     assert len(distinct) == len(users)
     assert len(receiver.requests) - len(distinct) <= 1  # at most the one in flight at the kill
+
+
+class _Peers:
+    """aiosmtpd handler: the client address (one per TCP connection) of every message accepted."""
+
+    def __init__(self) -> None:
+        self.peers: list = []
+        self.recipients: list = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.peers.append(session.peer)
+        self.recipients.extend(envelope.rcpt_tos)
+        return "250 Message accepted"
+
+
+def test_one_smtp_connection_carries_a_whole_delivery_batch(client, headers, clean_db, delivery_settings):
+    papers = _papers(clean_db, 2)
+    handler = _Peers()
+    smtp = Controller(handler, hostname="127.0.0.1", port=free_port())
+    smtp.start()
+    try:
+        settings = delivery_settings.replace(smtp_url=f"smtp://127.0.0.1:{smtp.port}")
+        users = [f"reader{i}" for i in range(4)]
+        for user in users:
+            assert client.put(f"/v1/users/{user}", json={"email": f"{user}@example.org"},
+                              headers=headers["write"]).status_code == 201
+            confirm_email(clean_db, user)
+            assert client.put(f"/v1/users/{user}/subscriptions/now", json={"kind": "instant", "channel": "email"},
+                              headers=headers["write"]).status_code == 201
+            _alert(clean_db, user, "now", papers, channel="email")
+        result = outbox.deliver_due(clean_db, settings, build_channels(settings))
+    finally:
+        smtp.stop()
+    assert result["delivered"] == 4, result  # one email per user (both papers in it)
+    assert sorted(handler.recipients) == [f"{u}@example.org" for u in users]
+    assert len(set(handler.peers)) == 1  # and all four over one connection

@@ -12,11 +12,17 @@ delivery and hands it to the subscription's channel. A channel's contract is sma
   once at the channel level, and the id makes it effectively once for receivers that look.
 
 Channels hold settings only, no connections, so one registry can be built per worker process and
-shared by its threads.
+shared by its threads. A channel may also offer ``session()``: a context manager yielding a ``Sender``
+that keeps one connection open for a batch of messages (the email channel: one SMTP connection per
+delivery batch instead of one per email) and closes it on exit. A session belongs to one thread; the
+outbox opens one per channel per batch (``open_session``), and falls back to ``send`` for channels
+without one.
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -80,6 +86,23 @@ class Channel(Protocol):
     name: str
 
     def send(self, message: Message) -> None: ...
+
+
+class Sender(Protocol):
+    """What a channel's session yields: ``send`` with the channel's contract, over a kept connection."""
+
+    def send(self, message: Message) -> None: ...
+
+
+@contextlib.contextmanager
+def open_session(channel: Channel) -> Iterator[Sender]:
+    """The channel's batch session when it has one, else the channel itself (one send, one connection)."""
+    session = getattr(channel, "session", None)
+    if session is None:
+        yield channel
+        return
+    with session() as sender:
+        yield sender
 
 
 def build_channels(settings: Settings) -> dict[str, Channel]:

@@ -18,10 +18,12 @@ on every retry, so a repeat after a lost "250 OK" can be recognised downstream, 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import smtplib
 import ssl
+from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
@@ -37,6 +39,8 @@ from services.config import Settings
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 MAX_SUBJECT_PART = 80
+# Messages sent over one SMTP connection before a session opens a fresh one (servers commonly cap this).
+MESSAGES_PER_CONNECTION = 100
 
 
 @dataclass(frozen=True)
@@ -173,35 +177,35 @@ class EmailChannel:
         return f"Paperfeed found {_papers(len(message.items))} you may want to read."
 
     def send(self, message: Message) -> None:
-        """Compose and send; returns once the SMTP server accepted the message (see module doc)."""
-        self.deliver(self.compose(message))
+        """Compose and send over a connection of its own; returns once the SMTP server accepted the
+        message (see module doc)."""
+        with self.session() as session:
+            session.send(message)
 
     def deliver(self, email: EmailMessage) -> None:
-        """Send a composed email through SMTP_URL; raises DeliveryError (classes in the module doc)."""
+        """Send a composed email through SMTP_URL on a connection of its own; raises DeliveryError."""
+        with self.session() as session:
+            session.deliver(email)
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[SmtpSession]:
+        """One SMTP connection for a batch of messages: opened on the first send, reused, closed on exit."""
+        session = SmtpSession(self)
+        try:
+            yield session
+        finally:
+            session.close()
+
+    def target(self) -> SmtpTarget:
+        """SMTP_URL parsed; DeliveryError(retryable) when it is unset or malformed (operator's to fix)."""
         if not self.settings.smtp_url:
             raise DeliveryError("SMTP_URL is not set", retryable=True)
         try:
-            target = parse_smtp_url(self.settings.smtp_url)
+            return parse_smtp_url(self.settings.smtp_url)
         except ValueError as exc:
             raise DeliveryError(str(exc), retryable=True) from None
-        try:
-            with self._connect(target) as smtp:
-                smtp.send_message(email)
-        except smtplib.SMTPRecipientsRefused as exc:
-            # One recipient per message, so "refused" means all of them; take the worst reply.
-            code, reply = max(exc.recipients.values(), key=lambda answer: answer[0])
-            raise DeliveryError(f"recipient refused: {code} {_text(reply)}", retryable=code < 500) from None
-        except (smtplib.SMTPAuthenticationError, smtplib.SMTPNotSupportedError) as exc:
-            raise DeliveryError(f"SMTP configuration problem: {exc}", retryable=True) from None
-        except smtplib.SMTPResponseException as exc:
-            raise DeliveryError(
-                f"SMTP server answered {exc.smtp_code} {_text(exc.smtp_error)}", retryable=exc.smtp_code < 500
-            ) from None
-        except (smtplib.SMTPException, OSError) as exc:
-            # OSError covers refused connections, timeouts, DNS failures and ssl.SSLError.
-            raise DeliveryError(f"SMTP connection failed: {exc!r}", retryable=True) from None
 
-    def _connect(self, target: SmtpTarget) -> smtplib.SMTP:
+    def connect(self, target: SmtpTarget) -> smtplib.SMTP:
         timeout = self.settings.smtp_timeout_seconds
         context = ssl.create_default_context()
         smtp: smtplib.SMTP
@@ -218,6 +222,80 @@ class EmailChannel:
             smtp.close()
             raise
         return smtp
+
+
+class SmtpSession:
+    """One SMTP connection shared by the messages of a delivery batch (one thread's, never shared).
+
+    The connection opens on the first message. A refused recipient or a 4xx/5xx reply to one message
+    leaves it usable (smtplib resets the transaction); a broken connection is dropped and the next
+    message opens a new one. A reused connection the server closed while idle (its timeout, or a
+    per-connection message limit) is reopened once for the same message: nothing of it was accepted
+    yet. After MESSAGES_PER_CONNECTION messages the session starts a fresh connection, as many
+    servers cap messages per connection."""
+
+    def __init__(self, channel: EmailChannel) -> None:
+        self.channel = channel
+        self.connections = 0  # opened so far (tests and metrics count them)
+        self._smtp: smtplib.SMTP | None = None
+        self._sent_on_connection = 0
+
+    def send(self, message: Message) -> None:
+        """The channel's ``send`` contract, over this session's connection."""
+        self.deliver(self.channel.compose(message))
+
+    def deliver(self, email: EmailMessage) -> None:
+        """Send a composed email; raises DeliveryError (classes in the module doc)."""
+        target = self.channel.target()
+        try:
+            try:
+                self._connection(target).send_message(email)
+            except smtplib.SMTPServerDisconnected:
+                if self._sent_on_connection == 0:
+                    raise  # a fresh connection failed: a real failure, not an idle one closed
+                self._drop()
+                self._connection(target).send_message(email)
+        except smtplib.SMTPRecipientsRefused as exc:
+            # One recipient per message, so "refused" means all of them; take the worst reply.
+            code, reply = max(exc.recipients.values(), key=lambda answer: answer[0])
+            raise DeliveryError(f"recipient refused: {code} {_text(reply)}", retryable=code < 500) from None
+        except (smtplib.SMTPAuthenticationError, smtplib.SMTPNotSupportedError) as exc:
+            self._drop()
+            raise DeliveryError(f"SMTP configuration problem: {exc}", retryable=True) from None
+        except smtplib.SMTPResponseException as exc:
+            if exc.smtp_code == 421:  # the server is closing this connection
+                self._drop()
+            raise DeliveryError(
+                f"SMTP server answered {exc.smtp_code} {_text(exc.smtp_error)}", retryable=exc.smtp_code < 500
+            ) from None
+        except (smtplib.SMTPException, OSError) as exc:
+            # OSError covers refused connections, timeouts, DNS failures and ssl.SSLError.
+            self._drop()
+            raise DeliveryError(f"SMTP connection failed: {exc!r}", retryable=True) from None
+        self._sent_on_connection += 1
+
+    def _connection(self, target: SmtpTarget) -> smtplib.SMTP:
+        if self._smtp is not None and self._sent_on_connection >= MESSAGES_PER_CONNECTION:
+            self.close()
+        if self._smtp is None:
+            self._smtp = self.channel.connect(target)
+            self.connections += 1
+            self._sent_on_connection = 0
+        return self._smtp
+
+    def _drop(self) -> None:
+        """Forget a connection that is broken (no QUIT: it would only wait for the timeout)."""
+        if self._smtp is not None:
+            with contextlib.suppress(OSError):
+                self._smtp.close()
+        self._smtp = None
+
+    def close(self) -> None:
+        """QUIT politely; a connection already gone is just forgotten."""
+        if self._smtp is not None:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                self._smtp.quit()
+            self._drop()
 
 
 def _text(reply: bytes | str) -> str:
