@@ -7,6 +7,7 @@ from typing import Any
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
 
 MAX_ID_LENGTH = 128
+MAX_FIELD_SELECTION = 1000  # characters of a `fields=` list
 
 
 def _nul_paths(value: Any, path: str = "") -> list[str]:
@@ -123,3 +124,27 @@ class StringList(fields.List):
             return None
         return [item if isinstance(item, str) else str(item) for item in value]
 
+
+
+class FieldSelection(fields.String):
+    """``fields=a,b,c``: which optional fields of each item a client wants (fewer bytes). Loads to a
+    tuple of names; a name outside ``choices`` is a 422 naming this query parameter. ``always`` are
+    sent whatever is asked (the contract requires them) and may be named without effect."""
+
+    def __init__(self, choices: tuple[str, ...], always: tuple[str, ...], **kwargs: Any) -> None:
+        self.choices, self.always = choices, always
+        allowed = ", ".join((*always, *choices))
+        description = (f"Comma-separated fields each item should carry, of: {allowed}. {', '.join(always)} "
+                       f"are always sent; the other fields are left out unless named. Omitted: every field.")
+        super().__init__(metadata={"description": description, "example": ",".join(always)}, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> tuple[str, ...]:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if len(text) > MAX_FIELD_SELECTION:
+            raise ValidationError(f"at most {MAX_FIELD_SELECTION} characters")
+        names = [n.strip() for n in text.split(",") if n.strip()]
+        unknown = sorted({n for n in names if n not in self.choices and n not in self.always})
+        if unknown:
+            raise ValidationError(f"unknown field(s): {', '.join(unknown)}; choose from "
+                                  f"{', '.join((*self.always, *self.choices))}")
+        return tuple(n for n in self.choices if n in names)

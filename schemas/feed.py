@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from schemas.common import BoundedString, validate_client_id
+from schemas.common import BoundedString, FieldSelection, validate_client_id
 from schemas.pagination import Page, PageQuery
-from schemas.papers import PaperOut
+from schemas.papers import PAPER_ALWAYS, PAPER_OPTIONAL, SELECTION_KEY, PaperOut
 
 MAX_EXCLUDE = 100
 
@@ -15,6 +15,8 @@ class FeedQuery(PageQuery):
     category = BoundedString(64)
     exclude = fields.String(validate=validate.Length(max=MAX_EXCLUDE * 130),
                             metadata={"description": "Comma-separated paper ids never to show (at most 100)."})
+    selection = FieldSelection(PAPER_OPTIONAL, (*PAPER_ALWAYS, "score", "reasons"), data_key=SELECTION_KEY,
+                               load_default=None)
 
     @validates("exclude")
     def _exclude_ids(self, value: str, **_: object) -> None:

@@ -6,7 +6,7 @@ import datetime as dt
 
 from marshmallow import Schema, fields, validate
 
-from schemas.common import Body, BoundedList, BoundedString, ClientId, Input, StringList
+from schemas.common import Body, BoundedList, BoundedString, ClientId, FieldSelection, Input, StringList
 from schemas.pagination import Page, PageQuery
 from schemas.references import MAX_REFERENCES, Reference
 
@@ -57,6 +57,13 @@ class PaperOut(Schema):
     updated_at = fields.DateTime()
 
 
+# What `fields=` may leave out of a paper; the contract requires the rest (PAPER_ALWAYS).
+PAPER_ALWAYS = ("id", "title")
+PAPER_OPTIONAL = tuple(name for name, field in PaperOut._declared_fields.items() if not field.required)
+# The query parameter's name (the attribute cannot be `fields`: Schema.fields is marshmallow's own).
+SELECTION_KEY = "fields"
+
+
 class ReferenceOut(Schema):
     ref = fields.String(required=True, metadata={"description": "canonical key: arxiv:<id> or doi:<doi>"})
     paper_id = fields.String(allow_none=True, required=True,
@@ -96,6 +103,7 @@ class PaperSearchQuery(PageQuery):
     author = BoundedString(300)
     since = fields.AwareDateTime(default_timezone=dt.UTC,
                                  metadata={"description": "Only papers published at or after this time."})
+    selection = FieldSelection(PAPER_OPTIONAL, (*PAPER_ALWAYS, "score"), data_key=SELECTION_KEY, load_default=None)
 
 
 class SearchHit(PaperOut):

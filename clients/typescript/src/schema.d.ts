@@ -635,7 +635,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Full-text search (ranked) when `q` is given, else the newest papers; filters combine. */
+        /**
+         * Full-text search (ranked) when `q` is given, else the newest papers; filters combine.
+         * @description `fields` keeps only the paper fields named, for fewer bytes.
+         */
         get: operations["searchPapers"];
         put?: never;
         post?: never;
@@ -833,7 +836,10 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** The user's personal feed: every item says why it is there. Page with `cursor`. */
+        /**
+         * The user's personal feed: every item says why it is there. Page with `cursor`.
+         * @description `fields` keeps only the paper fields named, for fewer bytes.
+         */
         get: operations["getUserFeed"];
         put?: never;
         post?: never;
@@ -2454,6 +2460,8 @@ export interface operations {
                 category?: string;
                 /** @description Comma-separated paper ids never to show (at most 100). */
                 exclude?: string;
+                /** @description Comma-separated fields each item should carry, of: id, title, score, reasons, abstract, authors, categories, published_at, url, code_urls, comment, created_at, updated_at. id, title, score, reasons are always sent; the other fields are left out unless named. Omitted: every field. */
+                fields?: string | null;
             };
             header?: {
                 /** @description The ETag of a previous answer (first page): 304 with no body if it is still current. */
@@ -2746,6 +2754,8 @@ export interface operations {
                 author?: string;
                 /** @description Only papers published at or after this time. */
                 since?: string;
+                /** @description Comma-separated fields each item should carry, of: id, title, score, abstract, authors, categories, published_at, url, code_urls, comment, created_at, updated_at. id, title, score are always sent; the other fields are left out unless named. Omitted: every field. */
+                fields?: string | null;
             };
             header?: never;
             path?: never;
@@ -3191,6 +3201,8 @@ export interface operations {
                 category?: string;
                 /** @description Comma-separated paper ids never to show (at most 100). */
                 exclude?: string;
+                /** @description Comma-separated fields each item should carry, of: id, title, score, reasons, abstract, authors, categories, published_at, url, code_urls, comment, created_at, updated_at. id, title, score, reasons are always sent; the other fields are left out unless named. Omitted: every field. */
+                fields?: string | null;
             };
             header?: {
                 /** @description The ETag of a previous answer (first page): 304 with no body if it is still current. */

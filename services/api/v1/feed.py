@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 
 from schemas import examples
 from schemas.feed import FeedPage, FeedQuery
+from services.api import ready
 from services.api.conditional import conditional
 from services.api.security import requires
 from services.api.v1.common import live_models, page, settings
@@ -25,7 +26,9 @@ blp = Blueprint("feed", __name__, url_prefix="/v1", description="Personal feeds"
 @blp.arguments(FeedQuery, location="query")
 @blp.response(200, FeedPage, example=examples.FEED_PAGE)
 def feed(args, user_id):
-    """The user's personal feed: every item says why it is there. Page with `cursor`."""
+    """The user's personal feed: every item says why it is there. Page with `cursor`.
+
+    `fields` keeps only the paper fields named, for fewer bytes."""
     request_page = page({"limit": args.get("limit")}, CURSOR_KIND)
     exclude = frozenset(v for v in (args.get("exclude") or "").split(",") if v)
     started = time.perf_counter()
@@ -33,4 +36,5 @@ def feed(args, user_id):
         user_id=user_id, limit=request_page.limit, cursor=args.get("cursor"), category=args.get("category"),
         exclude=exclude))
     state().metrics.observe_feed(result, time.perf_counter() - started)
-    return result
+    # FeedPage's JSON assembled from per-paper ready fragments (services/api/ready.py), not dumped anew.
+    return ready.json_response(ready.feed_page_bytes(result, ready.fragments(), args.get("selection")))

@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 from schemas import examples
 from schemas.common import load_items
 from schemas.papers import (
+    PAPER_ALWAYS,
     PaperBatchIn,
     PaperBatchResult,
     PaperDetail,
@@ -20,6 +21,7 @@ from schemas.papers import (
     TrendingQuery,
     TrendingResult,
 )
+from services.api import ready
 from services.api.conditional import conditional
 from services.api.security import requires
 from services.api.v1.common import batch_limit, live_models, page, settings
@@ -27,6 +29,9 @@ from services.catalog import papers
 from services.recommender import lookups
 from services.web.state import state
 from services.web.transaction import after_commit, conn
+
+# A search hit keeps its rank whatever `fields` says.
+SEARCH_ALWAYS = (*PAPER_ALWAYS, "score")
 
 blp = Blueprint("papers", __name__, url_prefix="/v1", description="The paper catalogue")
 
@@ -86,11 +91,14 @@ def delete_paper(paper_id):
 @blp.arguments(PaperSearchQuery, location="query")
 @blp.response(200, PaperPage)
 def search(args):
-    """Full-text search (ranked) when `q` is given, else the newest papers; filters combine."""
+    """Full-text search (ranked) when `q` is given, else the newest papers; filters combine.
+
+    `fields` keeps only the paper fields named, for fewer bytes."""
     request_page = page(args, papers.search_page_kind(args.get("q")))
-    return papers.search(conn(), request_page, q=args.get("q"), category=args.get("category"),
-                         author=args.get("author"), since=args.get("since"), cache=live_models().shared,
-                         cache_seconds=settings().search_cache_seconds)
+    result = papers.search(conn(), request_page, q=args.get("q"), category=args.get("category"),
+                           author=args.get("author"), since=args.get("since"), cache=live_models().shared,
+                           cache_seconds=settings().search_cache_seconds)
+    return {**result, "items": ready.select(result["items"], SEARCH_ALWAYS, args.get("selection"))}
 
 
 @blp.route("/papers/<paper_id>/similar", methods=["GET"], endpoint="similar_papers")

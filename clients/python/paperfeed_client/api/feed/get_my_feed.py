@@ -21,6 +21,7 @@ def _get_kwargs(
     limit: int | None | Unset = UNSET,
     category: str | Unset = UNSET,
     exclude: str | Unset = UNSET,
+    fields: None | str | Unset = UNSET,
     if_none_match: str | Unset = UNSET,
 
 ) -> dict[str, Any]:
@@ -51,6 +52,13 @@ def _get_kwargs(
     params["category"] = category
 
     params["exclude"] = exclude
+
+    json_fields: None | str | Unset
+    if isinstance(fields, Unset):
+        json_fields = UNSET
+    else:
+        json_fields = fields
+    params["fields"] = json_fields
 
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
@@ -111,6 +119,7 @@ def sync_detailed(
     limit: int | None | Unset = UNSET,
     category: str | Unset = UNSET,
     exclude: str | Unset = UNSET,
+    fields: None | str | Unset = UNSET,
     if_none_match: str | Unset = UNSET,
 
 ) -> Response[Any | FeedPage | Problem]:
@@ -123,6 +132,7 @@ def sync_detailed(
         limit (int | None | Unset):
         category (str | Unset):
         exclude (str | Unset):
+        fields (None | str | Unset):  Example: id,title,score,reasons.
         if_none_match (str | Unset):
 
     Raises:
@@ -139,6 +149,7 @@ def sync_detailed(
 limit=limit,
 category=category,
 exclude=exclude,
+fields=fields,
 if_none_match=if_none_match,
 
     )
@@ -156,6 +167,7 @@ def sync(
     limit: int | None | Unset = UNSET,
     category: str | Unset = UNSET,
     exclude: str | Unset = UNSET,
+    fields: None | str | Unset = UNSET,
     if_none_match: str | Unset = UNSET,
 
 ) -> Any | FeedPage | Problem | None:
@@ -168,6 +180,7 @@ def sync(
         limit (int | None | Unset):
         category (str | Unset):
         exclude (str | Unset):
+        fields (None | str | Unset):  Example: id,title,score,reasons.
         if_none_match (str | Unset):
 
     Raises:
@@ -185,6 +198,7 @@ cursor=cursor,
 limit=limit,
 category=category,
 exclude=exclude,
+fields=fields,
 if_none_match=if_none_match,
 
     ).parsed
@@ -196,6 +210,7 @@ async def asyncio_detailed(
     limit: int | None | Unset = UNSET,
     category: str | Unset = UNSET,
     exclude: str | Unset = UNSET,
+    fields: None | str | Unset = UNSET,
     if_none_match: str | Unset = UNSET,
 
 ) -> Response[Any | FeedPage | Problem]:
@@ -208,6 +223,7 @@ async def asyncio_detailed(
         limit (int | None | Unset):
         category (str | Unset):
         exclude (str | Unset):
+        fields (None | str | Unset):  Example: id,title,score,reasons.
         if_none_match (str | Unset):
 
     Raises:
@@ -224,6 +240,7 @@ async def asyncio_detailed(
 limit=limit,
 category=category,
 exclude=exclude,
+fields=fields,
 if_none_match=if_none_match,
 
     )
@@ -241,6 +258,7 @@ async def asyncio(
     limit: int | None | Unset = UNSET,
     category: str | Unset = UNSET,
     exclude: str | Unset = UNSET,
+    fields: None | str | Unset = UNSET,
     if_none_match: str | Unset = UNSET,
 
 ) -> Any | FeedPage | Problem | None:
@@ -253,6 +271,7 @@ async def asyncio(
         limit (int | None | Unset):
         category (str | Unset):
         exclude (str | Unset):
+        fields (None | str | Unset):  Example: id,title,score,reasons.
         if_none_match (str | Unset):
 
     Raises:
@@ -270,6 +289,7 @@ cursor=cursor,
 limit=limit,
 category=category,
 exclude=exclude,
+fields=fields,
 if_none_match=if_none_match,
 
     )).parsed

@@ -22,6 +22,7 @@ def _get_kwargs(
     limit: int | None | Unset = UNSET,
     category: str | Unset = UNSET,
     exclude: str | Unset = UNSET,
+    fields: None | str | Unset = UNSET,
     if_none_match: str | Unset = UNSET,
 
 ) -> dict[str, Any]:
@@ -52,6 +53,13 @@ def _get_kwargs(
     params["category"] = category
 
     params["exclude"] = exclude
+
+    json_fields: None | str | Unset
+    if isinstance(fields, Unset):
+        json_fields = UNSET
+    else:
+        json_fields = fields
+    params["fields"] = json_fields
 
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
@@ -113,10 +121,13 @@ def sync_detailed(
     limit: int | None | Unset = UNSET,
     category: str | Unset = UNSET,
     exclude: str | Unset = UNSET,
+    fields: None | str | Unset = UNSET,
     if_none_match: str | Unset = UNSET,
 
 ) -> Response[Any | FeedPage | Problem]:
     """ The user's personal feed: every item says why it is there. Page with `cursor`.
+
+     `fields` keeps only the paper fields named, for fewer bytes.
 
     Args:
         user_id (str):
@@ -124,6 +135,7 @@ def sync_detailed(
         limit (int | None | Unset):
         category (str | Unset):
         exclude (str | Unset):
+        fields (None | str | Unset):  Example: id,title,score,reasons.
         if_none_match (str | Unset):
 
     Raises:
@@ -141,6 +153,7 @@ cursor=cursor,
 limit=limit,
 category=category,
 exclude=exclude,
+fields=fields,
 if_none_match=if_none_match,
 
     )
@@ -159,10 +172,13 @@ def sync(
     limit: int | None | Unset = UNSET,
     category: str | Unset = UNSET,
     exclude: str | Unset = UNSET,
+    fields: None | str | Unset = UNSET,
     if_none_match: str | Unset = UNSET,
 
 ) -> Any | FeedPage | Problem | None:
     """ The user's personal feed: every item says why it is there. Page with `cursor`.
+
+     `fields` keeps only the paper fields named, for fewer bytes.
 
     Args:
         user_id (str):
@@ -170,6 +186,7 @@ def sync(
         limit (int | None | Unset):
         category (str | Unset):
         exclude (str | Unset):
+        fields (None | str | Unset):  Example: id,title,score,reasons.
         if_none_match (str | Unset):
 
     Raises:
@@ -188,6 +205,7 @@ cursor=cursor,
 limit=limit,
 category=category,
 exclude=exclude,
+fields=fields,
 if_none_match=if_none_match,
 
     ).parsed
@@ -200,10 +218,13 @@ async def asyncio_detailed(
     limit: int | None | Unset = UNSET,
     category: str | Unset = UNSET,
     exclude: str | Unset = UNSET,
+    fields: None | str | Unset = UNSET,
     if_none_match: str | Unset = UNSET,
 
 ) -> Response[Any | FeedPage | Problem]:
     """ The user's personal feed: every item says why it is there. Page with `cursor`.
+
+     `fields` keeps only the paper fields named, for fewer bytes.
 
     Args:
         user_id (str):
@@ -211,6 +232,7 @@ async def asyncio_detailed(
         limit (int | None | Unset):
         category (str | Unset):
         exclude (str | Unset):
+        fields (None | str | Unset):  Example: id,title,score,reasons.
         if_none_match (str | Unset):
 
     Raises:
@@ -228,6 +250,7 @@ cursor=cursor,
 limit=limit,
 category=category,
 exclude=exclude,
+fields=fields,
 if_none_match=if_none_match,
 
     )
@@ -246,10 +269,13 @@ async def asyncio(
     limit: int | None | Unset = UNSET,
     category: str | Unset = UNSET,
     exclude: str | Unset = UNSET,
+    fields: None | str | Unset = UNSET,
     if_none_match: str | Unset = UNSET,
 
 ) -> Any | FeedPage | Problem | None:
     """ The user's personal feed: every item says why it is there. Page with `cursor`.
+
+     `fields` keeps only the paper fields named, for fewer bytes.
 
     Args:
         user_id (str):
@@ -257,6 +283,7 @@ async def asyncio(
         limit (int | None | Unset):
         category (str | Unset):
         exclude (str | Unset):
+        fields (None | str | Unset):  Example: id,title,score,reasons.
         if_none_match (str | Unset):
 
     Raises:
@@ -275,6 +302,7 @@ cursor=cursor,
 limit=limit,
 category=category,
 exclude=exclude,
+fields=fields,
 if_none_match=if_none_match,
 
     )).parsed

@@ -24,6 +24,7 @@ def _get_kwargs(
     category: str | Unset = UNSET,
     author: str | Unset = UNSET,
     since: datetime.datetime | Unset = UNSET,
+    fields: None | str | Unset = UNSET,
 
 ) -> dict[str, Any]:
     
@@ -56,6 +57,13 @@ def _get_kwargs(
     if not isinstance(since, Unset):
         json_since = since.isoformat()
     params["since"] = json_since
+
+    json_fields: None | str | Unset
+    if isinstance(fields, Unset):
+        json_fields = UNSET
+    else:
+        json_fields = fields
+    params["fields"] = json_fields
 
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
@@ -113,9 +121,12 @@ def sync_detailed(
     category: str | Unset = UNSET,
     author: str | Unset = UNSET,
     since: datetime.datetime | Unset = UNSET,
+    fields: None | str | Unset = UNSET,
 
 ) -> Response[PaperPage | Problem]:
     """ Full-text search (ranked) when `q` is given, else the newest papers; filters combine.
+
+     `fields` keeps only the paper fields named, for fewer bytes.
 
     Args:
         cursor (None | str | Unset):
@@ -124,6 +135,7 @@ def sync_detailed(
         category (str | Unset):
         author (str | Unset):
         since (datetime.datetime | Unset):
+        fields (None | str | Unset):  Example: id,title,score.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -141,6 +153,7 @@ q=q,
 category=category,
 author=author,
 since=since,
+fields=fields,
 
     )
 
@@ -159,9 +172,12 @@ def sync(
     category: str | Unset = UNSET,
     author: str | Unset = UNSET,
     since: datetime.datetime | Unset = UNSET,
+    fields: None | str | Unset = UNSET,
 
 ) -> PaperPage | Problem | None:
     """ Full-text search (ranked) when `q` is given, else the newest papers; filters combine.
+
+     `fields` keeps only the paper fields named, for fewer bytes.
 
     Args:
         cursor (None | str | Unset):
@@ -170,6 +186,7 @@ def sync(
         category (str | Unset):
         author (str | Unset):
         since (datetime.datetime | Unset):
+        fields (None | str | Unset):  Example: id,title,score.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -188,6 +205,7 @@ q=q,
 category=category,
 author=author,
 since=since,
+fields=fields,
 
     ).parsed
 
@@ -200,9 +218,12 @@ async def asyncio_detailed(
     category: str | Unset = UNSET,
     author: str | Unset = UNSET,
     since: datetime.datetime | Unset = UNSET,
+    fields: None | str | Unset = UNSET,
 
 ) -> Response[PaperPage | Problem]:
     """ Full-text search (ranked) when `q` is given, else the newest papers; filters combine.
+
+     `fields` keeps only the paper fields named, for fewer bytes.
 
     Args:
         cursor (None | str | Unset):
@@ -211,6 +232,7 @@ async def asyncio_detailed(
         category (str | Unset):
         author (str | Unset):
         since (datetime.datetime | Unset):
+        fields (None | str | Unset):  Example: id,title,score.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -228,6 +250,7 @@ q=q,
 category=category,
 author=author,
 since=since,
+fields=fields,
 
     )
 
@@ -246,9 +269,12 @@ async def asyncio(
     category: str | Unset = UNSET,
     author: str | Unset = UNSET,
     since: datetime.datetime | Unset = UNSET,
+    fields: None | str | Unset = UNSET,
 
 ) -> PaperPage | Problem | None:
     """ Full-text search (ranked) when `q` is given, else the newest papers; filters combine.
+
+     `fields` keeps only the paper fields named, for fewer bytes.
 
     Args:
         cursor (None | str | Unset):
@@ -257,6 +283,7 @@ async def asyncio(
         category (str | Unset):
         author (str | Unset):
         since (datetime.datetime | Unset):
+        fields (None | str | Unset):  Example: id,title,score.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -275,5 +302,6 @@ q=q,
 category=category,
 author=author,
 since=since,
+fields=fields,
 
     )).parsed

@@ -1,0 +1,118 @@
+"""Ready response bytes: a paper's API form serialised once per version, feed pages assembled from it.
+
+Dumping 20 papers field by field through marshmallow on every feed request cost more CPU than the rest
+of a stored feed's path. A paper's API form changes only when the paper does, and every write to a
+paper sets its ``updated_at``; so its JSON (``PaperOut``'s dump, encoded by orjson) is kept per
+(id, updated_at, selected fields) in a bounded in-process LRU, and a feed page is the concatenation of
+those fragments with the per-item score and reasons. A changed paper gets a new key (the old entry
+ages out); nothing has to be told.
+
+marshmallow stays the contract: each fragment *is* ``PaperOut().dump(row)``, the envelope follows
+``FeedPage``'s fields in their order, and tests/unit/test_ready_bytes.py checks that the assembled JSON
+equals ``FeedPage().dump`` of the same data. The route still declares ``FeedPage`` for the OpenAPI
+document.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import orjson
+from flask import Flask, Response, current_app
+
+from schemas.feed import FeedPage, Reason
+from schemas.papers import PAPER_ALWAYS, PaperOut
+
+EXTENSION = "paperfeed.paper_fragments"
+# Fragments kept per process: a full paper is ~2 KB, so ~8 MB at most; a feed page rotates over far
+# fewer distinct papers than this (200 readers' first pages share most of theirs).
+FRAGMENT_CAPACITY = 4096
+JSON_MIMETYPE = "application/json"
+
+_REASON_KEYS = tuple(Reason._declared_fields)
+_PAGE_KEYS = tuple(FeedPage._declared_fields)
+_ITEMS = "items"
+
+
+class PaperFragments:
+    """Bounded LRU: (paper id, updated_at, selected optional fields or None for all) → JSON bytes."""
+
+    def __init__(self, capacity: int = FRAGMENT_CAPACITY) -> None:
+        self.capacity = capacity
+        self._entries: OrderedDict[tuple, bytes] = OrderedDict()
+        self._lock = threading.Lock()  # gthread workers: several requests share one process
+        self._schema = PaperOut()
+        self.hits = self.misses = 0
+
+    def paper(self, row: Mapping[str, Any], selected: tuple[str, ...] | None) -> bytes:
+        """The JSON of ``PaperOut().dump(row)``, reduced to PAPER_ALWAYS + ``selected`` when given."""
+        key = (row["id"], row.get("updated_at"), selected)
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+                self.hits += 1
+                return found
+        dumped = self._schema.dump(row)
+        if selected is not None:
+            keep = set(PAPER_ALWAYS).union(selected)
+            dumped = {k: v for k, v in dumped.items() if k in keep}
+        encoded = orjson.dumps(dumped)
+        with self._lock:
+            self.misses += 1
+            self._entries[key] = encoded
+            if len(self._entries) > self.capacity:
+                self._entries.popitem(last=False)
+        return encoded
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def init_app(app: Flask, capacity: int = FRAGMENT_CAPACITY) -> PaperFragments:
+    """One fragment cache per app (so per worker process)."""
+    fragments = PaperFragments(capacity)
+    app.extensions[EXTENSION] = fragments
+    return fragments
+
+
+def fragments() -> PaperFragments:
+    return current_app.extensions[EXTENSION]
+
+
+def _reasons(reasons: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    # As Reason's dump: only its declared keys, absent ones left out (a snapshot's extra keys never leak).
+    return [{k: r[k] for k in _REASON_KEYS if k in r} for r in reasons]
+
+
+def feed_page_bytes(page: Mapping[str, Any], cache: PaperFragments, selected: tuple[str, ...] | None = None) -> bytes:
+    """The JSON of ``FeedPage().dump(page)`` (papers reduced to ``selected``), from ready fragments.
+
+    ``page`` is what services.recommender.feed.get_feed returns: items of {paper row, score, reasons}."""
+    items = b",".join(
+        b'{"paper":' + cache.paper(item["paper"], selected)
+        + b',"score":' + orjson.dumps(float(item["score"]))
+        + b',"reasons":' + orjson.dumps(_reasons(item["reasons"])) + b"}"
+        for item in page[_ITEMS])
+    parts = []
+    for key in _PAGE_KEYS:
+        value = b"[" + items + b"]" if key == _ITEMS else orjson.dumps(page.get(key))
+        parts.append(orjson.dumps(key) + b":" + value)
+    return b"{" + b",".join(parts) + b"}"
+
+
+def json_response(body: bytes) -> Response:
+    return Response(body, mimetype=JSON_MIMETYPE)
+
+
+def select(items: Iterable[Mapping[str, Any]], always: tuple[str, ...], selected: tuple[str, ...] | None
+           ) -> list[Mapping[str, Any]]:
+    """Items reduced to ``always`` + ``selected`` keys (``selected`` None: unchanged); the schema dumps
+    only what is there, so left-out optional fields are simply absent from the answer."""
+    if selected is None:
+        return list(items)
+    keep = set(always).union(selected)
+    return [{k: v for k, v in item.items() if k in keep} for item in items]
