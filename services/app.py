@@ -15,7 +15,7 @@ from flask_compress import Compress
 from flask_swagger_ui import get_swaggerui_blueprint
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from services import api, logs
+from services import api, logs, telemetry
 from services.api import ready
 from services.api.errors import ProblemApi
 from services.config import Settings
@@ -48,6 +48,7 @@ def _build(settings: Settings, db: Database | None) -> tuple[Flask, ProblemApi]:
                         timeout=settings.db_timeout_seconds)
 
     app = Flask("paperfeed")
+    telemetry.instrument_flask(app, settings)  # only with OTEL_EXPORTER_OTLP_ENDPOINT
     if settings.trusted_proxies:
         # Behind N proxies the client is the Nth address from the right of X-Forwarded-For; anything a
         # client put further left is ignored (werkzeug's ProxyFix).

@@ -310,6 +310,12 @@ class Settings:
     log_format: str = _env(
         "LOG_FORMAT", _parse_choice("text", "json"), default="text",
         help="`json`: one JSON object per log line (with the request id), for log collectors.")
+    otel_exporter_otlp_endpoint: str | None = _env(
+        "OTEL_EXPORTER_OTLP_ENDPOINT", _parse_url("http", "https"),
+        help="OpenTelemetry collector (OTLP over HTTP/protobuf), e.g. `http://otel-collector:4318`: the API, "
+             "workers and beat then send traces of requests, tasks and SQL statements (placeholders, never "
+             "values) to `<endpoint>/v1/traces`; the SDK's own OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_HEADERS "
+             "and OTEL_TRACES_SAMPLER apply. Unset: tracing is off and nothing of it is loaded.")
     data_dir: Path = _env(
         "PAPERFEED_DATA_DIR", _parse_path, default=Path(".paperfeed"),
         help="The embedded servers' data, the beat schedule, the mail sink and the default artifact store.")

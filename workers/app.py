@@ -12,7 +12,7 @@ from typing import Any
 from celery import Celery
 from celery.signals import setup_logging
 
-from services import logs
+from services import logs, telemetry
 from services.config import Settings
 from services.db import Database
 from services.recommender.artifacts import open_store
@@ -29,6 +29,7 @@ def create_celery(settings: Settings | None = None) -> Celery:
                            "[%(asctime)s: %(levelname)s/%(processName)s] %(message)s")
 
         setup_logging.connect(json_logging, weak=False)
+    telemetry.instrument_celery(settings)  # only with OTEL_EXPORTER_OTLP_ENDPOINT
     app = Celery("paperfeed", set_as_current=False)
     app.conf.update(
         broker_url=settings.require("redis_url"),
