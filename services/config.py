@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -221,6 +222,18 @@ def port_set(raw: str) -> tuple[int, ...] | None:
 def _parse_ports(raw: str) -> str:
     ports = port_set(raw)
     return "any" if ports is None else ",".join(map(str, ports))
+
+
+# A published model version's name (services/recommender/artifacts.py checks the same shape on disk).
+_VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+
+
+def _parse_version_pin(raw: str) -> str:
+    """'' (serve the live version) or a model version's name."""
+    value = raw.strip()
+    if value and not _VERSION.fullmatch(value):
+        raise ValueError("expected a published model version (letters, digits, '.', '_', '-'), or empty for the live one")
+    return value
 
 
 def _parse_weights(raw: str) -> dict[str, float]:
@@ -527,6 +540,15 @@ class Settings:
     feed_weight_fresh: float = _env(
         "FEED_WEIGHT_FRESH", _parse_float(0.0, 100.0), default=0.05,
         help="Weight of the newest papers in the feed (below trending, so a new reader sees trending first).")
+    feed_pin_index: str = _env(
+        "FEED_PIN_INDEX", _parse_version_pin, default="",
+        help="Serve this published index version instead of the live one (empty: the live one). Meant for an "
+             "experiment's variant comparing model versions (docs/experiments.md); to move every reader to a "
+             "version, make it live on the Models page instead.")
+    feed_pin_cf: str = _env(
+        "FEED_PIN_CF", _parse_version_pin, default="",
+        help="Serve this published collaborative-filtering version instead of the live one (empty: the live "
+             "one); as FEED_PIN_INDEX.")
     feed_mmr_lambda: float = _env("FEED_MMR_LAMBDA", _parse_float(0.0, 1.0), default=0.9,
                                   help="MMR relevance against diversity (1: relevance only; tuned).")
     feed_size: int = _env("FEED_SIZE", _parse_int(10, 1000), default=100,

@@ -6,7 +6,11 @@ feeds may then be pruned); an experiment whose end has passed is stopped the fir
 Every change of what feeds are ranked with (start, pause, resume, stop, promote) also stops stored
 feeds from being served again, so readers move to their new treatment at their next request.
 Promoting writes the variant's overrides into ``settings_overrides``, which every feed reads before
-ranking (experiments.load_treatment): the running service picks the new defaults up at once.
+ranking (experiments.load_treatment): the running service picks the new defaults up at once. A
+variant's model version pins (FEED_PIN_INDEX / FEED_PIN_CF) are checked against the published
+versions when the experiment is created, are for split experiments only (an interleaved feed mixes
+two rankings in one list but records one set of versions), and are promoted by making the pinned
+version live, as a rollback on the Models page does, not by pinning every reader.
 """
 
 from __future__ import annotations
@@ -31,8 +35,10 @@ from services.recommender.experiments import (
     Surface,
     canonical_overrides,
 )
+from services.recommender.serving import PIN_SETTINGS
 from services.store import experiments as store
 from services.store import feeds as feeds_store
+from services.store import models as models_store
 
 MAX_VARIANTS = 8
 DEFAULT_DURATION = dt.timedelta(days=14)
@@ -49,6 +55,7 @@ def create(conn: psycopg.Connection, spec: Mapping[str, Any], created_by: str | 
     mode = choice(Mode, spec.get("mode", Mode.SPLIT), "mode")
     surface = choice(Surface, spec.get("surface", Surface.FEED), "surface")
     variants = _variants(spec["variants"], mode)
+    _check_pins(conn, variants, mode)
     now = conn.execute("SELECT now() AS now").fetchone()["now"]
     starts_at = spec.get("starts_at") or now
     if not now - EARLIEST_START <= starts_at <= now + MAX_DURATION:
@@ -92,6 +99,21 @@ def _variants(raw: list[Mapping[str, Any]], mode: Mode) -> list[dict[str, Any]]:
     return [{"name": v["name"], "share": v["share"],
              "overrides": canonical_overrides(v.get("overrides") or {}, f"variants.{i}.overrides")}
             for i, v in enumerate(raw)]
+
+
+def _check_pins(conn: psycopg.Connection, variants: list[dict[str, Any]], mode: Mode) -> None:
+    """Every pin names a published version of its kind; none in an interleaved experiment."""
+    for i, variant in enumerate(variants):
+        for kind, name in PIN_SETTINGS.items():
+            version = variant["overrides"].get(name)
+            if not version:
+                continue
+            field = f"variants.{i}.overrides.{name}"
+            if mode is Mode.INTERLEAVE:
+                raise InvalidInput(field, "model version pins are for split experiments: an interleaved feed "
+                                          "mixes two rankings but records one set of model versions")
+            if models_store.by_version(conn, kind, version) is None:
+                raise InvalidInput(field, f"no published {kind} version {version!r} (the Models page lists them)")
 
 
 def _check_alongside(conn: psycopg.Connection, surface: Surface, mode: Mode, independent: bool,
@@ -246,8 +268,14 @@ def promote(conn: psycopg.Connection, experiment_id: int, variant: str, *, force
         raise Conflict(f"the readout has {'no winner yet' if current['winner'] is None else repr(current['winner'])}"
                        f"; send force=true to promote {variant!r} anyway",
                        errors={"variant": ["not the winner of the readout"]})
-    if chosen["overrides"]:
-        store.set_defaults(conn, chosen["overrides"], source or f"experiment {row['name']} / {variant}")
+    overrides = dict(chosen["overrides"])
+    for kind, name in PIN_SETTINGS.items():  # a pin is promoted by making its version live
+        version = overrides.pop(name, "")
+        pinned = models_store.by_version(conn, kind, version) if version else None
+        if pinned is not None:
+            models_store.make_live(conn, pinned["id"])
+    if overrides:
+        store.set_defaults(conn, overrides, source or f"experiment {row['name']} / {variant}")
     if row["status"] == Status.STOPPED:
         feeds_store.expire_reusable(conn)
         return store.set_status(conn, experiment_id, Status.STOPPED, promoted=variant)

@@ -34,7 +34,7 @@ from services.recommender.hits import Hit, Reason, ReasonKind
 from services.recommender.index import LoadedIndex
 from services.recommender.interleaving import rank_treated
 from services.recommender.retrievers import SHARED_LIST_SECONDS, Retrieval, cf_hits, retrieve_all, weights
-from services.recommender.serving import LiveModels
+from services.recommender.serving import LiveModels, pins
 from services.store import events as events_store
 from services.store import feeds as feeds_store
 from services.store import papers as papers_store
@@ -79,7 +79,7 @@ def get_feed(conn: psycopg.Connection, live: LiveModels, settings: Settings, req
     treatment = experiments.load_treatment(conn, settings, request.user_id)
     ranked, teams = rank_treated(lambda treated: rank(conn, live, treated, request), treatment)
     page = ranked[: request.limit]
-    version = model_version(live)
+    version = served_version(conn, live, treatment.settings)
     feed_id = feeds_store.insert(conn, user_id=request.user_id, model_version=version,
                                  items=_snapshot(ranked, teams), served=len(page), reusable=plain,
                                  last_event_id=last_event_id, assignments=dict(treatment.assignments))
@@ -123,7 +123,7 @@ def rank_and_store(conn: psycopg.Connection, live: LiveModels, settings: Setting
     treatment = experiments.load_treatment(conn, settings, user_id)
     ranked, teams = rank_treated(lambda treated: rank(conn, live, treated, FeedRequest(user_id=user_id, limit=0)),
                                  treatment)
-    return feeds_store.insert(conn, user_id=user_id, model_version=model_version(live),
+    return feeds_store.insert(conn, user_id=user_id, model_version=served_version(conn, live, treatment.settings),
                               items=_snapshot(ranked, teams), served=0, reusable=True, last_event_id=last_event_id,
                               assignments=dict(treatment.assignments))
 
@@ -140,18 +140,27 @@ def _reasons(candidate: ranking.Candidate) -> list[dict[str, str]]:
 
 
 def model_version(live: LiveModels) -> str | None:
-    """The versions a feed ranked now is made from, e.g. "cf:2026…;index:2026…"."""
-    versions = live.versions()
+    """The live versions, e.g. "cf:2026…;index:2026…" (what precompute compares stored feeds with)."""
+    return _versions_text(live.versions())
+
+
+def served_version(conn: psycopg.Connection, live: LiveModels, settings: Settings) -> str | None:
+    """The versions a feed ranked now under ``settings`` is made from, an experiment's pins included
+    (recorded with the feed, so the readout attributes it to the models it really came from)."""
+    return _versions_text(live.versions(conn, pins(settings)))
+
+
+def _versions_text(versions: Mapping[str, str]) -> str | None:
     return ";".join(f"{kind}:{v}" for kind, v in sorted(versions.items())) or None
 
 
 def rank(conn: psycopg.Connection, live: LiveModels, settings: Settings, request: FeedRequest
          ) -> list[ranking.Candidate]:
     """The user's full ranked list (up to FEED_SIZE), each candidate with its reasons."""
-    index = live.index(conn)
+    index = live.index(conn, settings.feed_pin_index)
     profile, seen = events_store.feed_inputs(conn, request.user_id)
     ctx = Retrieval(conn=conn, live=live, settings=settings, user_id=request.user_id, category=request.category,
-                    profile=profile, index=index, cf_model=live.cf(conn))
+                    profile=profile, index=index, cf_model=live.cf(conn, settings.feed_pin_cf))
     retrieved = retrieve_all(ctx)
 
     def visible(best: list[ranking.Candidate]) -> list[ranking.Candidate]:

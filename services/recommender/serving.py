@@ -5,6 +5,13 @@ most every ``refresh_seconds`` (one small query) whether a newer version was pub
 is loaded fully before it replaces the old reference (one assignment), so a request sees either the old
 or the new version, never a mix, and no restart is needed. A version that fails to load is refused: the
 previous one keeps serving and ``problems`` says why (readiness reports it).
+
+``index(conn, pin)`` / ``cf(conn, pin)`` with a version name (FEED_PIN_INDEX / FEED_PIN_CF, set by an
+experiment's variant) serve that published version instead: loaded on first use and kept, at most
+PINNED_KEPT of them, least recently used dropped. A pin that cannot be served (never published, its
+files pruned) falls back to the live version, logged and reported in ``problems``; ``versions(pins)``
+names what was really served, so a feed's recorded model_version, and so the experiment's readout,
+stays true.
 """
 
 from __future__ import annotations
@@ -12,18 +19,33 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import psycopg
 
+from services.config import Settings
 from services.recommender.artifacts import ArtifactError, ArtifactKind, ArtifactStore, ArtifactUnavailable
 from services.recommender.cf import LoadedCf
 from services.recommender.index import LoadedIndex
 from services.store import models
 
 log = logging.getLogger(__name__)
+
+# Pinned (non-live) versions kept loaded per process: an experiment compares one or two of them, and
+# each is a whole index or factor matrix in memory.
+PINNED_KEPT = 2
+
+
+# The setting that pins each kind (an experiment's variant names these in its overrides).
+PIN_SETTINGS = {ArtifactKind.INDEX: "FEED_PIN_INDEX", ArtifactKind.CF: "FEED_PIN_CF"}
+
+
+def pins(settings: Settings) -> dict[str, str]:
+    """The model versions ``settings`` pin, kind → version ("" for the live one)."""
+    return {ArtifactKind.INDEX: settings.feed_pin_index, ArtifactKind.CF: settings.feed_pin_cf}
 
 
 class LiveModels:
@@ -44,14 +66,57 @@ class LiveModels:
         # kind → the live version that failed to load. Versions are immutable, so it is not retried
         # (and not logged again) at every refresh; a newer version gets its own chance.
         self._refused: dict[str, str] = {}
+        self._pin_lock = threading.Lock()
+        self._pinned: OrderedDict[tuple[str, str], Any] = OrderedDict()  # (kind, version) → loaded, LRU
+        # (kind, version) of pins that could not be served → when, so they are retried once per refresh.
+        self._pin_failed: dict[tuple[str, str], float] = {}
 
-    def index(self, conn: psycopg.Connection) -> LoadedIndex | None:
+    def index(self, conn: psycopg.Connection, pin: str = "") -> LoadedIndex | None:
+        """The live index, or the published version ``pin`` names (see the module doc)."""
         self._maybe_refresh(conn)
-        return self._loaded.get(ArtifactKind.INDEX)
+        return self._served(conn, ArtifactKind.INDEX, pin)
 
-    def cf(self, conn: psycopg.Connection) -> LoadedCf | None:
+    def cf(self, conn: psycopg.Connection, pin: str = "") -> LoadedCf | None:
+        """The live CF model, or the published version ``pin`` names (see the module doc)."""
         self._maybe_refresh(conn)
-        return self._loaded.get(ArtifactKind.CF)
+        return self._served(conn, ArtifactKind.CF, pin)
+
+    def _served(self, conn: psycopg.Connection, kind: ArtifactKind, pin: str) -> Any:
+        live = self._loaded.get(kind)
+        if not pin or (live is not None and live.version == pin):
+            return live
+        key = (str(kind), pin)
+        with self._pin_lock:  # one lock for the LRU: pinned requests are few, a first load is waited for once
+            loaded = self._pinned.get(key)
+            if loaded is not None:
+                self._pinned.move_to_end(key)
+                return loaded
+            failed_at = self._pin_failed.get(key)
+            if failed_at is not None and time.monotonic() - failed_at < self.refresh_seconds:
+                return live
+            loaded = self._load_pin(conn, kind, pin)
+            if loaded is None:
+                self._pin_failed[key] = time.monotonic()
+                return live
+            self._pin_failed.pop(key, None)
+            self.problems.pop(f"{kind} pin", None)
+            return loaded
+
+    def _load_pin(self, conn: psycopg.Connection, kind: ArtifactKind, version: str) -> Any:
+        row = models.by_version(conn, kind, version)
+        try:
+            if row is None:
+                raise ArtifactError(f"no published {kind} version {version}")
+            loaded = self._loaders[kind](self.artifacts.local(kind, version), row)
+        except (ArtifactError, OSError, ValueError, KeyError, RuntimeError) as exc:
+            self.problems[f"{kind} pin"] = f"pinned {kind} {version} not served, the live one is (the API log says why)"
+            log.error("pinned %s %s not served, falling back to the live one: %s", kind, version, exc)
+            return None
+        self._pinned[(str(kind), version)] = loaded
+        while len(self._pinned) > PINNED_KEPT * len(self._loaders):
+            self._pinned.popitem(last=False)
+        log.info("serving pinned %s %s", kind, version)
+        return loaded
 
     def shared(self, key: Any, ttl: float, compute: Callable[[], Any]) -> Any:
         """A value every request may share for ``ttl`` seconds (trending and fresh lists: the same for
@@ -66,8 +131,17 @@ class LiveModels:
         self._shared[key] = (now, value)
         return value
 
-    def versions(self) -> dict[str, str]:
-        return {kind: model.version for kind, model in self._loaded.items()}
+    def versions(self, conn: psycopg.Connection | None = None, pins: Mapping[str, str] | None = None
+                 ) -> dict[str, str]:
+        """kind → the version served: the live one, or for a kind in ``pins`` (kind → version) the
+        version a pinned request really got (needs ``conn`` to load it on first use)."""
+        served = {kind: model.version for kind, model in self._loaded.items()}
+        for kind, pin in (pins or {}).items():
+            if pin and conn is not None:
+                model = self._served(conn, ArtifactKind(kind), pin)
+                if model is not None:
+                    served[kind] = model.version
+        return served
 
     def _maybe_refresh(self, conn: psycopg.Connection) -> None:
         if time.monotonic() - self._checked_at < self.refresh_seconds:

@@ -33,6 +33,15 @@ def live(conn: psycopg.Connection, kind: str) -> dict[str, Any] | None:
     ).fetchone()
 
 
+def by_version(conn: psycopg.Connection, kind: str, version: str) -> dict[str, Any] | None:
+    """One published version of ``kind`` by name (live or not), e.g. an experiment's pin."""
+    return conn.execute(
+        "SELECT id, kind, version, path, params, metrics, is_live, published_at FROM model_versions "
+        "WHERE kind = %s AND version = %s",
+        (kind, version),
+    ).fetchone()
+
+
 def live_versions(conn: psycopg.Connection) -> dict[str, str]:
     """kind → live version, in one cheap query (the API polls this to notice new artifacts)."""
     return {r["kind"]: r["version"] for r in conn.execute("SELECT kind, version FROM model_versions WHERE is_live")}
