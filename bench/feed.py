@@ -51,9 +51,11 @@ ARXIV = REPO.parent / "shared" / "data" / "arxiv-cs-2026q2" / "papers.jsonl"
 TOPICS = 60
 
 
-def simulate_events(db: Database, embedder: str, *, users: int, events: int, seed: int = 0) -> dict:
+def simulate_events(db: Database, embedder: str, *, users: int, events: int, seed: int = 0,
+                    days: float = 60.0) -> dict:
     """Users with 1–3 interests drawn from k-means topics of the paper vectors; events sampled within
-    their topics with a popularity skew; COPY'd straight into events, stars derived from star events."""
+    their topics with a popularity skew, at uniform times over the last ``days``; COPY'd straight into
+    events, stars derived from star events."""
     import faiss
 
     rng = np.random.default_rng(seed)
@@ -81,7 +83,7 @@ def simulate_events(db: Database, embedder: str, *, users: int, events: int, see
                 topic = topics[interests[rng.integers(len(interests))]]
                 paper = topic[min(int(rng.zipf(1.3)) - 1, len(topic) - 1)]
                 kind = types[rng.choice(3, p=[0.7, 0.2, 0.1])]
-                at = now - rng.random() * 60 * 86400
+                at = now - rng.random() * days * 86400
                 copy.write_row((f"u{u}", paper, kind, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(at))))
     with db.connection() as conn:
         conn.execute("""INSERT INTO stars (user_id, paper_id, starred, changed_at)

@@ -10,29 +10,35 @@ import psycopg
 # against. A Hugging Face Daily Papers upvote counts TRENDING_WEIGHT_UPVOTE the same way, aged from the day the paper
 # was put on the list (upvotes have no time of their own). Deleted and hidden papers never trend.
 _RECOMPUTE = """
-WITH windows(period, span) AS (VALUES ('day', interval '1 day'), ('week', interval '7 days'),
-                                      ('month', interval '30 days')),
+WITH windows(period, secs) AS (VALUES ('day', 86400.0::float8), ('week', 604800.0::float8),
+                                      ('month', 2592000.0::float8)),
+-- The widest window's events, found through events_time_idx (a range scan, not the whole history), with
+-- their age in seconds as float8: the decay is then float arithmetic (numeric power() cost ~20 µs a row).
+recent AS (
+    SELECT e.paper_id, e.type, extract(epoch FROM now() - e.occurred_at)::float8 AS age
+    FROM events e
+    WHERE e.occurred_at > now() - interval '30 days' AND e.occurred_at <= now()
+      AND e.type IN ('star', 'unstar', 'read', 'click')
+),
 from_events AS (
-    SELECT w.period, e.paper_id,
-           sum(CASE e.type WHEN 'star' THEN %(star)s WHEN 'unstar' THEN -%(star)s WHEN 'read' THEN %(read)s
+    SELECT w.period, r.paper_id,
+           sum(CASE r.type WHEN 'star' THEN %(star)s WHEN 'unstar' THEN -%(star)s WHEN 'read' THEN %(read)s
                            WHEN 'click' THEN %(click)s ELSE 0 END
-               * power(0.5, extract(epoch FROM now() - e.occurred_at) / (extract(epoch FROM w.span) / 3)))
-               AS score,
-           count(*) FILTER (WHERE e.type = 'star') AS stars,
-           count(*) FILTER (WHERE e.type = 'read') AS reads,
+               * power(0.5::float8, r.age / (w.secs / 3))) AS score,
+           count(*) FILTER (WHERE r.type = 'star') AS stars,
+           count(*) FILTER (WHERE r.type = 'read') AS reads,
            0 AS upvotes
     FROM windows w
-    JOIN events e ON e.occurred_at > now() - w.span AND e.occurred_at <= now()
-    WHERE e.type IN ('star', 'unstar', 'read', 'click')
-    GROUP BY w.period, e.paper_id
+    JOIN recent r ON r.age < w.secs
+    GROUP BY w.period, r.paper_id
 ),
 from_upvotes AS (
     SELECT w.period, u.paper_id,
            %(upvote)s * u.upvotes
-               * power(0.5, extract(epoch FROM now() - u.submitted_at) / (extract(epoch FROM w.span) / 3)) AS score,
+               * power(0.5::float8, extract(epoch FROM now() - u.submitted_at)::float8 / (w.secs / 3)) AS score,
            0 AS stars, 0 AS reads, u.upvotes
     FROM windows w
-    JOIN paper_upvotes u ON u.submitted_at > now() - w.span AND u.submitted_at <= now()
+    JOIN paper_upvotes u ON u.submitted_at > now() - make_interval(secs => w.secs) AND u.submitted_at <= now()
     WHERE %(upvote)s > 0 AND u.upvotes > 0
 ),
 scored AS (
@@ -55,6 +61,15 @@ def recompute(conn: psycopg.Connection, weights: dict[str, float], *, upvote_wei
                               "click": weights.get("click", 0.0), "upvote": upvote_weight})
     rows = conn.execute("SELECT period, count(*) AS n FROM trending GROUP BY period").fetchall()
     return {r["period"]: r["n"] for r in rows}
+
+
+def plan(conn: psycopg.Connection, weights: dict[str, float], *, upvote_weight: float = 0.0) -> list[str]:
+    """EXPLAIN (ANALYZE, BUFFERS) of the recompute's query, as text lines. It runs the INSERT: call it in a
+    transaction you roll back (bench/scale.py compares plans with and without events_time_idx)."""
+    rows = conn.execute("EXPLAIN (ANALYZE, BUFFERS) " + _RECOMPUTE,
+                        {"star": weights.get("star", 0.0), "read": weights.get("read", 0.0),
+                         "click": weights.get("click", 0.0), "upvote": upvote_weight}).fetchall()
+    return [r["QUERY PLAN"] for r in rows]
 
 
 def upvoted(conn: psycopg.Connection, *, days: float, category: str | None, limit: int) -> list[dict[str, Any]]:
