@@ -13,17 +13,20 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, current_app, g, request
-from flask_limiter import Limiter
 from flask_smorest import abort
-from limits import parse_many
+from limits import RateLimitItem, parse_many
 
 from services import auth
+from services.api.ratelimit import Outcome, RateLimiter
 from services.api.throttle import Throttle
+from services.auth_cache import AuthCache
 from services.config import Settings
+from services.errors import TooManyRequests
 from services.web import transaction
 from services.web.state import state
 
 _LIMITER = "paperfeed.limiter"
+_AUTH_CACHE = "paperfeed.auth_cache"
 
 
 def _bearer() -> str | None:
@@ -34,8 +37,9 @@ def _bearer() -> str | None:
 
 def _verify(bearer: str) -> auth.Principal | None:
     settings: Settings = state().settings
-    return auth.authenticate(transaction.conn(), current_app.config["SECRET_KEY"], bearer,
-                             max_ttl_seconds=settings.token_ttl_max_seconds)
+    return auth.authenticate_cached(transaction.conn(), current_app.extensions[_AUTH_CACHE],
+                                    current_app.config["SECRET_KEY"], bearer,
+                                    max_ttl_seconds=settings.token_ttl_max_seconds)
 
 
 def current_principal() -> auth.Principal:
@@ -80,13 +84,15 @@ ANONYMOUS, USER, KEY = "ip", "user", "key"
 
 
 def _identify_caller() -> None:
-    """Before the limits: verify the bearer (if any) and record whom the request counts against.
+    """Before the view: verify the bearer (if any), choose whom the request counts against, count it.
 
-    The bucket is chosen only after verification: a verified key counts against ``key:<id>``, a verified
+    The bucket (per route) is chosen only after verification: a verified key counts against ``key:<id>``, a verified
     user token against ``user:<id>``; no credentials, or credentials that fail, count against the client
     address with the anonymous limit. So made-up key prefixes get no fresh buckets, and a stranger who
-    knows a key's public prefix cannot spend that key's quota. Verifying here is the same one query the
-    view would make (the result is kept in ``g``); a database error propagates as the view's would.
+    knows a key's public prefix cannot spend that key's quota. Verification is answered from the
+    process's cache while the authentication epoch is unchanged (services.auth_cache; the result is kept
+    in ``g`` for the view); a database error propagates as the view's would. The count is one Redis
+    round trip (services.api.ratelimit); a refused request is a 429 with Retry-After.
     """
     if not request.path.startswith("/v1/"):
         return
@@ -94,15 +100,24 @@ def _identify_caller() -> None:
     principal = _verify(bearer) if bearer else None
     if principal is None:
         g.auth_failed = bearer is not None
-        g.rate_identity = (ANONYMOUS, f"ip:{request.remote_addr}")
-        return
-    g.principal = principal
-    g.rate_identity = ((USER, f"user:{principal.user_id}") if principal.kind == "user"
-                       else (KEY, f"key:{principal.key_id}"))
+        kind, identity = ANONYMOUS, f"ip:{request.remote_addr}"
+    else:
+        g.principal = principal
+        kind, identity = ((USER, f"user:{principal.user_id}") if principal.kind == "user"
+                          else (KEY, f"key:{principal.key_id}"))
+    limits: _Limits = current_app.extensions[_LIMITS]
+    # Per caller and route, as the limits have always been counted (flask-limiter's default limits).
+    outcome = limiter_of(current_app).hit(limits.shared[kind], f"{identity}:{request.endpoint or '-'}",
+                                          fallback=limits.fallback[kind])
+    g.rate_limit = outcome
+    if not outcome.allowed:
+        raise TooManyRequests(f"rate limit exceeded: {outcome.limit.amount} per {outcome.limit.get_expiry()} s",
+                              retry_after=outcome.reset_seconds)
 
 
-def _identity() -> tuple[str, str]:
-    return g.get("rate_identity") or (ANONYMOUS, f"ip:{request.remote_addr}")
+def rate_limit_outcome() -> Outcome | None:
+    """The rate-limit check of this request (None outside /v1, or before the check ran)."""
+    return g.get("rate_limit")
 
 
 def fallback_limit(limit: str, processes: int) -> str:
@@ -115,36 +130,40 @@ def fallback_limit(limit: str, processes: int) -> str:
     return ";".join(parts)
 
 
-def init_rate_limits(app: Flask, settings: Settings) -> Limiter:
-    """Per-caller limits on /v1, counted in Redis (one counter update per request and limit).
+_LIMITS = "paperfeed.limits"
 
-    When Redis is unreachable, flask-limiter switches to an in-process store with conservative limits
-    (each limit divided by API_WORKERS) and only probes Redis again with exponential back-off (1, 2, 4
-    ... 32 s), so requests neither go unlimited nor each wait out the Redis timeout.
+
+class _Limits:
+    """Each bucket kind's limits, parsed once: shared (Redis) and this process's fallback share."""
+
+    def __init__(self, settings: Settings) -> None:
+        raw = {ANONYMOUS: settings.rate_limit_anonymous, USER: settings.rate_limit_user_token,
+               KEY: settings.rate_limit_key}
+        self.shared: dict[str, list[RateLimitItem]] = {kind: parse_many(limit) for kind, limit in raw.items()}
+        self.fallback: dict[str, list[RateLimitItem]] = {
+            kind: parse_many(fallback_limit(limit, settings.api_workers)) for kind, limit in raw.items()}
+
+
+def init_rate_limits(app: Flask, settings: Settings) -> RateLimiter:
+    """Authentication (cached) and per-caller limits on /v1, counted in Redis in one round trip per
+    request (services.api.ratelimit). When Redis is unreachable each process enforces its share of the
+    limits (each divided by API_WORKERS) and probes Redis again only after a back-off, so requests
+    neither go unlimited nor each wait out the Redis timeout; authentication does not depend on Redis.
     """
-    app.before_request(_identify_caller)  # registered before the limiter's own hook, so it runs first
-    limits = {ANONYMOUS: settings.rate_limit_anonymous, USER: settings.rate_limit_user_token,
-              KEY: settings.rate_limit_key}
-    fallbacks = {kind: fallback_limit(limit, settings.api_workers) for kind, limit in limits.items()}
-
-    limiter = Limiter(
-        key_func=lambda: _identity()[1],
-        app=app,
-        storage_uri=settings.redis_url or "memory://",
-        storage_options={"socket_timeout": 0.5, "socket_connect_timeout": 0.5} if settings.redis_url else {},
-        default_limits=[lambda: limits[_identity()[0]]],
-        default_limits_exempt_when=lambda: not request.path.startswith("/v1/"),
-        headers_enabled=False,  # Retry-After is added to 429s by the error handler
-        in_memory_fallback_enabled=True,
-        in_memory_fallback=[lambda: fallbacks[_identity()[0]]],
-        swallow_errors=True,
-        key_prefix="paperfeed-rl",
-    )
+    limiter = RateLimiter(settings.require("redis_url"))
     app.extensions[_LIMITER] = limiter
+    app.extensions[_LIMITS] = _Limits(settings)
+    app.extensions[_AUTH_CACHE] = AuthCache[auth.Principal]()
     app.extensions["paperfeed.throttle"] = Throttle(limiter)
+    app.before_request(_identify_caller)
     return limiter
 
 
-def limiter_of(app: Flask) -> Limiter:
+def limiter_of(app: Flask) -> RateLimiter:
     """The rate limiter ``init_rate_limits`` put on ``app`` (tests reset its counters)."""
     return app.extensions[_LIMITER]
+
+
+def auth_cache_of(app: Flask) -> AuthCache[auth.Principal]:
+    """The process's cache of verified credentials (tests and benchmarks read its hit counts)."""
+    return app.extensions[_AUTH_CACHE]

@@ -70,3 +70,14 @@ def revoke(conn: psycopg.Connection, key_id: int) -> bool:
     """Revoke one active key; False if it is unknown or already revoked."""
     return conn.execute("UPDATE api_keys SET revoked_at = now() WHERE id = %s AND revoked_at IS NULL",
                         (key_id,)).rowcount == 1
+
+
+def auth_epoch(conn: psycopg.Connection) -> str | None:
+    """The stamp that every credential-revoking write changes (migration 0014's triggers), or None if
+    its row is missing (a TRUNCATE of auth_epoch itself: then nothing may be trusted from a cache).
+
+    Sent in pipeline mode, so when it opens the transaction its BEGIN travels in the same round trip."""
+    with conn.pipeline():
+        cursor = conn.execute("SELECT stamp::text AS stamp FROM auth_epoch")
+    row = cursor.fetchone()
+    return row["stamp"] if row else None
