@@ -4,15 +4,15 @@ API processes cache verified keys and user tokens and read this stamp once per r
 the transaction's BEGIN, so no extra round trip); when it changed, they drop their cache. Statement
 triggers set it, so every path is covered: the API, the dashboard, the CLI and plain SQL.
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-03
 """
 
 from alembic import op
 
-revision = "0014"
-down_revision = "0013"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
