@@ -35,6 +35,7 @@ from services.recommender.index import LoadedIndex
 from services.recommender.interleaving import rank_treated
 from services.recommender.retrievers import SHARED_LIST_SECONDS, Retrieval, cf_hits, retrieve_all, weights
 from services.recommender.serving import LiveModels, pins
+from services.recommender.visibility import Hidden, Visibility
 from services.store import events as events_store
 from services.store import feeds as feeds_store
 from services.store import papers as papers_store
@@ -49,6 +50,8 @@ VISIBILITY_CHECKED = 2
 INTEREST_PAGE = 10
 # ... and at least one place each while they have at most this many interests.
 MIN_ONE_PLACE_UPTO = 5
+# LiveModels.shared key of the process's hidden/deleted set (visibility.Visibility).
+VISIBILITY_KEY = "visibility"
 # Featured papers are pinned above everything else; more than a handful would crowd out the feed.
 MAX_FEATURED = 5
 
@@ -162,27 +165,33 @@ def rank(conn: psycopg.Connection, live: LiveModels, settings: Settings, request
     ctx = Retrieval(conn=conn, live=live, settings=settings, user_id=request.user_id, category=request.category,
                     profile=profile, index=index, cf_model=live.cf(conn, settings.feed_pin_cf))
     retrieved = retrieve_all(ctx)
+    # Hidden and deleted papers: known in process, current as of the catalogue's change stamp.
+    hidden = live.shared((VISIBILITY_KEY,), float("inf"), Visibility).current(conn)
+    keep = None
+    if request.category is not None:  # the category filter alone still asks the database
+        def keep(best: list[ranking.Candidate]) -> list[ranking.Candidate]:
+            categories = papers_store.visible_categories(conn, [c.paper_id for c in best])
+            return [c for c in best if request.category in categories.get(c.paper_id, ())]
 
-    def visible(best: list[ranking.Candidate]) -> list[ranking.Candidate]:
-        categories = papers_store.visible_categories(conn, [c.paper_id for c in best])
-        return [c for c in best if c.paper_id in categories
-                and (request.category is None or request.category in categories[c.paper_id])]
-
-    ranked = order(retrieved, settings, unwanted=seen | request.exclude, index=index, keep=visible)
+    ranked = order(retrieved, settings, unwanted=seen | request.exclude, index=index, keep=keep, hidden=hidden)
     featured = live.shared(("featured",), SHARED_LIST_SECONDS, lambda: papers_store.featured_ids(
         conn, limit=MAX_FEATURED))
-    return pin_featured(ranked, featured, unwanted=seen | request.exclude, keep=visible, size=settings.feed_size)
+    return pin_featured(ranked, [p for p in featured if hidden.shows(p)], unwanted=seen | request.exclude,
+                        keep=keep, size=settings.feed_size)
 
 
 def pin_featured(ranked: list[ranking.Candidate], featured: list[str], *, unwanted: Collection[str],
-                 keep: Callable[[list[ranking.Candidate]], list[ranking.Candidate]], size: int
+                 keep: Callable[[list[ranking.Candidate]], list[ranking.Candidate]] | None, size: int
                  ) -> list[ranking.Candidate]:
     """Put the papers operators featured first (newest feature first), unless the user has seen them or
-    they fail the request's filters; the ranked list follows, without them, cut to ``size``."""
+    they fail the request's filters (``keep``); the ranked list follows, without them, cut to ``size``."""
     top = ranked[0].score if ranked else 1.0
-    pinned = keep([ranking.Candidate(pid, {"featured": 1.0},
-                                     [Reason(ReasonKind.FEATURED, "featured by the editors", pid)], top)
-                   for pid in featured if pid not in unwanted])
+    pinned = [ranking.Candidate(pid, {"featured": 1.0}, [Reason(ReasonKind.FEATURED, "featured by the editors", pid)],
+                                top) for pid in featured if pid not in unwanted]
+    if keep is not None and pinned:
+        pinned = keep(pinned)
+    if not pinned:
+        return ranked[:size]
     chosen = {c.paper_id for c in pinned}
     return (pinned + [c for c in ranked if c.paper_id not in chosen])[:size]
 
@@ -190,24 +199,39 @@ def pin_featured(ranked: list[ranking.Candidate], featured: list[str], *, unwant
 def order(retrieved: Mapping[str, Sequence[Hit]], settings: Settings, *,
           unwanted: Collection[str], index: LoadedIndex | None,
           keep: Callable[[list[ranking.Candidate]], list[ranking.Candidate]] | None = None,
+          hidden: Hidden | None = None,
           ) -> list[ranking.Candidate]:
-    """Blend the retrievers' hits, drop ``unwanted``, shortlist the best, let ``keep`` filter the shortlist
-    (visibility in the service), order it with MMR into at most FEED_SIZE candidates, and give each of
-    the reader's interests its share of every INTEREST_PAGE items (``ranking.allot_interests``).
+    """Blend the retrievers' hits, drop ``unwanted``, shortlist the best, drop the ``hidden`` (hidden and
+    deleted papers) and let ``keep`` filter the shortlist (the category filter, the offline evaluation's
+    catalogue), order it with MMR into at most FEED_SIZE candidates, and give each of the reader's
+    interests its share of every INTEREST_PAGE items (``ranking.allot_interests``).
 
-    No I/O of its own: the feed and the offline evaluation both rank through this function.
+    Numpy over the merged hits (``ranking.Pool``) up to the MMR order; ``Candidate`` values are made
+    for the chosen few only. No I/O of its own: the feed and the offline evaluation both rank through
+    this function.
     """
-    candidates = ranking.drop(ranking.blend(retrieved, weights(settings), fusion=settings.feed_fusion,
-                                            rank_k=settings.feed_rank_k), unwanted)
-    # Only the best few can make the feed: the (costly) visibility check looks at those alone.
-    best = sorted(candidates.values(), key=lambda c: (-c.score, c.paper_id))[: VISIBILITY_CHECKED * settings.feed_size]
+    merged = ranking.pool(retrieved, weights(settings), fusion=settings.feed_fusion, rank_k=settings.feed_rank_k)
+    allowed = np.ones(len(merged), dtype=bool)
+    allowed[merged.positions_of(unwanted)] = False
+    # Only the best few can make the feed: the visibility filters look at those alone.
+    rows = merged.best(allowed, VISIBILITY_CHECKED * settings.feed_size)
+    ids = [merged.ids[r] for r in rows.tolist()]
+    positions = (np.fromiter((index.positions.get(p, -1) for p in ids), dtype=np.int64, count=len(ids))
+                 if index is not None else np.full(len(ids), -1, dtype=np.int64))
+    if hidden is not None:
+        shown = hidden.visible(ids, positions, index)
+        rows, positions = rows[shown], positions[shown]
     if keep is not None:
-        best = keep(best)
-    vectors: dict[str, np.ndarray] = {}
-    if index is not None and settings.feed_mmr_lambda < 1.0:
-        known, matrix = index.vectors_of([c.paper_id for c in best])
-        vectors = dict(zip(known, matrix, strict=True))
-    ranked = ranking.mmr(best, vectors, lam=settings.feed_mmr_lambda, size=settings.feed_size)
+        kept = {c.paper_id for c in keep(merged.candidates(rows))}
+        inside = np.fromiter((merged.ids[r] in kept for r in rows.tolist()), dtype=bool, count=len(rows))
+        rows, positions = rows[inside], positions[inside]
+    matrix = np.zeros((len(rows), 1), dtype=np.float32)
+    if index is not None and settings.feed_mmr_lambda < 1.0 and (positions >= 0).any():
+        matrix = np.zeros((len(rows), index.vectors.shape[1]), dtype=np.float32)
+        known = positions >= 0
+        matrix[known] = index.vectors[positions[known]]
+    picked = ranking.mmr_order(merged.score[rows], matrix, lam=settings.feed_mmr_lambda, size=settings.feed_size)
+    ranked = merged.candidates(rows[picked])
     return ranking.allot_interests(ranked, page=INTEREST_PAGE, min_one_upto=MIN_ONE_PLACE_UPTO)
 
 

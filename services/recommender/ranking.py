@@ -90,6 +90,115 @@ def rank_scores(hits: Sequence[tuple[str, float]], k: float) -> list[tuple[str, 
     return out
 
 
+@dataclass(frozen=True)
+class Pool:
+    """Every retriever's hits merged, as arrays: row i is one paper (``ids[i]``), first seen in table order.
+
+    The columnar form of ``blend``'s candidates, so that fusion, dropping, shortlisting, visibility and
+    MMR run as numpy over a few hundred rows instead of a Python object per candidate; ``candidates``
+    turns the few rows that make the feed into ``Candidate`` values (with their reasons) at the end.
+    """
+
+    ids: list[str]
+    # rows → their weighted, summed score (``blend``'s ``Candidate.score``)
+    score: np.ndarray
+    # source names, in table order, and per source: each row's scaled score (NaN: not found by it) and
+    # the position of its hit in that source's list (-1: none)
+    sources: tuple[str, ...]
+    scaled: np.ndarray
+    hit_at: np.ndarray
+    hits: tuple[Sequence[Hit], ...]
+    # paper id → row
+    rows: dict[str, int]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def positions_of(self, paper_ids: Iterable[str]) -> np.ndarray:
+        """The rows of those of ``paper_ids`` in the pool (a loop over ``paper_ids``, not the pool)."""
+        rows = self.rows
+        return np.fromiter((rows[p] for p in paper_ids if p in rows), dtype=np.int64)
+
+    def best(self, keep: np.ndarray, k: int) -> np.ndarray:
+        """Up to ``k`` rows among ``keep`` (a boolean mask), by score, ties by paper id."""
+        candidates = np.flatnonzero(keep)
+        if len(candidates) == 0:
+            return candidates
+        score = self.score[candidates]
+        if len(candidates) > k:  # a cheap cut first; the exact tie order is settled below
+            cut = np.partition(-score, k - 1)[k - 1]
+            inside = -score <= cut
+            candidates, score = candidates[inside], score[inside]
+        ids = np.array([self.ids[i] for i in candidates.tolist()])
+        return candidates[np.lexsort((ids, -score))][:k]
+
+    def candidates(self, rows: Sequence[int] | np.ndarray) -> list[Candidate]:
+        """``Candidate`` values of ``rows`` (in that order), exactly as ``blend`` makes them."""
+        out = []
+        hit_at = self.hit_at
+        for row in np.asarray(rows, dtype=np.int64).tolist():
+            scores: dict[str, float] = {}
+            reasons: list[Reason] = []
+            interest = None
+            for s, source in enumerate(self.sources):
+                at = int(hit_at[row, s])
+                if at < 0:
+                    continue
+                hit = self.hits[s][at]
+                scores[source] = float(self.scaled[row, s])
+                if hit.reason is not None:
+                    reasons.append(hit.reason)
+                if interest is None:
+                    interest = hit.interest
+            out.append(Candidate(self.ids[row], scores, reasons, float(self.score[row]), interest))
+        return out
+
+
+def _scaled(scores: np.ndarray, fusion: str, rank_k: float) -> np.ndarray:
+    """One retriever's scores on the blend's scale (``normalise_scores`` / ``rank_scores``), vectorised."""
+    if len(scores) == 0:
+        return scores
+    if fusion == "minmax":
+        low, high = scores.min(), scores.max()
+        if high - low < 1e-12:
+            return np.ones(len(scores))
+        return (scores - low) / (high - low)
+    order = np.argsort(-scores, kind="stable")
+    ranks = np.empty(len(scores))
+    ranks[order] = np.arange(1, len(scores) + 1, dtype=np.float64)
+    return (rank_k + 1.0) / (rank_k + ranks)
+
+
+def pool(retrieved: Mapping[str, Iterable[Hit]], weights: Mapping[str, float], *,
+         fusion: str = "minmax", rank_k: float = 60.0) -> Pool:
+    """Merge every retriever's hits into one ``Pool`` with a weighted score per paper (``blend``'s rules:
+    each retriever's scores scaled on their own, a paper's first hit in a list counts, scores summed in
+    table order)."""
+    if fusion not in ("minmax", "rank"):
+        raise ValueError(f"unknown fusion {fusion!r}")
+    rows: dict[str, int] = {}
+    sources, lists, codes, scaled_lists = [], [], [], []
+    for source, hits in retrieved.items():
+        hits = hits if isinstance(hits, Sequence) else list(hits)
+        sources.append(source)
+        lists.append(hits)
+        codes.append(np.fromiter((rows.setdefault(h.paper_id, len(rows)) for h in hits), dtype=np.int64,
+                                 count=len(hits)))
+        scaled_lists.append(_scaled(np.fromiter((h.score for h in hits), dtype=np.float64, count=len(hits)),
+                                    fusion, rank_k))
+    n = len(rows)
+    scaled = np.full((n, len(sources)), np.nan)
+    hit_at = np.full((n, len(sources)), -1, dtype=np.int64)
+    score = np.zeros(n)
+    for s, source in enumerate(sources):
+        found, first = np.unique(codes[s], return_index=True)  # listed twice by one retriever: the first counts
+        hit_at[found, s] = first
+        present = hit_at[:, s] >= 0
+        scaled[present, s] = scaled_lists[s][hit_at[present, s]]
+        score[present] += weights.get(source, 0.0) * scaled[present, s]
+    return Pool(list(rows), score, tuple(sources), scaled, hit_at, tuple(lists), rows)
+
+
 def blend(retrieved: Mapping[str, Iterable[Hit]], weights: Mapping[str, float], *,
           fusion: str = "minmax", rank_k: float = 60.0) -> dict[str, Candidate]:
     """Merge every retriever's hits into candidates with a weighted score.
@@ -97,26 +206,11 @@ def blend(retrieved: Mapping[str, Iterable[Hit]], weights: Mapping[str, float], 
     Each retriever's scores are first put on one scale: ``fusion="minmax"`` (``normalise_scores``) or
     ``"rank"`` (``rank_scores`` with ``rank_k``). A paper found by several retrievers adds their weighted
     scores and keeps every reason (a None reason — a retriever's score for a paper it merely re-scored —
-    is not kept). A candidate's ``interest`` is that of the first hit carrying one.
+    is not kept). A candidate's ``interest`` is that of the first hit carrying one. (``pool`` is the same
+    merge as arrays; the feed ranks through it.)
     """
-    if fusion not in ("minmax", "rank"):
-        raise ValueError(f"unknown fusion {fusion!r}")
-    candidates: dict[str, Candidate] = {}
-    for source, hits in retrieved.items():
-        hits = list(hits)
-        pairs = [(h.paper_id, h.score) for h in hits]
-        scaled = normalise_scores(pairs) if fusion == "minmax" else rank_scores(pairs, rank_k)
-        for hit, (pid, score) in zip(hits, scaled, strict=True):
-            candidate = candidates.setdefault(pid, Candidate(pid))
-            if source not in candidate.scores:
-                candidate.scores[source] = score
-                if hit.reason is not None:  # a re-scored candidate: the retriever did not find it
-                    candidate.reasons.append(hit.reason)
-                if candidate.interest is None:
-                    candidate.interest = hit.interest
-    for candidate in candidates.values():
-        candidate.score = sum(weights.get(src, 0.0) * s for src, s in candidate.scores.items())
-    return candidates
+    merged = pool(retrieved, weights, fusion=fusion, rank_k=rank_k)
+    return dict(zip(merged.ids, merged.candidates(range(len(merged))), strict=True))
 
 
 def drop(candidates: dict[str, Candidate], unwanted: Iterable[str]) -> dict[str, Candidate]:
@@ -137,24 +231,36 @@ def mmr(candidates: Sequence[Candidate], vectors: Mapping[str, np.ndarray], *, l
         return []
     if lam >= 1.0 or not vectors:  # no diversity term: the loop below would pick in this very order
         return pool[:size]
-    top = pool[0].score or 1.0
-    relevance = np.array([c.score / top for c in pool])
     dim = next((len(v) for v in vectors.values()), 0)
     matrix = np.zeros((len(pool), max(dim, 1)), dtype=np.float32)
     for i, c in enumerate(pool):
         if c.paper_id in vectors:
             matrix[i] = vectors[c.paper_id]
-    similarity = matrix @ matrix.T  # once: the loop below then only reads rows
-    max_sim = np.zeros(len(pool))
-    chosen: list[Candidate] = []
-    available = np.ones(len(pool), dtype=bool)
-    for _ in range(min(size, len(pool))):
-        gain = np.where(available, lam * relevance - (1 - lam) * max_sim, -np.inf)
+    picked = mmr_order(np.array([c.score for c in pool]), matrix, lam=lam, size=size)
+    return [pool[i] for i in picked.tolist()]
+
+
+def mmr_order(score: np.ndarray, matrix: np.ndarray, *, lam: float, size: int) -> np.ndarray:
+    """``mmr`` over arrays: ``score`` of candidates already in (score desc, id) order, their unit vectors
+    (zero rows: no vector); returns the picked positions, in pick order."""
+    n = len(score)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    if lam >= 1.0:
+        return np.arange(min(size, n))
+    top = score[0] or 1.0
+    base = lam * (score / top)
+    similarity = (1 - lam) * (matrix @ matrix.T).astype(np.float64)  # once: the loop then only reads rows
+    gain = base.copy()
+    penalty = np.zeros(n)
+    picked = np.empty(min(size, n), dtype=np.int64)
+    for step in range(len(picked)):
         best = int(np.argmax(gain))
-        chosen.append(pool[best])
-        available[best] = False
-        np.maximum(max_sim, similarity[best], out=max_sim)
-    return chosen
+        picked[step] = best
+        np.maximum(penalty, similarity[best], out=penalty)
+        np.subtract(base, penalty, out=gain)
+        gain[picked[: step + 1]] = -np.inf
+    return picked
 
 
 def allot_interests(ranked: Sequence[Candidate], *, page: int, min_one_upto: int) -> list[Candidate]:

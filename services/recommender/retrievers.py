@@ -88,9 +88,10 @@ def _citations(ctx: Retrieval, found: Mapping[str, Sequence[Hit]]) -> list[Hit]:
 
 
 def _trending(ctx: Retrieval, found: Mapping[str, Sequence[Hit]]) -> list[Hit]:
-    rows = ctx.live.shared((Retriever.TRENDING, ctx.category), SHARED_LIST_SECONDS, lambda: trending_store.top(
-        ctx.conn, period="week", category=ctx.category, limit=ctx.settings.feed_size))
-    return [Hit(r["id"], r["score"], Reason(ReasonKind.TRENDING, _trending_detail(r))) for r in rows]
+    # The hits themselves are shared (immutable values): no per-request object per row.
+    return ctx.live.shared((Retriever.TRENDING, ctx.category), SHARED_LIST_SECONDS, lambda: [
+        Hit(r["id"], r["score"], Reason(ReasonKind.TRENDING, _trending_detail(r))) for r in trending_store.top(
+            ctx.conn, period="week", category=ctx.category, limit=ctx.settings.feed_size)])
 
 
 def _trending_detail(row: Mapping[str, Any]) -> str:
@@ -105,17 +106,18 @@ UPVOTED_DAYS = 7.0
 
 
 def _upvoted(ctx: Retrieval, found: Mapping[str, Sequence[Hit]]) -> list[Hit]:
-    rows = ctx.live.shared((Retriever.UPVOTED, ctx.category), SHARED_LIST_SECONDS, lambda: trending_store.upvoted(
-        ctx.conn, days=UPVOTED_DAYS, category=ctx.category, limit=ctx.settings.feed_size))
-    return [Hit(r["id"], r["score"], Reason(ReasonKind.UPVOTED, f"{r['upvotes']} upvotes on Hugging Face Daily "
-                                                                "Papers this week")) for r in rows]
+    return ctx.live.shared((Retriever.UPVOTED, ctx.category), SHARED_LIST_SECONDS, lambda: [
+        Hit(r["id"], r["score"], Reason(ReasonKind.UPVOTED, f"{r['upvotes']} upvotes on Hugging Face Daily "
+                                                            "Papers this week"))
+        for r in trending_store.upvoted(ctx.conn, days=UPVOTED_DAYS, category=ctx.category,
+                                        limit=ctx.settings.feed_size)])
 
 
 def _fresh(ctx: Retrieval, found: Mapping[str, Sequence[Hit]]) -> list[Hit]:
-    rows = ctx.live.shared((Retriever.FRESH, ctx.category), SHARED_LIST_SECONDS, lambda: papers_store.fresh(
-        ctx.conn, limit=FRESH_CANDIDATES, category=ctx.category))
     reason = Reason(ReasonKind.FRESH, "new in the catalogue")
-    return [Hit(r["id"], 1.0 / (1 + position), reason) for position, r in enumerate(rows)]
+    return ctx.live.shared((Retriever.FRESH, ctx.category), SHARED_LIST_SECONDS, lambda: [
+        Hit(r["id"], 1.0 / (1 + position), reason)
+        for position, r in enumerate(papers_store.fresh(ctx.conn, limit=FRESH_CANDIDATES, category=ctx.category))])
 
 
 # Run in this order: a retriever sees the hits of those above it.

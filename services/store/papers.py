@@ -173,6 +173,13 @@ def last_change(conn: psycopg.Connection) -> Any:
     return conn.execute("SELECT max(updated_at) AS at FROM papers").fetchone()["at"]
 
 
+def invisible_ids(conn: psycopg.Connection) -> tuple[Any, list[str]]:
+    """(``last_change``, the ids of every hidden or deleted paper), read in one statement (one snapshot)."""
+    row = conn.execute("SELECT (SELECT max(updated_at) FROM papers) AS at, "
+                       "ARRAY(SELECT id FROM papers WHERE hidden OR deleted_at IS NOT NULL) AS ids").fetchone()
+    return row["at"], list(row["ids"])
+
+
 def visible_by_ids(conn: psycopg.Connection, paper_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     """id → paper for the ids that are live and not hidden (the rest are silently absent)."""
     rows = conn.execute(

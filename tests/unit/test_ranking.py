@@ -72,3 +72,65 @@ def test_rank_fusion_keeps_a_retriever_with_huge_raw_scores_on_the_same_scale():
     assert fused["p3"].score == 1.0 and fused["p2"].score == 2 / 3
     with pytest.raises(ValueError):
         blend({"content": content}, {"content": 1.0}, fusion="nope")
+
+
+def _reference_order(retrieved, settings, unwanted, vectors, hidden):
+    """The feed's ranking written out the slow, obvious way (a Candidate per hit, a Python MMR loop): the
+    vectorised ``feed.order`` must give exactly this list."""
+    from services.recommender.feed import INTEREST_PAGE, MIN_ONE_PLACE_UPTO, VISIBILITY_CHECKED
+    from services.recommender.ranking import allot_interests
+    from services.recommender.retrievers import weights
+
+    candidates = drop(blend(retrieved, weights(settings), fusion=settings.feed_fusion, rank_k=settings.feed_rank_k),
+                      unwanted)
+    best = sorted(candidates.values(), key=lambda c: (-c.score, c.paper_id))[: VISIBILITY_CHECKED * settings.feed_size]
+    pool = [c for c in best if c.paper_id not in hidden]
+    lam, chosen = settings.feed_mmr_lambda, []
+    top = pool[0].score or 1.0
+    max_sim = {c.paper_id: 0.0 for c in pool}
+    left = list(pool)
+    while left and len(chosen) < settings.feed_size:
+        pick = max(left, key=lambda c: (lam * c.score / top - (1 - lam) * max_sim[c.paper_id], -pool.index(c)))
+        chosen.append(pick)
+        left.remove(pick)
+        for c in left:
+            if c.paper_id in vectors and pick.paper_id in vectors:
+                sim = float(np.dot(vectors[c.paper_id].astype(np.float64), vectors[pick.paper_id]))
+                max_sim[c.paper_id] = max(max_sim[c.paper_id], sim)
+    return allot_interests(chosen, page=INTEREST_PAGE, min_one_upto=MIN_ONE_PLACE_UPTO)
+
+
+@pytest.mark.parametrize("fusion", ["rank", "minmax"])
+def test_the_vectorised_order_equals_the_per_candidate_ranking(fusion):
+    from services.config import Settings
+    from services.recommender import index as faiss_index
+    from services.recommender.feed import order
+    from services.recommender.hits import InterestRef
+    from services.recommender.visibility import Hidden
+
+    rng = np.random.default_rng(3)
+    ids = [f"p{i:03d}" for i in range(400)]
+    matrix = rng.normal(size=(380, 8)).astype(np.float32)
+    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+    built, _ = faiss_index.build(matrix, exact_below=10_000, hnsw_m=8)
+    index = faiss_index.LoadedIndex.in_memory(built, ids[:380], matrix, version="v", embedder="e", ef_search=16)
+    vectors = dict(zip(ids[:380], matrix, strict=True))  # the last 20 papers have no vector
+    interests = [InterestRef(0, 0.7), InterestRef(1, 0.3)]
+
+    def hits(source, n, with_interest=False):
+        picked = rng.choice(len(ids), size=n, replace=False)
+        return [Hit(ids[i], float(rng.random()), Reason(source, ids[i]) if rng.random() < 0.9 else None,
+                    interests[int(rng.integers(2))] if with_interest else None) for i in picked]
+
+    retrieved = {"content": hits("content", 250, True), "cf": hits("cf", 120), "trending": hits("trending", 100),
+                 "fresh": hits("fresh", 50)}
+    retrieved["cf"].append(Hit(retrieved["cf"][0].paper_id, 99.0))  # listed twice: the first counts
+    s = Settings.from_env({"FEED_FUSION": fusion, "FEED_SIZE": "60", "FEED_MMR_LAMBDA": "0.7"})
+    unwanted = set(ids[::7])
+    hidden = frozenset(ids[1::9]) | {ids[395]}
+    got = order(retrieved, s, unwanted=unwanted, index=index, hidden=Hidden(stamp=1, ids=hidden))
+    want = _reference_order(retrieved, s, unwanted, vectors, hidden)
+    assert [c.paper_id for c in got] == [c.paper_id for c in want]
+    assert [(c.score, c.scores, c.reasons, c.interest) for c in got] == \
+        [(c.score, c.scores, c.reasons, c.interest) for c in want]
+    assert len(got) == 60 and not {c.paper_id for c in got} & (unwanted | hidden)
