@@ -31,10 +31,13 @@ def insert(conn: psycopg.Connection, *, user_id: str, model_version: str | None,
 
 
 # A reusable snapshot is valid while it is young enough and the user has no event newer than the one
-# it was ranked after (events ids only grow; the check reads the user's entries of events_user_time_idx).
+# it was ranked after that could change it (events ids only grow; the check reads the user's entries of
+# events_user_time_idx). Clicks cannot: the ranking reads stars, reads and dismissals
+# (events.feed_inputs), never clicks, so a click leaves a stored list exactly as valid as before.
 _VALID = """
     f.reusable AND f.created_at > now() - make_interval(secs => %(max_age)s)
-    AND NOT EXISTS (SELECT 1 FROM events e WHERE e.user_id = f.user_id AND e.id > coalesce(f.last_event_id, 0))
+    AND NOT EXISTS (SELECT 1 FROM events e WHERE e.user_id = f.user_id AND e.id > coalesce(f.last_event_id, 0)
+                    AND e.type <> 'click')
 """
 
 
