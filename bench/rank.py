@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import cProfile
+import functools
 import io
 import json
 import os
@@ -46,7 +47,15 @@ from services.config import Settings  # noqa: E402
 from services.db import Database  # noqa: E402
 from services.recommender import feed, pipeline  # noqa: E402
 from services.recommender.artifacts import ArtifactStore  # noqa: E402
+from services.recommender.retrievers import RETRIEVERS, Retrieval, weights  # noqa: E402
 from services.recommender.serving import LiveModels  # noqa: E402
+from services.store import events as events_store  # noqa: E402
+from services.store import papers as papers_store  # noqa: E402
+
+try:  # absent from checkouts before issue 14, which this script can also measure (docs/benchmarks.md)
+    from services.recommender.visibility import Visibility
+except ImportError:
+    Visibility = None
 
 
 def build(db: Database, store: ArtifactStore, settings, papers: Path, users: int, events: int) -> dict:
@@ -96,6 +105,34 @@ def measure(db: Database, live: LiveModels, settings, users: list[str], limit: i
             "after_star_ms": med(after_star_ms), "rank_p90_ms": round(sorted(rank_ms)[int(0.9 * len(rank_ms))], 2) if rank_ms else None}
 
 
+def stages(db: Database, live: LiveModels, settings, users: list[str]) -> dict:
+    """Median CPU ms of each step of ``feed.rank`` for ``users``: each retriever, then ``feed.order``
+    (fusion, dropping, visibility, MMR, interest slots) with the process's hidden set."""
+    times: dict[str, list[float]] = {}
+    for user_id in users:
+        with db.connection() as conn:
+            index = live.index(conn)
+            profile, seen = events_store.feed_inputs(conn, user_id)
+            ctx = Retrieval(conn=conn, live=live, settings=settings, user_id=user_id, category=None,
+                            profile=profile, index=index, cf_model=live.cf(conn))
+            found: dict = {}
+            for name, weight in weights(settings).items():
+                if weight > 0:
+                    ms, found[name] = cpu_ms(RETRIEVERS[name].retrieve, ctx, found)
+                    times.setdefault(f"retriever {name}", []).append(ms)
+            if Visibility is not None:
+                ms, hidden = cpu_ms(live.shared((feed.VISIBILITY_KEY,), float("inf"), Visibility).current, conn)
+                times.setdefault("hidden set (stamp query)", []).append(ms)
+                step = functools.partial(feed.order, found, settings, unwanted=seen, index=index, hidden=hidden)
+            else:  # a checkout from before issue 14: visibility asked of PostgreSQL, as its rank() did
+                def visible(best, conn=conn):
+                    categories = papers_store.visible_categories(conn, [c.paper_id for c in best])
+                    return [c for c in best if c.paper_id in categories]
+                step = functools.partial(feed.order, found, settings, unwanted=seen, index=index, keep=visible)
+            times.setdefault("order: fusion, visibility, MMR, slots", []).append(cpu_ms(step)[0])
+    return {name: round(statistics.median(values), 2) for name, values in times.items()}
+
+
 def cold_users(db: Database, n: int) -> list[str]:
     """New users, each with two stars on papers of unrelated categories (two interests, no CF factors)."""
     with db.connection() as conn:
@@ -134,6 +171,8 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--measure", type=int, default=200, help="users measured (each kind)")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--stages", action="store_true", help="also time each step of feed.rank")
+    parser.add_argument("--only-stages", action="store_true", help="only time each step (no stars written)")
     parser.add_argument("--reuse", action="store_true",
                         help="keep the built database and artifacts (.paperfeed/bench) for the next --reuse run")
     args = parser.parse_args()
@@ -151,7 +190,7 @@ def main() -> None:
         if built:
             with db.connection() as conn:  # a development loop: a previous run's stars stay, its feeds go
                 conn.execute("DELETE FROM feeds")
-            result["data"] = {"reused": url}
+            result["data"] = {"reused": "paperfeed_bench_rank"}
         else:
             result["data"] = build(db, store, settings, args.papers, args.users, args.events)
         result["data"]["build_seconds"] = round(time.perf_counter() - started, 1)
@@ -160,8 +199,12 @@ def main() -> None:
         warm = [f"u{i}" for i in range(0, args.users, step)][: args.measure]
         cold = cold_users(db, args.measure)
         measure(db, live, settings, [f"u{i}" for i in range(1, 20, 2)], 20)  # warm-up: models, shared lists
-        result["warm"] = measure(db, live, settings, warm, 20)
-        result["cold"] = measure(db, live, settings, cold, 20)
+        if not args.only_stages:
+            result["warm"] = measure(db, live, settings, warm, 20)
+            result["cold"] = measure(db, live, settings, cold, 20)
+        if args.stages or args.only_stages:
+            result["stages_warm"] = stages(db, live, settings, warm)
+            result["stages_cold"] = stages(db, live, settings, cold)
         if args.profile:
             result["profile"] = profile(db, live, settings, warm[:100])
             print(result["profile"])
@@ -191,9 +234,14 @@ def kept_database():
 def print_table(r: dict) -> None:
     print(f"\n{'users':<8} {'n':>5} {'rank ms':>9} {'p90':>7} {'ranked feed ms':>15} {'after a star ms':>16}")
     for kind in ("warm", "cold"):
+        if kind not in r:
+            continue
         row = r[kind]
         print(f"{kind:<8} {row['users']:>5} {row['rank_ms']!s:>9} {row['rank_p90_ms']!s:>7} "
               f"{row['ranked_feed_ms']!s:>15} {row['after_star_ms']!s:>16}")
+    for kind in ("warm", "cold"):
+        for name, ms in r.get(f"stages_{kind}", {}).items():
+            print(f"  {kind}, {name:<44} {ms:>7} ms")
 
 
 if __name__ == "__main__":
