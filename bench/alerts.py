@@ -82,6 +82,7 @@ def main() -> None:
     parser.add_argument("--new-papers", type=int, default=1_000)
     parser.add_argument("--min-score", type=float, default=None,
                         help="instant subscriptions' threshold (default: the service's ALERT_MIN_SCORE_DEFAULT)")
+    parser.add_argument("--instant-only", action="store_true", help="skip the digests and inbox delivery")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "alerts.json")
     args = parser.parse_args()
 
@@ -109,6 +110,11 @@ def main() -> None:
         match, seconds = timed(matching.match_new_papers, db, settings)
         result["instant"] = {**match, "seconds": round(seconds, 2)}
         print("instant:", result["instant"], flush=True)
+        if args.instant_only:
+            db.close()
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_text(json.dumps(result, indent=2, default=str))
+            return
         now = dt.datetime.now(dt.UTC).replace(hour=max(settings.digest_local_hour, 9))
         composed, seconds = timed(digests.compose_due, db, settings, now=now)
         result["digests"] = {**composed, "seconds": round(seconds, 2)}

@@ -7,7 +7,7 @@ a conditional UPDATE from the expected state, so a repeated or late step changes
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,6 +55,27 @@ def insert_many(conn: psycopg.Connection, alerts: Sequence[NewAlert]) -> int:
         ON CONFLICT (user_id, paper_id, subscription_id) DO NOTHING
         """
     ).rowcount
+
+
+INSTANT_COPY_COLUMNS = "user_id, subscription_id, channel, paper_id, score, reasons"
+
+
+def copy_instant(conn: psycopg.Connection, chunks: Iterable[str]) -> None:
+    """COPY rows (text format, columns INSTANT_COPY_COLUMNS, one line per alert) straight into the outbox.
+
+    No rules and no conflict handling: the caller has applied the rules and owns these papers (see
+    services.alerts.instant_store); a repeated (user, paper, subscription) or a subscription that is
+    gone raises IntegrityError, and the caller rolls back."""
+    with conn.cursor() as cur, cur.copy(f"COPY alerts ({INSTANT_COPY_COLUMNS}) FROM STDIN") as copy:  # nosec B608  # a fixed column list
+        for chunk in chunks:
+            copy.write(chunk)
+
+
+def read_starred_or_dismissed(conn: psycopg.Connection, paper_ids: Sequence[str]) -> list[tuple[str, str]]:
+    """(user_id, paper_id) of every read, star or dismiss of ``paper_ids``: alerts for them are skipped."""
+    rows = conn.execute("SELECT DISTINCT user_id, paper_id FROM events WHERE paper_id = ANY(%s) "
+                        "AND type IN ('read', 'star', 'dismiss')", (list(paper_ids),)).fetchall()
+    return [(r["user_id"], r["paper_id"]) for r in rows]
 
 
 def insert_follow_matches(conn: psycopg.Connection, paper_ids: Sequence[str]) -> int:

@@ -220,9 +220,11 @@ def visible_categories(conn: psycopg.Connection, paper_ids: Sequence[str]) -> di
 
 def unmatched_for_alerts(conn: psycopg.Connection, embedder: str | None, *, embed_grace_seconds: float,
                          limit: int) -> list[dict[str, Any]]:
-    """Claim (FOR UPDATE SKIP LOCKED) up to ``limit`` papers not yet considered for alerts: those with a
-    vector under ``embedder``, or older than the grace period (then matched without one). Each row has
-    id, listed_at, deleted (deleted or hidden) and vector (bytes or None)."""
+    """Claim (FOR NO KEY UPDATE SKIP LOCKED) up to ``limit`` papers not yet considered for alerts: those
+    with a vector under ``embedder``, or older than the grace period (then matched without one). Each row
+    has id, listed_at, deleted (deleted or hidden) and vector (bytes or None). NO KEY: two claims still
+    exclude each other, but the alert rows other connections COPY for these papers (their foreign-key
+    check takes KEY SHARE) are not blocked by the claim."""
     return conn.execute(
         """
         SELECT p.id, p.listed_at, (p.deleted_at IS NOT NULL OR p.hidden) AS deleted, e.vector
@@ -230,7 +232,7 @@ def unmatched_for_alerts(conn: psycopg.Connection, embedder: str | None, *, embe
         WHERE p.alerts_matched_at IS NULL
           AND (e.vector IS NOT NULL OR p.created_at < now() - make_interval(secs => %(grace)s))
         ORDER BY p.created_at, p.id LIMIT %(limit)s
-        FOR UPDATE OF p SKIP LOCKED
+        FOR NO KEY UPDATE OF p SKIP LOCKED
         """,
         {"embedder": embedder, "grace": embed_grace_seconds, "limit": limit},
     ).fetchall()

@@ -1,0 +1,95 @@
+"""Storing a batch's instant alerts: COPY straight into the outbox, split across connections.
+
+A batch of 1,000 new papers × 100,000 subscribers is about a million alert rows. The general path
+(``store.alerts.insert_many``: COPY into a temporary table, then INSERT … SELECT … ON CONFLICT with the
+rules) costs two passes and runs on one backend, so one core. Here the rules are applied in memory
+first (the subscription still enabled, the user not having read, starred or dismissed the paper: both
+read in the batch's transaction), and the rows go by COPY directly into ``alerts``, in
+ALERT_STORE_CONNECTIONS shards, one connection and one thread each, so PostgreSQL inserts (index and
+foreign-key upkeep, the bulk of the cost) on several cores while Python formats the next chunk.
+
+Why no ON CONFLICT is needed: each paper is claimed once (``papers.unmatched_for_alerts`` locks it,
+FOR NO KEY UPDATE SKIP LOCKED, until its ``alerts_matched_at`` stamp commits), so no other matcher
+writes rows for these papers. The shards commit only when every shard's COPY succeeded, and just
+before the claiming transaction stamps the papers; a crash between the two leaves rows whose papers
+will be decided again. That case, and a subscription deleted in the middle of a batch, make a COPY
+fail (the unique (user, paper, subscription) index, the foreign key): every shard is then rolled back
+and the batch is stored by the general path on the claiming connection, which skips what exists.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import psycopg
+
+from services.db import Database
+from services.store import alerts as alerts_store
+
+log = logging.getLogger(__name__)
+
+# Lines sent per COPY write: large enough to amortise the call, small enough to overlap with the server.
+CHUNK_ROWS = 20_000
+
+
+def copy_escape(text: str) -> str:
+    """``text`` as a field of COPY's text format (backslash, tab and line breaks escaped)."""
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def reasons(anchor: str | None, titles: dict[str | None, str]) -> list[dict[str, str]]:
+    """Why an instant alert: close to the user's interest anchored on ``anchor`` (titles: id → title)."""
+    reason: dict[str, str] = {"kind": "matches_your_interests",
+                              "detail": f"close to your interest in “{titles.get(anchor, anchor)}”"}
+    if anchor:
+        reason["paper_id"] = anchor
+    return [reason]
+
+
+def reasons_field(anchor: str | None, titles: dict[str | None, str]) -> str:
+    """``reasons`` as the COPY text of the jsonb column."""
+    return copy_escape(json.dumps(reasons(anchor, titles), ensure_ascii=False))
+
+
+def store_parallel(db: Database, shards: Sequence[Callable[[], list[str]]]) -> int | None:
+    """COPY each shard's lines (``shards[i]()`` formats them, in shard i's thread) on its own connection.
+
+    Commits every shard when all succeeded and returns the rows written; when any failed on a constraint
+    rolls every shard back and returns None (the caller stores the batch the general way)."""
+    with contextlib.ExitStack() as stack:
+        conns = [stack.enter_context(db.connection()) for _ in shards]
+        with ThreadPoolExecutor(max_workers=len(shards), thread_name_prefix="alerts-copy") as pool:
+            futures = [pool.submit(_copy_shard, conn, shard) for conn, shard in zip(conns, shards, strict=True)]
+            failures = [f.exception() for f in futures]
+        failed = [exc for exc in failures if exc is not None]
+        if failed:
+            for conn in conns:
+                conn.rollback()
+            if all(isinstance(exc, psycopg.errors.IntegrityError) for exc in failed):
+                log.warning("instant alerts: direct COPY refused (%s); storing the batch with conflict checks",
+                            failed[0])
+                return None
+            raise failed[0]
+        for conn in conns:
+            conn.commit()
+        return sum(f.result() for f in futures)
+
+
+def _copy_shard(conn: psycopg.Connection, shard: Callable[[], list[str]]) -> int:
+    lines = shard()
+    alerts_store.copy_instant(conn, ("".join(lines[i:i + CHUNK_ROWS]) for i in range(0, len(lines), CHUNK_ROWS)))
+    return len(lines)
+
+
+def shard_of(sub: np.ndarray, paper: np.ndarray, shards: int) -> list[np.ndarray]:
+    """Positions of the decisions in each shard, in (subscription, paper) order and split into contiguous
+    runs of it: subscription rows follow user ids, so each connection inserts an ascending run of the
+    outbox's user-leading indexes (unique key, inbox) instead of scattering over all of them, and the
+    shards touch different parts of those indexes."""
+    order = np.lexsort((paper, sub))
+    return [part for part in np.array_split(order, shards) if len(part)]
