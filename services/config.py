@@ -369,6 +369,11 @@ class Settings:
     api_workers: int = _env("API_WORKERS", _parse_int(1, 64), default=3, help="gunicorn worker processes.")
     api_threads: int = _env("API_THREADS", _parse_int(1, 64), default=2,
                             help="Threads per gunicorn worker process.")
+    worker_training_nice: int = _env(
+        "WORKER_TRAINING_NICE", _parse_int(0, 19), default=10,
+        help="Niceness a worker process takes on before it trains or embeds (retrain, embedding, index "
+             "build), so that the API keeps the CPU it needs; 0 leaves the priority alone. A process "
+             "cannot raise it back: that worker process stays niced.")
     worker_concurrency: int = _env("WORKER_CONCURRENCY", _parse_int(1, 64), default=2,
                                    help="Celery worker processes.")
     beat_lock_seconds: int = _env(
@@ -644,6 +649,10 @@ class Settings:
         help="Papers published longer ago than this alert nobody when imported (a backfill is not news).")
     alert_batch_size: int = _env("ALERT_BATCH_SIZE", _parse_int(1, 100_000), default=2000,
                                  help="New papers decided per matching transaction.")
+    alert_store_connections: int = _env(
+        "ALERT_STORE_CONNECTIONS", _parse_int(1, 32), default=2,
+        help="Connections (and threads) a matching batch COPYs its instant alerts over in parallel; at most "
+             "DB_POOL_MAX - 1 are used. About the database's cores.")
     alert_max_attempts: int = _env("ALERT_MAX_ATTEMPTS", _parse_int(1, 100), default=8,
                                    help="Delivery attempts before a delivery is marked failed.")
     alert_retry_base_seconds: float = _env(

@@ -12,6 +12,7 @@ from typing import Any
 
 from celery import Celery, Task
 
+from infra import threads
 from services import events
 from services import jobs as job_requests
 from services.alerts import digests, matching, outbox, profiles
@@ -27,8 +28,14 @@ TASKS: dict[TaskName, Work] = {}
 
 # Email/webhook messages one delivery task sends before handing the rest to a fresh task.
 DELIVERIES_PER_TASK = 200
-# One precompute run ranks feeds for at most this long; the next run (beat) continues.
+# Tasks that train or embed: CPU-heavy for seconds to minutes and never urgent, so they run single-
+# threaded (CF_THREADS) and niced (WORKER_TRAINING_NICE) to leave the API its cores.
+TRAINING = frozenset({TaskName.EMBED, TaskName.REINDEX, TaskName.RETRAIN_CF})
+# One precompute chunk ranks feeds for at most this long; the next run (beat) picks up the rest.
 PRECOMPUTE_SECONDS = 240.0
+# Users per precompute chunk task: a few seconds of ranking, so chunks spread evenly over the worker
+# processes (10,000 users: 40 chunks) and a redelivered chunk repeats little.
+PRECOMPUTE_CHUNK_USERS = 250
 
 
 def task(name: TaskName) -> Callable[[Work], Work]:
@@ -52,11 +59,16 @@ def _recorded(job: TaskName, work: Work) -> Callable[..., dict[str, Any]]:
 
     def run(self: Task, **kwargs: Any) -> dict[str, Any]:
         ctx = self.app.paperfeed
+        ctx.current_queue = (self.request.delivery_info or {}).get("routing_key")
         task_id = self.request.id or f"local-{job}"
         with ctx.db.connection() as conn:
             run_id = jobs.start(conn, job=job, task_id=task_id)
         try:
-            result = work(ctx, **kwargs)
+            if job in TRAINING:
+                with threads.training(ctx.settings.cf_threads, ctx.settings.worker_training_nice):
+                    result = work(ctx, **kwargs)
+            else:
+                result = work(ctx, **kwargs)
         except Exception as exc:
             with ctx.db.connection() as conn:
                 jobs.finish(conn, run_id, error=f"{type(exc).__name__}: {exc}")
@@ -127,13 +139,32 @@ def prune_events(ctx: WorkerContext) -> dict[str, Any]:
 
 @task(TaskName.PRECOMPUTE_FEEDS)
 def precompute_feeds(ctx: WorkerContext) -> dict[str, Any]:
+    """Fan out: the active users who need a feed ranked, in chunks of PRECOMPUTE_CHUNK_USERS, one
+    ``feeds.precompute_chunk`` task each, on this task's own queue, so every worker process (of every
+    worker) ranks a share."""
+    live = _live_models(ctx)
+    users = feed_cache.precompute_candidates(ctx.db, ctx.settings, feed.model_version(live))
+    chunks = [users[i:i + PRECOMPUTE_CHUNK_USERS] for i in range(0, len(users), PRECOMPUTE_CHUNK_USERS)]
+    for chunk in chunks:
+        ctx.send_task(TaskName.PRECOMPUTE_CHUNK, kwargs={"users": chunk}, queue=ctx.current_queue)
+    return {"candidates": len(users), "chunks": len(chunks)}
+
+
+@task(TaskName.PRECOMPUTE_CHUNK)
+def precompute_chunk(ctx: WorkerContext, users: list[str]) -> dict[str, Any]:
+    live = _live_models(ctx)
+    return feed_cache.precompute(ctx.db, ctx.settings,
+                                 lambda conn, user_id: feed.rank_and_store(conn, live, ctx.settings, user_id),
+                                 feed.model_version(live), time_budget_seconds=PRECOMPUTE_SECONDS,
+                                 users=users[:PRECOMPUTE_CHUNK_USERS])
+
+
+def _live_models(ctx: WorkerContext) -> Any:
     live = ctx.live_models()
     with ctx.db.connection() as conn:  # load (or swap to) the live models first
         live.index(conn)
         live.cf(conn)
-    return feed_cache.precompute(ctx.db, ctx.settings,
-                                 lambda conn, user_id: feed.rank_and_store(conn, live, ctx.settings, user_id),
-                                 feed.model_version(live), time_budget_seconds=PRECOMPUTE_SECONDS)
+    return live
 
 
 @task(TaskName.MATCH_ALERTS)
