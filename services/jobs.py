@@ -34,6 +34,7 @@ class TaskName(StrEnum):
     PRUNE_FEEDS = "feeds.prune"
     PRUNE_EVENTS = "events.prune"
     PRECOMPUTE_FEEDS = "feeds.precompute"
+    PRECOMPUTE_CHUNK = "feeds.precompute_chunk"
     MATCH_ALERTS = "alerts.match"
     COMPOSE_DIGESTS = "alerts.digests"
     DELIVER_ALERTS = "alerts.deliver"

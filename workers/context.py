@@ -18,13 +18,18 @@ class WorkerContext:
     db: Database
     artifacts: ArtifactStore
     celery: Any = field(default=None, repr=False)  # the Celery app, to queue follow-up tasks
+    # The queue the running task came from (set per task; a prefork process runs one task at a time).
+    current_queue: str | None = None
     _channels: dict[str, Any] | None = field(default=None, repr=False)
     _live: Any = field(default=None, repr=False)
 
     def send_task(self, name: TaskName, *, kwargs: dict[str, Any] | None = None,
-                  countdown: float | None = None) -> None:
-        """Queue task ``name`` (e.g. delivery right after matching found alerts), ``countdown`` seconds on."""
+                  countdown: float | None = None, queue: str | None = None) -> None:
+        """Queue task ``name`` (e.g. delivery right after matching found alerts), ``countdown`` seconds on,
+        on ``queue`` (default: the app's default queue)."""
         options: dict[str, Any] = {}
+        if queue is not None:
+            options["queue"] = queue
         if kwargs is not None:
             options["kwargs"] = kwargs
         if countdown is not None:

@@ -57,19 +57,18 @@ def serve_reusable(conn: psycopg.Connection, settings: Settings, user_id: str, l
 
 
 def precompute(db: Database, settings: Settings, rank_and_store, model_version: str | None, *,
-               max_users: int | None = None, time_budget_seconds: float | None = None) -> dict[str, Any]:
+               max_users: int | None = None, time_budget_seconds: float | None = None,
+               users: list[str] | None = None) -> dict[str, Any]:
     """Rank and store a reusable feed for every active user who needs one, one short transaction each.
 
     ``rank_and_store(conn, user_id)`` is the feed's own ranking path (so a precomputed feed is exactly
     what the request would have ranked). Stops after ``max_users`` or ``time_budget_seconds``; the
     next run continues. Safe to run twice or concurrently: a user whose feed was just stored is no
-    longer selected."""
+    longer selected. ``users`` given (a chunk the worker fanned out, ``precompute_candidates``): rank
+    exactly those."""
     started = time.perf_counter()
-    limit = max_users or settings.feed_precompute_max_users
-    with db.connection() as conn:
-        users = feeds_store.users_to_precompute(conn, active_days=settings.feed_precompute_active_days,
-                                                fresh_seconds=settings.feed_reuse_seconds * 0.75,
-                                                model_version=model_version, limit=limit)
+    if users is None:
+        users = precompute_candidates(db, settings, model_version, limit=max_users)
     done = 0
     for user_id in users:
         if time_budget_seconds is not None and time.perf_counter() - started > time_budget_seconds:
@@ -80,3 +79,13 @@ def precompute(db: Database, settings: Settings, rank_and_store, model_version: 
     seconds = time.perf_counter() - started
     return {"candidates": len(users), "ranked": done, "seconds": round(seconds, 2),
             "feeds_per_second": round(done / seconds, 1) if seconds and done else None}
+
+
+def precompute_candidates(db: Database, settings: Settings, model_version: str | None, *,
+                          limit: int | None = None) -> list[str]:
+    """The active users whose stored feed is missing, stale or ranked by other models (``precompute``)."""
+    with db.connection() as conn:
+        return feeds_store.users_to_precompute(conn, active_days=settings.feed_precompute_active_days,
+                                               fresh_seconds=settings.feed_reuse_seconds * 0.75,
+                                               model_version=model_version,
+                                               limit=limit or settings.feed_precompute_max_users)

@@ -70,7 +70,16 @@ def test_feeds_are_ranked_ahead_of_time_for_active_users(settings, clean_db, wor
                              for i in range(3) for pid in ids[i * 2: i * 2 + 2]])
     row = run_job(settings, clean_db, worker_queue, "feeds.precompute", timeout=120)
     assert row["status"] == "succeeded", row["error"]
-    assert row["result"]["ranked"] == 3
+    assert row["result"] == {"candidates": 3, "chunks": 1}  # fanned out as chunk tasks, on the same queue
+
+    def chunk_done():
+        with clean_db.connection() as conn:
+            return conn.execute("SELECT status, result, error FROM job_runs WHERE job = 'feeds.precompute_chunk' "
+                                "AND status IN ('succeeded', 'failed')").fetchone()
+
+    chunk = wait_until(chunk_done, timeout=120, message="the precompute chunk finished")
+    assert chunk["status"] == "succeeded", chunk["error"]
+    assert chunk["result"]["ranked"] == 3
     with clean_db.connection() as conn:
         stored = conn.execute("SELECT user_id, served, jsonb_array_length(items) AS n FROM feeds "
                               "WHERE reusable ORDER BY user_id").fetchall()
