@@ -589,6 +589,11 @@ class Settings:
         "FEED_RETENTION_HOURS", _parse_float(0.1, 24 * 365), default=48.0,
         help="Ranked feeds are kept this long for paging and click credit; older ones are pruned and their "
              "cursors answer 422.")
+    feed_snapshots_per_user: int = _env(
+        "FEED_SNAPSHOTS_PER_USER", _parse_int(1, 10_000), default=50,
+        help="At most this many ranked feeds are kept per user (the oldest are deleted when a new one is "
+             "stored), so requests with ever new `category`/`exclude` values cannot grow storage without "
+             "bound; a cursor of a deleted feed answers 422 like an expired one.")
     feed_reuse_seconds: float = _env(
         "FEED_REUSE_SECONDS", _parse_float(0.0, 86400), default=1800.0,
         help="A plain feed request serves the user's last ranked feed again while it is this young and no "

@@ -16,6 +16,7 @@ and clicks carrying ``feed_id`` are credited to exactly what was shown.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +28,7 @@ from services import pagination
 from services.config import Settings
 from services.db import Database
 from services.errors import InvalidInput
-from services.recommender import experiments, feed_cache, ranking
+from services.recommender import cold_feed, experiments, feed_cache, ranking
 from services.recommender.content import content_hits
 from services.recommender.feed_cache import CURSOR_KIND
 from services.recommender.hits import Hit, Reason, ReasonKind
@@ -68,29 +69,47 @@ class FeedRequest:
 def get_feed(conn: psycopg.Connection, live: LiveModels, settings: Settings, request: FeedRequest) -> dict[str, Any]:
     """A page of the user's feed: the next page of a ranked list (cursor), the user's still-valid ranked
     list served again (plain requests, see feed_cache), or a list ranked now and stored."""
+    def cold_ranker(cold_request: FeedRequest) -> tuple[list[ranking.Candidate], str | None]:
+        ranked, _, treatment = _ranked(conn, live, settings, cold_request, deterministic=True)
+        return ranked, served_version(conn, live, treatment.settings)
+
     if request.cursor is not None:
+        if cold_feed.is_cursor(request.cursor):
+            return cold_feed.next_page(conn, request, cold_ranker, served_from=feed_cache.NEXT_PAGE)
         return _next_page(conn, request)
     plain = request.category is None and not request.exclude
     if plain:
         reused = feed_cache.serve_reusable(conn, settings, request.user_id, request.limit)
         if reused is not None:
             return reused
-    users_store.ensure(conn, request.user_id)
+    if not users_store.exists(conn, request.user_id):  # a read writes nothing for an unknown id (cold_feed)
+        return cold_feed.first_page(conn, request, cold_ranker, served_from=feed_cache.RANKED)
     # Read before ranking: an event arriving while we rank makes this list stale, never the reverse.
     last_event_id = feeds_store.last_event_id(conn, request.user_id) if plain else None
     # The reader's experiment variants (and promoted defaults) decide the Settings it is ranked with.
-    treatment = experiments.load_treatment(conn, settings, request.user_id)
-    ranked, teams = rank_treated(lambda treated: rank(conn, live, treated, request), treatment)
+    ranked, teams, treatment = _ranked(conn, live, settings, request)
     page = ranked[: request.limit]
     version = served_version(conn, live, treatment.settings)
     feed_id = feeds_store.insert(conn, user_id=request.user_id, model_version=version,
                                  items=_snapshot(ranked, teams), served=len(page), reusable=plain,
-                                 last_event_id=last_event_id, assignments=dict(treatment.assignments))
+                                 last_event_id=last_event_id, assignments=dict(treatment.assignments),
+                                 keep_per_user=settings.feed_snapshots_per_user)
     papers = papers_store.visible_by_ids(conn, [c.paper_id for c in page])
     next_cursor = pagination.encode(CURSOR_KIND, (feed_id, len(page))) if len(ranked) > len(page) else None
     return {"items": [_item(papers[c.paper_id], round(c.score, 6), _reasons(c)) for c in page if c.paper_id in papers],
             "next_cursor": next_cursor, "model_version": version, "feed_id": feed_id,
             feed_cache.SERVED_FROM: feed_cache.RANKED}
+
+
+def _ranked(conn: psycopg.Connection, live: LiveModels, settings: Settings, request: FeedRequest, *,
+            deterministic: bool = False) -> tuple[list[ranking.Candidate], list[str] | None, experiments.Treatment]:
+    """(ranked list, interleaving teams or None, the experiment treatment it was ranked under).
+    ``deterministic``: an interleaved draft seeded by the user id, so ranking again gives the same list
+    (the unknown user's stateless cursor checks that)."""
+    treatment = experiments.load_treatment(conn, settings, request.user_id)
+    rng = random.Random(request.user_id) if deterministic else None  # nosec B311  # not for security: a draft order
+    ranked, teams = rank_treated(lambda treated: rank(conn, live, treated, request), treatment, rng)
+    return ranked, teams, treatment
 
 
 def _next_page(conn: psycopg.Connection, request: FeedRequest) -> dict[str, Any]:
@@ -128,7 +147,7 @@ def rank_and_store(conn: psycopg.Connection, live: LiveModels, settings: Setting
                                  treatment)
     return feeds_store.insert(conn, user_id=user_id, model_version=served_version(conn, live, treatment.settings),
                               items=_snapshot(ranked, teams), served=0, reusable=True, last_event_id=last_event_id,
-                              assignments=dict(treatment.assignments))
+                              assignments=dict(treatment.assignments), keep_per_user=settings.feed_snapshots_per_user)
 
 
 def _snapshot(ranked: list[ranking.Candidate], teams: list[str] | None = None) -> list[dict[str, Any]]:

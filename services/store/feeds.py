@@ -15,11 +15,13 @@ _NO_FLUSH = "(SELECT set_config('synchronous_commit', 'off', true)) AS no_flush"
 
 def insert(conn: psycopg.Connection, *, user_id: str, model_version: str | None, items: list[dict[str, Any]],
            served: int, reusable: bool = False, last_event_id: int | None = None,
-           assignments: dict[str, str] | None = None) -> str:
+           assignments: dict[str, str] | None = None, keep_per_user: int | None = None) -> str:
     """Store a snapshot. Its loss in a crash costs nothing (the next request ranks again), so this
     transaction does not wait for the WAL flush. ``reusable`` snapshots (plain requests) may be served
     again to later plain requests until the user's next event (``last_event_id``) or their age says no.
-    ``assignments``: experiment id → variant the feed was ranked under (None outside experiments)."""
+    ``assignments``: experiment id → variant the feed was ranked under (None outside experiments).
+    ``keep_per_user``: then the user's older snapshots beyond this many are deleted (a caller asking for
+    feeds with ever new ``category``/``exclude`` values must not grow the table without bound)."""
     feed_id = str(uuid.uuid4())
     conn.execute(
         f"INSERT INTO feeds (id, user_id, model_version, items, served, reusable, last_event_id, assignments) "
@@ -27,7 +29,20 @@ def insert(conn: psycopg.Connection, *, user_id: str, model_version: str | None,
         (feed_id, user_id, model_version, Jsonb(items), served, reusable, last_event_id,
          Jsonb(assignments) if assignments else None),
     )
+    if keep_per_user is not None:
+        prune_user(conn, user_id, keep=keep_per_user, newest=feed_id)
     return feed_id
+
+
+def prune_user(conn: psycopg.Connection, user_id: str, *, keep: int, newest: str) -> int:
+    """Keep the user's snapshot ``newest`` (just stored) and their ``keep`` - 1 newest others; delete the
+    rest and return how many. Reads the user's entries of feeds_user_time_idx only (about ``keep``, since
+    every insert prunes). Feeds of a running experiment are not spared: a user beyond ``keep`` feeds
+    within the retention is a script, not a reader the readout should count."""
+    return conn.execute(
+        "DELETE FROM feeds WHERE id IN (SELECT id FROM feeds WHERE user_id = %s AND id <> %s "
+        "ORDER BY created_at DESC, id DESC OFFSET %s)", (user_id, newest, max(keep - 1, 0)),
+    ).rowcount
 
 
 # A reusable snapshot is valid while it is young enough and the user has no event newer than the one

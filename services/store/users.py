@@ -32,6 +32,10 @@ def ensure(conn: psycopg.Connection, user_id: str) -> None:
     conn.execute("INSERT INTO users (id) VALUES (%s) ON CONFLICT (id) DO NOTHING", (user_id,))
 
 
+def exists(conn: psycopg.Connection, user_id: str) -> bool:
+    return conn.execute("SELECT 1 FROM users WHERE id = %s", (user_id,)).fetchone() is not None
+
+
 def get(conn: psycopg.Connection, user_id: str) -> dict[str, Any] | None:
     return conn.execute(
         f"SELECT {USER_COLUMNS}, tokens_valid_after, email_confirmed, email_confirmation_sent_at "  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter

@@ -129,6 +129,8 @@ def simulate(client, headers, topic, readers, rng, *, prefix="r", limit=20):
     """Each reader asks for a feed once and clicks what it shows with CLICK_PROBABILITY of the topic."""
     for n in range(readers):
         user = f"{prefix}{n}"
+        # Known readers: an unknown id's feed is stored nowhere, so it would count in no readout.
+        assert client.put(f"/v1/users/{user}", json={}, headers=headers["write"]).status_code == 201
         response = client.get(f"/v1/users/{user}/feed?limit={limit}", headers=headers["read"])
         assert response.status_code == 200, response.get_json()
         body = response.get_json()
@@ -148,6 +150,7 @@ def test_assignment_is_stable_and_recorded_with_each_feed(client, headers, clean
     row = experiments.Experiment.from_row({**made, "starts_at": None, "ends_at": None})
     for n in range(30):
         user = f"s{n}"
+        assert client.put(f"/v1/users/{user}", json={}, headers=headers["write"]).status_code == 201
         expected = experiments.assign(row, user)
         ids = set()
         for _ in range(2):  # the second request ranks again (cursor-free, after an event) or reuses

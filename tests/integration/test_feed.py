@@ -198,6 +198,7 @@ def test_retrain_skips_with_too_little_data(clean_db, engine_settings, catalogue
 def test_old_feeds_are_pruned_and_their_cursors_expire(client, headers, catalogue, clean_db, engine_settings):
     from services.recommender.feed import prune_snapshots
 
+    assert client.put("/v1/users/p", json={}, headers=headers["write"]).status_code == 201  # stored once known
     old = feed(client, headers["read"], user="p", limit=2)
     fresh = feed(client, headers["read"], user="p", limit=2, exclude="none")  # not reusable: ranked anew
     assert fresh["feed_id"] != old["feed_id"]

@@ -37,6 +37,7 @@ def engine(settings, clean_db, tmp_path):
 
 def test_metrics_show_feeds_models_queues_and_the_outbox_after_real_traffic(engine, clean_db, headers):
     client = create_app(engine, db=clean_db).test_client()
+    assert client.put("/v1/users/ada", json={}, headers=headers["write"]).status_code == 201
     for _ in range(2):  # ranked now, then the stored list served again
         assert client.get("/v1/users/ada/feed?limit=5", headers=headers["read"]).status_code == 200
     page = client.get("/v1/users/ada/feed?limit=5", headers=headers["read"]).get_json()
