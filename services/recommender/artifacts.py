@@ -191,6 +191,46 @@ class ArtifactStore:
             out.flush()
             os.fsync(out.fileno())
 
+    def versions(self, kind: str) -> list[str]:
+        """The complete-looking versions of ``kind`` on this host, newest first."""
+        folder = self.root / kind
+        if not folder.is_dir():
+            return []
+        return sorted((p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")), reverse=True)
+
+    def rewrite(self, kind: str, version: str, change: Callable[[Path], bool]) -> bool:
+        """Replace a published version by a changed copy: ``change(folder)`` edits a scratch copy and
+        says whether it changed anything; if so the manifest's checksums are renewed, the files uploaded
+        to the remote store (manifest last) and the copy swapped in for the local folder. For removing
+        data that must not be kept (a deleted user's factors), never for changing what a version means.
+        Returns whether the version was rewritten."""
+        final = self.path(kind, version)
+        manifest = self.manifest(kind, version)
+        scratch = self.root / kind / f".tmp-{version}-{uuid.uuid4().hex[:6]}"
+        shutil.copytree(final, scratch)
+        try:
+            if not change(scratch):
+                return False
+            files = sorted(p.name for p in scratch.iterdir() if p.name != MANIFEST)
+            manifest = {**manifest, "files": files, "sha256": {name: sha256_of(scratch / name) for name in files}}
+            (scratch / MANIFEST).write_text(json.dumps(manifest, indent=2))
+            for file in scratch.iterdir():
+                with file.open("rb") as fh:
+                    os.fsync(fh.fileno())
+            if self.remote is not None:
+                for name in [*files, MANIFEST]:
+                    self.remote.put_file(kind, version, name, scratch / name)
+            # Two renames, microseconds apart: a process loading this very version in between would refuse
+            # it (serving.LiveModels); processes load a version when it becomes live or a user is
+            # forgotten, and the version rewritten here is seldom the live one (new ones are written clean).
+            old = self.root / kind / f".old-{version}-{uuid.uuid4().hex[:6]}"
+            os.rename(final, old)
+            os.rename(scratch, final)
+            shutil.rmtree(old, ignore_errors=True)
+            return True
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+
     def prune(self, kind: str, *, keep: int, protect: set[str]) -> list[str]:
         """Delete all but the newest ``keep`` versions of ``kind`` (never those in ``protect``), here and in
         the remote store, and the scratch folders of publishes or fetches that died more than
@@ -198,7 +238,7 @@ class ArtifactStore:
         folder = self.root / kind
         if not folder.is_dir():
             return []
-        for scratch in [*folder.glob(".tmp-*"), *folder.glob(".fetch-*")]:
+        for scratch in [*folder.glob(".tmp-*"), *folder.glob(".fetch-*"), *folder.glob(".old-*")]:
             with contextlib.suppress(OSError):
                 if time.time() - scratch.stat().st_mtime > STALE_SCRATCH_SECONDS:
                     shutil.rmtree(scratch, ignore_errors=True)

@@ -11,10 +11,11 @@ Artifacts are plain .npy files and JSON id lists; the API memory-maps the factor
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +24,26 @@ import psycopg
 import scipy.sparse as sp
 
 from services.config import Settings
+from services.db import Database
+from services.recommender.artifacts import ArtifactKind, ArtifactStore
 from services.recommender.itemknn import ItemKnn
 from services.store import interactions as interactions_store
+from services.store import models as models_store
 
 HOLDOUT_USERS = 2000
 EVAL_K = 20
+
+def user_hash(user_id: str) -> str:
+    """How a deleted user is recorded in cf_forgotten (the SQL of store.users computes the same)."""
+    return hashlib.sha256(user_id.encode()).hexdigest()
+
+
+def _kept_rows(users: Sequence[str], forgotten: Collection[str]) -> list[int]:
+    """Rows of ``users`` not forgotten (hashing every id only when someone is: ~0.15 s per 100k users)."""
+    if not forgotten:
+        return list(range(len(users)))
+    return [i for i, u in enumerate(users) if user_hash(u) not in forgotten]
+
 
 @dataclass
 class Interactions:
@@ -99,6 +115,16 @@ class TrainedModel:
     metrics: dict[str, Any] = field(default_factory=dict)
     # The item-item neighbour model trained on the same interactions (None: CF_ITEMKNN_NEIGHBOURS 0).
     itemknn: ItemKnn | None = None
+
+    def without_users(self, forgotten: Collection[str]) -> TrainedModel:
+        """The model without the factors of ``forgotten`` users (``user_hash`` of each user deleted since
+        their interactions were read)."""
+        keep = _kept_rows(self.users, forgotten)
+        if len(keep) == len(self.users):
+            return self
+        return replace(self, users=[self.users[i] for i in keep],
+                       user_factors=np.ascontiguousarray(self.user_factors[keep]),
+                       metrics={**self.metrics, "forgotten_users": len(self.users) - len(keep)})
 
     def write(self, folder: Path) -> dict[str, Any]:
         np.save(folder / "user_factors.npy", self.user_factors)
@@ -219,17 +245,20 @@ class LoadedCf:
             self.item_index.update((pid, i) for i, pid in enumerate(self.items))
 
     @classmethod
-    def load(cls, folder: Path, version: str, *, imputed_items: int = 0) -> LoadedCf:
+    def load(cls, folder: Path, version: str, *, imputed_items: int = 0, forgotten: Collection[str] = ()) -> LoadedCf:
         """The version in ``folder``; ``imputed_items``: how many of its last items got their factors from
-        content neighbours (the ``imputed_items`` metric recorded with the version)."""
+        content neighbours (the ``imputed_items`` metric recorded with the version). ``forgotten`` users
+        (deleted since it was trained; models.forgotten_cf_users) are left out: no recommendation or score
+        is ever made from their rows, whichever version is live."""
         user_factors = np.load(folder / "user_factors.npy", mmap_mode="r")
         item_factors = np.load(folder / "item_factors.npy", mmap_mode="r")
         users = json.loads((folder / "users.json").read_text())
         items = tuple(json.loads((folder / "items.json").read_text()))
         if user_factors.shape[0] != len(users) or item_factors.shape[0] != len(items):
             raise ValueError("factor matrices do not match the id maps")
-        return cls(version, user_factors, item_factors, {u: i for i, u in enumerate(users)}, items,
-                   len(items) - imputed_items, itemknn=ItemKnn.load(folder))
+        user_index = {users[i]: i for i in _kept_rows(users, forgotten)}
+        return cls(version, user_factors, item_factors, user_index, items, len(items) - imputed_items,
+                   itemknn=ItemKnn.load(folder))
 
     @classmethod
     def from_model(cls, model: TrainedModel, version: str) -> LoadedCf:
@@ -265,3 +294,32 @@ class LoadedCf:
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top])]
         return [(self.items[i], float(scores[i])) for i in top]
+
+
+def forget_users(folder: Path, forgotten: Collection[str]) -> bool:
+    """Rewrite the version files in ``folder`` without the rows of ``forgotten`` users; False (nothing
+    written) when it holds none of them. Item factors and neighbours stay: they describe papers."""
+    users = json.loads((folder / "users.json").read_text())
+    keep = _kept_rows(users, forgotten)
+    if len(keep) == len(users):
+        return False
+    factors = np.load(folder / "user_factors.npy", allow_pickle=False)
+    np.save(folder / "user_factors.npy", np.ascontiguousarray(factors[keep]))
+    (folder / "users.json").write_text(json.dumps([users[i] for i in keep]))
+    return True
+
+
+def purge_forgotten(db: Database, artifacts: ArtifactStore) -> dict[str, int]:
+    """Rewrite every kept CF version (here and in the shared store) without the users deleted since it
+    was trained, then drop the records no longer needed (``models.drop_forgotten``). Run after each
+    publish; loaders leave these users out meanwhile, so a rollback never serves them either way."""
+    with db.connection() as conn:
+        forgotten = models_store.forgotten_cf_users(conn)
+    kept = artifacts.versions(ArtifactKind.CF)
+    rewritten = 0
+    if forgotten:
+        for version in kept:
+            rewritten += artifacts.rewrite(ArtifactKind.CF, version, lambda folder: forget_users(folder, forgotten))
+    with db.connection() as conn:
+        dropped = models_store.drop_forgotten(conn, forgotten, kind=ArtifactKind.CF, kept_versions=kept)
+    return {"forgotten_users": len(forgotten), "versions_rewritten": rewritten, "records_dropped": dropped}

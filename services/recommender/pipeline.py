@@ -278,6 +278,8 @@ def retrain_cf(db: Database, artifacts: ArtifactStore, settings: Settings) -> di
             model = cf.with_new_items(model, index, settings.cf_new_item_neighbours)
         with db.connection() as conn:
             live = models.live(conn, ArtifactKind.CF)
+            # Users deleted since their interactions were read get no factors in the new version.
+            model = model.without_users(models.forgotten_cf_users(conn))
         publish = cf.not_worse(model.metrics, live["metrics"] if live else None, settings.cf_publish_tolerance)
         version = new_version()
         artifacts.publish(ArtifactKind.CF, version, model.write)
@@ -289,5 +291,6 @@ def retrain_cf(db: Database, artifacts: ArtifactStore, settings: Settings) -> di
                            metrics=model.metrics, live=publish)
             live_now = models.live(conn, ArtifactKind.CF)
         artifacts.prune(ArtifactKind.CF, keep=settings.artifacts_kept, protect={live_now["version"]} if live_now else set())
-        return {"version": version, "published": publish, **model.metrics,
+        purged = cf.purge_forgotten(db, artifacts)
+        return {"version": version, "published": publish, **model.metrics, "purged": purged,
                 "compared_with": live["version"] if live else None}

@@ -56,7 +56,8 @@ class LiveModels:
             ArtifactKind.INDEX: lambda folder, row: LoadedIndex.load(folder, version=row["version"],
                                                              embedder=row["params"]["embedder"], ef_search=ef_search),
             ArtifactKind.CF: lambda folder, row: LoadedCf.load(
-                folder, row["version"], imputed_items=int((row["metrics"] or {}).get("imputed_items") or 0)),
+                folder, row["version"], imputed_items=int((row["metrics"] or {}).get("imputed_items") or 0),
+                forgotten=row["forgotten"]),
         }
         self._loaded: dict[str, Any] = {}
         self._checked_at = float("-inf")
@@ -70,6 +71,8 @@ class LiveModels:
         self._pinned: OrderedDict[tuple[str, str], Any] = OrderedDict()  # (kind, version) → loaded, LRU
         # (kind, version) of pins that could not be served → when, so they are retried once per refresh.
         self._pin_failed: dict[tuple[str, str], float] = {}
+        # models.forgotten_mark when CF was last loaded: a deleted user's factors leave at the next refresh.
+        self._forgotten_mark: Any = None
 
     def index(self, conn: psycopg.Connection, pin: str = "") -> LoadedIndex | None:
         """The live index, or the published version ``pin`` names (see the module doc)."""
@@ -104,6 +107,8 @@ class LiveModels:
 
     def _load_pin(self, conn: psycopg.Connection, kind: ArtifactKind, version: str) -> Any:
         row = models.by_version(conn, kind, version)
+        if row is not None and kind == ArtifactKind.CF:
+            row = {**row, "forgotten": models.forgotten_cf_users(conn)}
         try:
             if row is None:
                 raise ArtifactError(f"no published {kind} version {version}")
@@ -150,11 +155,17 @@ class LiveModels:
             if time.monotonic() - self._checked_at < self.refresh_seconds:
                 return
             live = models.live_versions(conn)  # one small query; rows are read only for what changed
+            mark = models.forgotten_mark(conn)
+            forget = mark != self._forgotten_mark
+            if forget:  # pinned CF versions are loaded again, without the forgotten users, when next asked for
+                with self._pin_lock:
+                    for key in [k for k in self._pinned if k[0] == ArtifactKind.CF]:
+                        del self._pinned[key]
             for kind in self._loaders:
                 current = self._loaded.get(kind)
                 if kind not in live:
                     continue
-                if current is not None and current.version == live[kind]:
+                if current is not None and current.version == live[kind] and not (forget and kind == ArtifactKind.CF):
                     self.problems.pop(kind, None)  # e.g. rolled back from a refused version to this one
                     continue
                 if self._refused.get(kind) == live[kind]:
@@ -162,6 +173,8 @@ class LiveModels:
                 row = models.live(conn, kind)
                 if row is None:
                     continue
+                if kind == ArtifactKind.CF:
+                    row = {**row, "forgotten": models.forgotten_cf_users(conn)}
                 try:
                     folder = self.artifacts.local(kind, row["version"])  # fetched first on a host that lacks it
                     loaded = self._loaders[kind](folder, row)
@@ -180,4 +193,5 @@ class LiveModels:
                 self._loaded = {**self._loaded, kind: loaded}  # swap the whole mapping at once
                 self.problems.pop(kind, None)
                 log.info("serving %s %s", kind, row["version"])
+            self._forgotten_mark = mark
             self._checked_at = time.monotonic()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 import psycopg
@@ -103,3 +104,26 @@ def live_ages(conn: psycopg.Connection) -> list[dict[str, Any]]:
         "SELECT kind, version, published_at, extract(epoch FROM now() - coalesce(published_at, created_at))::bigint"
         " AS age_seconds FROM model_versions WHERE is_live ORDER BY kind"
     ).fetchall()
+
+
+def forgotten_cf_users(conn: psycopg.Connection) -> frozenset[str]:
+    """The SHA-256 (hex) of each deleted user id whose CF factors must not be served (cf.user_hash)."""
+    return frozenset(r["user_hash"] for r in conn.execute("SELECT user_hash FROM cf_forgotten"))
+
+
+def forgotten_mark(conn: psycopg.Connection) -> tuple[int, Any]:
+    """Changes whenever a user is forgotten or a record is dropped (API processes then reload CF)."""
+    row = conn.execute("SELECT count(*) AS n, max(forgotten_at) AS latest FROM cf_forgotten").fetchone()
+    return row["n"], row["latest"]
+
+
+def drop_forgotten(conn: psycopg.Connection, user_hashes: Collection[str], *, kind: str,
+                   kept_versions: list[str]) -> int:
+    """Drop the records of ``user_hashes`` (every kept version was just rewritten without them) that are
+    older than every kept version of ``kind``: no version made before their deletion is left to be
+    cached or rolled back to. Returns how many."""
+    return conn.execute(
+        "DELETE FROM cf_forgotten WHERE user_hash = ANY(%s) AND forgotten_at < (SELECT coalesce(min(created_at), "
+        "'infinity') FROM model_versions WHERE kind = %s AND version = ANY(%s))",
+        (list(user_hashes), kind, kept_versions),
+    ).rowcount

@@ -87,9 +87,20 @@ def counts(conn: psycopg.Connection, user_id: str) -> dict[str, int]:
     ).fetchone()
 
 
+# A deleted user's CF factors stay inside model versions trained before: cf_forgotten records them (the
+# SHA-256 of the id, as cf.user_hash computes it; the id itself is kept nowhere), so
+# no loaded version serves them and the next publish removes them from the files (cf.purge_forgotten).
+_FORGET = """
+    INSERT INTO cf_forgotten (user_hash) SELECT encode(sha256(convert_to(id, 'UTF8')), 'hex') FROM gone
+    ON CONFLICT (user_hash) DO UPDATE SET forgotten_at = excluded.forgotten_at
+"""
+
+
 def delete(conn: psycopg.Connection, user_id: str) -> bool:
-    """Delete the user; events, stars, subscriptions and alerts go with them (ON DELETE CASCADE)."""
-    return conn.execute("DELETE FROM users WHERE id = %s", (user_id,)).rowcount == 1
+    """Delete the user; events, stars, subscriptions and alerts go with them (ON DELETE CASCADE), and
+    their CF factors are forgotten (``_FORGET``)."""
+    return conn.execute(f"WITH gone AS (DELETE FROM users WHERE id = %s RETURNING id) {_FORGET}",  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
+                        (user_id,)).rowcount == 1
 
 
 EXPORT_QUERIES = {
@@ -158,4 +169,4 @@ def demo_count(conn: psycopg.Connection) -> int:
 
 def delete_demo(conn: psycopg.Connection) -> int:
     """Delete every demo reader; their events, stars, feeds and alerts go with them (ON DELETE CASCADE)."""
-    return conn.execute("DELETE FROM users WHERE demo").rowcount
+    return conn.execute(f"WITH gone AS (DELETE FROM users WHERE demo RETURNING id) {_FORGET}").rowcount  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
