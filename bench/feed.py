@@ -10,6 +10,12 @@ topical interests each and 1,000,000 events, it measures:
   clients, at 16 clients with every request ranked anew (`exclude=`: nothing reused), and at 16 clients
   while a retrain runs (one thread, nice 10),
 - a minimal Flask view returning 50 small dicts under the same gunicorn settings, as the ceiling;
+- with Debian's ``wrk`` (an external client: its cost is not the server's), in the same server and the
+  same run: ``/healthz`` (the app's minimal view, through the same middleware) and the stored feed of
+  200 readers whose feeds were ranked ahead of time (a Lua script rotates them; 2 threads, 16
+  connections), the stored feed with ``fields=`` and with ``Accept-Encoding: gzip``; ``--wrk-runs``
+  rounds, each its own ratio, medians reported. Also a page's bytes (all fields, ``fields=``, gzip,
+  br), the CPU of compressing one, and of serialising one (marshmallow dump + JSON vs ready bytes);
 - with ``--experiments``, the same loads again while an experiment runs: a split one (every reader
   assigned, half ranked with another FEED_MMR_LAMBDA), then an interleaved one (each feed ranked
   twice and drafted): what an experiment costs the feed (docs/experiments.md).
@@ -17,16 +23,23 @@ topical interests each and 1,000,000 events, it measures:
 Client processes share the machine with the server: the numbers are a floor for the server alone.
 
     .venv/bin/python bench/feed.py --out bench/results/feed.json [--events 1000000] [--seconds 15]
+    .venv/bin/python bench/feed.py --wrk-only --users 1000 --events 100000 --wrk-seconds 10 --wrk-runs 3
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import gzip
 import json
 import os
+import re
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -47,8 +60,14 @@ from services.recommender.embedders import MiniLmEmbedder, from_bytes, paper_tex
 from services.recommender.serving import LiveModels  # noqa: E402
 from services.store import embeddings  # noqa: E402
 
-ARXIV = REPO.parent / "shared" / "data" / "arxiv-cs-2026q2" / "papers.jsonl"
+# ../shared beside the checkout (one level further up from a helper's worktree under wt/).
+ARXIV = next((base / "shared" / "data" / "arxiv-cs-2026q2" / "papers.jsonl"
+              for base in (REPO.parent, REPO.parent.parent) if (base / "shared").is_dir()),
+             REPO.parent / "shared" / "data" / "arxiv-cs-2026q2" / "papers.jsonl")
 TOPICS = 60
+# wrk as the issue measures it: 2 threads, 16 connections, 200 readers whose feeds are stored.
+WRK_THREADS, WRK_CONNECTIONS, WRK_READERS = 2, 16, 200
+SELECTED_FIELDS = "id,title,authors,reasons"
 
 
 def simulate_events(db: Database, embedder: str, *, users: int, events: int, seed: int = 0,
@@ -102,12 +121,18 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--minilm-sample", type=int, default=500)
     parser.add_argument("--experiments", action="store_true", help="also measure with experiments running")
+    parser.add_argument("--api-workers", type=int, default=3, help="gunicorn workers of the measured API")
+    parser.add_argument("--wrk-seconds", type=float, default=10.0, help="each wrk load's duration")
+    parser.add_argument("--wrk-runs", type=int, default=3, help="rounds of the wrk loads (medians reported)")
+    parser.add_argument("--wrk-only", action="store_true",
+                        help="only what wrk measures (skips MiniLM, the Python clients' loads and the retrain)")
     args = parser.parse_args()
     result: dict = {"benchmark": "feed", "cpu_count": os.cpu_count()}
 
     with fresh_database("bench") as (server_settings, url):
         settings = server_settings.replace(database_url=url, artifact_dir=Path(f"{REPO}/.paperfeed/bench/artifacts-{os.getpid()}"),
-                                           api_workers=2, rate_limit_key="100000000/minute", log_level="WARNING",
+                                           api_workers=args.api_workers, rate_limit_key="100000000/minute",
+                                           rate_limit_anonymous="100000000/minute", log_level="WARNING",
                                            cf_threads=1)
         db = Database(url, min_size=0, max_size=4)
         store = ArtifactStore(settings.artifacts)
@@ -120,16 +145,20 @@ def main() -> None:
         result["embed_lsa"] = {**embed, "seconds_with_fit": round(time.perf_counter() - started, 1)}
         with db.connection() as conn:
             sample = embeddings.paper_texts(conn)[: args.minilm_sample]
-        minilm = MiniLmEmbedder()
-        minilm.embed([paper_text(p) for p in sample[:16]])  # warm-up
-        started = time.perf_counter()
-        minilm.embed([paper_text(p) for p in sample])
-        result["embed_minilm"] = {"papers": len(sample),
-                                  "papers_per_second": round(len(sample) / (time.perf_counter() - started), 1)}
+        if not args.wrk_only:
+            minilm = MiniLmEmbedder()
+            minilm.embed([paper_text(p) for p in sample[:16]])  # warm-up
+            started = time.perf_counter()
+            minilm.embed([paper_text(p) for p in sample])
+            result["embed_minilm"] = {"papers": len(sample),
+                                      "papers_per_second": round(len(sample) / (time.perf_counter() - started), 1)}
         result["index"] = pipeline.rebuild_index(db, store, settings)
         result["simulation"] = simulate_events(db, embed["embedder"], users=args.users, events=args.events)
         result["als"] = pipeline.retrain_cf(db, store, settings)
         pipeline.recompute_trending(db, settings)
+        with db.connection() as conn:  # what autovacuum does within a minute of a bulk load on a running service
+            conn.autocommit = True
+            conn.execute("ANALYZE")
         # What the worker's feeds.precompute does for active users (here: all of them), timed.
         live = LiveModels(store, refresh_seconds=0.0, ef_search=settings.hnsw_ef_search)
         with db.connection() as conn:
@@ -150,6 +179,15 @@ def main() -> None:
 
         with api_server(settings) as port:
             load(port, feed_path, clients=4, seconds=3, headers=headers)  # warm-up: load artifacts, fill caches
+            ranked_before = count_feeds(url)
+            result["wrk"] = wrk_loads(port, headers, runs=args.wrk_runs, seconds=args.wrk_seconds)
+            # Every wrk request should have been a stored feed: none ranked (a ranked one adds a row).
+            result["wrk"]["feeds_ranked_during_wrk"] = count_feeds(url) - ranked_before
+            result["page_bytes"] = page_bytes(port, headers)
+        result["stored_feed_profile"] = profile_stored_feed(settings, url, headers)
+        if args.wrk_only:
+            return finish(args, result)
+        with api_server(settings) as port:
             result["feed_steady_200"] = load(port, feed_path, clients=8, seconds=args.seconds, headers=headers,
                                              total_rate=200)
             result["feed_16_clients"] = load(port, feed_path, clients=16, seconds=args.seconds, headers=headers)
@@ -180,12 +218,162 @@ def main() -> None:
 
     ceiling = result["minimal_flask_16_clients"]["rps"]
     result["feed_fraction_of_minimal"] = round(result["feed_16_clients"]["rps"] / ceiling, 3) if ceiling else None
+    finish(args, result)
+
+
+def finish(args: argparse.Namespace, result: dict) -> None:
+    result["serialise_page_ms"] = serialise_cost(args.papers)
     result["targets"] = {"steady_200_p50_ms": 5, "steady_200_p99_ms": 25, "feeds_per_s_16_clients": 500,
-                         "p99_ms_during_retrain": 50, "als_seconds": 10, "index_seconds": 5}
+                         "p99_ms_during_retrain": 50, "als_seconds": 10, "index_seconds": 5,
+                         "wrk_stored_over_healthz": 0.40, "wrk_stored_p99_ms": 25}
     print_table(result)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2, default=str))
     print(f"\nwrote {args.out}")
+
+
+# The Lua script wrk runs: each thread rotates over the readers' feed paths; headers set once.
+WRK_SCRIPT = """
+local paths = {}
+for i = 0, %(readers)d - 1 do paths[#paths + 1] = "%(prefix)s" .. i .. "%(suffix)s" end
+%(headers)s
+local n = 0
+request = function()
+  n = n + 1
+  return wrk.format("GET", paths[(n %% #paths) + 1])
+end
+"""
+_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
+
+
+def run_wrk(port: int, *, prefix: str, suffix: str = "", readers: int = 1, headers: dict[str, str] | None = None,
+            seconds: float) -> dict:
+    """One wrk load (WRK_THREADS threads, WRK_CONNECTIONS connections) over ``prefix<i>suffix`` for i <
+    ``readers``; req/s, p50/p99 from wrk's latency distribution, and every non-2xx/3xx or socket error."""
+    lines = "\n".join(f'wrk.headers["{k}"] = "{v}"' for k, v in (headers or {}).items())
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_SCRIPT % {"readers": readers, "prefix": prefix, "suffix": suffix, "headers": lines})
+    try:
+        out = subprocess.run(["wrk", f"-t{WRK_THREADS}", f"-c{WRK_CONNECTIONS}", f"-d{seconds:g}s", "--latency",
+                              "-s", script.name, f"http://127.0.0.1:{port}"],
+                             capture_output=True, text=True, check=True, timeout=seconds + 60).stdout
+    finally:
+        os.unlink(script.name)
+
+    def latency(pct: str) -> float:
+        value, unit = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()
+        return round(float(value) * _UNITS[unit], 2)
+
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+            "requests": int(re.search(r"(\d+) requests in", out).group(1)),
+            "p50_ms": latency("50"), "p99_ms": latency("99"),
+            "errors": (int(bad.group(1)) if bad else 0) + (sum(map(int, sockets.groups())) if sockets else 0)}
+
+
+def wrk_loads(port: int, headers: dict[str, str], *, runs: int, seconds: float) -> dict:
+    """``runs`` rounds of: /healthz, the stored feed, the stored feed with fields=, the stored feed
+    gzip-compressed. The readers are u0…u199 (their feeds were precomputed, so every answer is stored;
+    the caller counts feeds ranked meanwhile). Each round's ratio is stored/healthz of that round; the medians are reported."""
+    stored = {"prefix": "/v1/users/u", "suffix": "/feed?limit=20", "readers": WRK_READERS, "headers": headers}
+    loads = {
+        "healthz": {"prefix": "/healthz"},
+        "stored_feed": stored,
+        "stored_feed_fields": {**stored, "suffix": f"/feed?limit=20&fields={SELECTED_FIELDS}"},
+        "stored_feed_gzip": {**stored, "headers": {**headers, "Accept-Encoding": "gzip"}},
+    }
+    rounds: list[dict] = []
+    for _ in range(runs):
+        this = {name: run_wrk(port, seconds=seconds, **spec) for name, spec in loads.items()}
+        this["ratio"] = round(this["stored_feed"]["rps"] / this["healthz"]["rps"], 3)
+        rounds.append(this)
+    median = {name: {k: statistics.median(r[name][k] for r in rounds) for k in ("rps", "p50_ms", "p99_ms")}
+              | {"errors": sum(r[name]["errors"] for r in rounds)} for name in loads}
+    median["ratio"] = statistics.median(r["ratio"] for r in rounds)
+    return {"rounds": rounds, "median": median}
+
+
+def profile_stored_feed(settings, url: str, headers: dict[str, str], requests: int = 300) -> dict:
+    """cProfile of the stored feed in process (the wrk readers' feeds, all stored): where its CPU goes."""
+    import cProfile
+    import io
+    import pstats
+
+    from services.app import create_app
+
+    db = Database(url, min_size=0, max_size=2)
+    client = create_app(settings, db=db).test_client()
+    for n in range(WRK_READERS):  # warm-up: every reader's page once, fragments cached as under wrk
+        client.get(f"/v1/users/u{n}/feed?limit=20", headers=headers)
+    profiler = cProfile.Profile()
+    started = time.perf_counter()
+    profiler.enable()
+    for n in range(requests):
+        client.get(f"/v1/users/u{n % WRK_READERS}/feed?limit=20", headers=headers)
+    profiler.disable()
+    seconds = time.perf_counter() - started
+    db.close()
+    text = io.StringIO()
+    pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(25)
+    return {"ms_per_request_in_process": round(seconds / requests * 1000, 2),
+            "top_own_time": [line for line in text.getvalue().splitlines() if "(" in line][:25]}
+
+
+def count_feeds(url: str) -> int:
+    db = Database(url, min_size=0, max_size=1)
+    with db.connection() as conn:
+        n = conn.execute("SELECT count(*) AS n FROM feeds").fetchone()["n"]
+    db.close()
+    return n
+
+
+def page_bytes(port: int, headers: dict[str, str]) -> dict:
+    """One stored first page's size: every field, fields=, and each compressed (as sent)."""
+    sizes = {}
+    for name, suffix, encoding in (("all_fields", "", None), ("all_fields_gzip", "", "gzip"),
+                                   ("all_fields_br", "", "br"), ("fields", f"&fields={SELECTED_FIELDS}", None),
+                                   ("fields_gzip", f"&fields={SELECTED_FIELDS}", "gzip")):
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/v1/users/u1/feed?limit=20{suffix}",
+                                         headers={**headers, **({"Accept-Encoding": encoding} if encoding else {})})
+        with urllib.request.urlopen(request) as response:  # nosec B310  # the benchmark's own local server
+            assert response.headers.get("Content-Encoding") == encoding, (name, response.headers)
+            sizes[name] = len(response.read())
+    return sizes
+
+
+def serialise_cost(papers_path: Path, repeat: int = 200) -> dict:
+    """CPU of turning one 20-item page of real papers into bytes: marshmallow dump + json (the schema
+    path), ready bytes with every fragment cached (the fast path), and compressing the full page."""
+    import brotli
+
+    from schemas.feed import FeedPage
+    from services.api.ready import PaperFragments, feed_page_bytes
+
+    with open_text(papers_path) as lines:
+        rows = [json.loads(line) for _, line in zip(range(20), lines, strict=False)]
+    stamp = dt.datetime.now(dt.UTC)
+    papers = [{"id": r["id"], "title": r["title"], "abstract": r.get("abstract") or "", "authors": r.get("authors") or [],
+               "categories": r.get("categories") or [], "published_at": stamp, "url": r.get("abs_url"),
+               "code_urls": [], "comment": r.get("comment"), "created_at": stamp, "updated_at": stamp} for r in rows]
+    page = {"items": [{"paper": p, "score": 0.5, "reasons": [{"kind": "similar_to_starred", "detail": "Like one "
+                                                                                                     "you starred"}]}
+                      for p in papers], "next_cursor": "x" * 60, "model_version": "cf:1;index:1", "feed_id": "f" * 36}
+
+    def timed(fn) -> float:
+        fn()
+        started = time.process_time()
+        for _ in range(repeat):
+            fn()
+        return round((time.process_time() - started) / repeat * 1000, 3)
+
+    schema, cache = FeedPage(), PaperFragments()
+    body = feed_page_bytes(page, cache)
+    return {"marshmallow_json": timed(lambda: json.dumps(schema.dump(page)).encode()),
+            "ready_bytes": timed(lambda: feed_page_bytes(page, cache)),
+            "gzip_level_1": timed(lambda: gzip.compress(body, 1)),
+            "brotli_quality_0": timed(lambda: brotli.compress(body, quality=0)),
+            "page_bytes": len(body)}
 
 
 def start_experiment(url: str, mode: str, overrides: dict[str, str]) -> None:
@@ -214,12 +402,14 @@ def retrain_forever() -> None:
 
 
 def print_table(r: dict) -> None:
+    if "wrk" in r:
+        print_wrk(r)
     print(f"\n{'step':<34} {'value':>14}")
     rows = [
         ("papers", r["papers"]),
         ("LSA embed, papers/s", r["embed_lsa"].get("papers_per_second")),
         ("LSA fit + embed, s", r["embed_lsa"]["seconds_with_fit"]),
-        ("MiniLM embed, papers/s", r["embed_minilm"]["papers_per_second"]),
+        ("MiniLM embed, papers/s", r.get("embed_minilm", {}).get("papers_per_second")),
         ("index build, s", r["index"]["seconds"]),
         ("events simulated", r["simulation"]["events"]),
         ("ALS end to end, s", r["als"].get("total_seconds")),
@@ -239,7 +429,25 @@ def print_table(r: dict) -> None:
             continue
         row = r[name]
         print(f"{name:<34} {row['rps']:>8} {row['p50_ms']:>8} {row['p95_ms']:>8} {row['p99_ms']:>8} {row['errors']:>7}")
-    print(f"\nfeed throughput / minimal Flask view: {r['feed_fraction_of_minimal']}")
+    if "feed_fraction_of_minimal" in r:
+        print(f"\nfeed throughput / minimal Flask view: {r['feed_fraction_of_minimal']}")
+
+
+def print_wrk(r: dict) -> None:
+    median = r["wrk"]["median"]
+    print(f"\nwrk -t{WRK_THREADS} -c{WRK_CONNECTIONS}, {len(r['wrk']['rounds'])} rounds (medians)")
+    print(f"{'load':<26} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    for name, row in median.items():
+        if name != "ratio":
+            print(f"{name:<26} {row['rps']:>9} {row['p50_ms']:>8} {row['p99_ms']:>8} {row['errors']:>7}")
+    print(f"stored feed / healthz, per round: {[x['ratio'] for x in r['wrk']['rounds']]}, median {median['ratio']}")
+    print(f"feeds ranked during the wrk loads (0: every answer was stored): {r['wrk']['feeds_ranked_during_wrk']}")
+    print(f"page bytes (20 items): {r['page_bytes']}")
+    print(f"CPU ms per 20-item page: {r['serialise_page_ms']}")
+    if "stored_feed_profile" in r:
+        prof = r["stored_feed_profile"]
+        print(f"stored feed in process (test client, cProfile on): {prof['ms_per_request_in_process']} ms/request")
+        print("\n".join(prof["top_own_time"]))
 
 
 if __name__ == "__main__":
