@@ -234,8 +234,7 @@ def finish(args: argparse.Namespace, result: dict) -> None:
 
 # The Lua script wrk runs: each thread rotates over the readers' feed paths; headers set once.
 WRK_SCRIPT = """
-local paths = {}
-for i = 0, %(readers)d - 1 do paths[#paths + 1] = "%(prefix)s" .. i .. "%(suffix)s" end
+local paths = {%(paths)s}
 %(headers)s
 local n = 0
 request = function()
@@ -246,13 +245,15 @@ end
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
 
 
-def run_wrk(port: int, *, prefix: str, suffix: str = "", readers: int = 1, headers: dict[str, str] | None = None,
-            seconds: float) -> dict:
+def run_wrk(port: int, *, prefix: str, suffix: str = "", readers: int | None = None,
+            headers: dict[str, str] | None = None, seconds: float) -> dict:
     """One wrk load (WRK_THREADS threads, WRK_CONNECTIONS connections) over ``prefix<i>suffix`` for i <
-    ``readers``; req/s, p50/p99 from wrk's latency distribution, and every non-2xx/3xx or socket error."""
+    ``readers`` (``prefix`` alone without readers); req/s, p50/p99 from wrk's latency distribution, and
+    every non-2xx/3xx answer and socket error."""
+    paths = [prefix] if readers is None else [f"{prefix}{i}{suffix}" for i in range(readers)]
     lines = "\n".join(f'wrk.headers["{k}"] = "{v}"' for k, v in (headers or {}).items())
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(WRK_SCRIPT % {"readers": readers, "prefix": prefix, "suffix": suffix, "headers": lines})
+        script.write(WRK_SCRIPT % {"paths": ", ".join(f'"{p}"' for p in paths), "headers": lines})
     try:
         out = subprocess.run(["wrk", f"-t{WRK_THREADS}", f"-c{WRK_CONNECTIONS}", f"-d{seconds:g}s", "--latency",
                               "-s", script.name, f"http://127.0.0.1:{port}"],
@@ -269,7 +270,8 @@ def run_wrk(port: int, *, prefix: str, suffix: str = "", readers: int = 1, heade
     return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
             "requests": int(re.search(r"(\d+) requests in", out).group(1)),
             "p50_ms": latency("50"), "p99_ms": latency("99"),
-            "errors": (int(bad.group(1)) if bad else 0) + (sum(map(int, sockets.groups())) if sockets else 0)}
+            "errors": (int(bad.group(1)) if bad else 0) + (sum(map(int, sockets.groups())) if sockets else 0),
+            "non_2xx_3xx": int(bad.group(1)) if bad else 0}
 
 
 def wrk_loads(port: int, headers: dict[str, str], *, runs: int, seconds: float) -> dict:
