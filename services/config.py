@@ -520,9 +520,10 @@ class Settings:
     feed_weight_cf: float = _env("FEED_WEIGHT_CF", _parse_float(0.0, 100.0), default=0.5,
                                  help="Weight of collaborative filtering in the feed (tuned).")
     feed_weight_itemknn: float = _env(
-        "FEED_WEIGHT_ITEMKNN", _parse_float(0.0, 100.0), default=0.5,
+        "FEED_WEIGHT_ITEMKNN", _parse_float(0.0, 100.0), default=1.0,
         help="Weight of the item-item neighbour retriever (papers saved by readers of the reader's papers), "
-             "asked only from FEED_ITEMKNN_MIN_HISTORY papers on. 0 turns it off.")
+             "asked only from FEED_ITEMKNN_MIN_HISTORY papers on. 0 turns it off. Tuned with "
+             "FEED_WEIGHT_CITATIONS (bench/tune.py, docs/quality.md).")
     feed_itemknn_min_history: int = _env(
         "FEED_ITEMKNN_MIN_HISTORY", _parse_int(1, 10_000), default=3,
         help="Stars and reads a reader needs before the item-item retriever is asked.")
@@ -531,9 +532,9 @@ class Settings:
         help="History length at which item-item scores count in full; shorter histories scale them down "
              "linearly (with minmax fusion; under rank fusion the history gate is what acts).")
     feed_weight_citations: float = _env(
-        "FEED_WEIGHT_CITATIONS", _parse_float(0.0, 100.0), default=0.5,
+        "FEED_WEIGHT_CITATIONS", _parse_float(0.0, 100.0), default=1.0,
         help="Weight of the citation retriever (papers that cite, are cited by, or share cited works or "
-             "citing papers with the reader's; needs papers' `references`). 0 turns it off.")
+             "citing papers with the reader's; needs papers' `references`). 0 turns it off. Tuned.")
     feed_weight_trending: float = _env("FEED_WEIGHT_TRENDING", _parse_float(0.0, 100.0), default=0.1,
                                        help="Weight of trending papers in the feed (tuned).")
     feed_weight_upvoted: float = _env(
