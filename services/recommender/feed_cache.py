@@ -1,12 +1,14 @@
 """Serving a ranked feed again, and ranking feeds before they are asked for.
 
-Ranking a feed costs ~10–15 ms of CPU (several retrievers, blending, MMR, a snapshot write). Most
-requests do not need it: nothing about the user changed since their last feed was ranked. So:
+Ranking a feed costs ~25–40 ms of CPU on the 20k catalogue (several retrievers, blending, MMR, a
+snapshot write; docs/benchmarks.md). Most requests do not need it: nothing about the user changed
+since their last feed was ranked. So:
 
 - a plain request (no ``category``, no ``exclude``, no cursor) first looks for the user's newest
-  *reusable* snapshot that is younger than FEED_REUSE_SECONDS and older than none of the user's events
-  (``feeds.last_event_id``): one query returns it with the first page joined to its papers. A star,
-  read or dismiss makes it stale at once, so "a star changes the next feed" still holds; deleted and
+  *reusable* snapshot that is younger than FEED_REUSE_SECONDS and older than none of the user's
+  events that the ranking reads (``feeds.last_event_id``; clicks are not among them): one query
+  returns it with the first page joined to its papers. A star, read, unstar or dismiss makes it stale
+  at once, so "a star changes the next feed" still holds; deleted and
   hidden papers are dropped when the page is read, exactly as later pages of a snapshot are;
 - the worker (``feeds.precompute``) ranks, ahead of time, the feeds of users active in the last
   FEED_PRECOMPUTE_ACTIVE_DAYS whose snapshot is missing, stale, or ranked by older models, so a new
