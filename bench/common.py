@@ -24,6 +24,19 @@ from infra.embedded import free_port  # noqa: E402
 from infra.runtime import resolve  # noqa: E402
 from services.config import Settings  # noqa: E402
 from services.db import Database  # noqa: E402
+from services.recommender import feed, feed_cache  # noqa: E402
+from services.recommender.serving import LiveModels  # noqa: E402
+
+
+def precompute_feeds(db: Database, store, settings: Settings, *, seconds: float | None = None) -> dict:
+    """What the worker's feeds.precompute does for active users (here: every user with events), timed:
+    the live models loaded first, then each user's feed ranked and stored. ``seconds`` bounds it."""
+    live = LiveModels(store, refresh_seconds=0.0, ef_search=settings.hnsw_ef_search)
+    with db.connection() as conn:
+        live.index(conn)
+        live.cf(conn)
+    return feed_cache.precompute(db, settings, lambda conn, user_id: feed.rank_and_store(conn, live, settings, user_id),
+                                 feed.model_version(live), time_budget_seconds=seconds)
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -50,14 +50,13 @@ cap_native_threads(1)  # as the worker runs training (CF_THREADS=1): set before 
 
 import numpy as np  # noqa: E402
 
-from bench.common import REPO, api_server, fresh_database, load  # noqa: E402
+from bench.common import REPO, api_server, fresh_database, load, precompute_feeds  # noqa: E402
 from services import keys  # noqa: E402
 from services.catalog.importer import import_lines, open_text  # noqa: E402
 from services.db import Database  # noqa: E402
-from services.recommender import feed, feed_cache, pipeline  # noqa: E402
+from services.recommender import pipeline  # noqa: E402
 from services.recommender.artifacts import ArtifactStore  # noqa: E402
 from services.recommender.embedders import MiniLmEmbedder, from_bytes, paper_text  # noqa: E402
-from services.recommender.serving import LiveModels  # noqa: E402
 from services.store import embeddings  # noqa: E402
 
 # ../shared beside the checkout (one level further up from a helper's worktree under wt/).
@@ -160,13 +159,7 @@ def main() -> None:
             conn.autocommit = True
             conn.execute("ANALYZE")
         # What the worker's feeds.precompute does for active users (here: all of them), timed.
-        live = LiveModels(store, refresh_seconds=0.0, ef_search=settings.hnsw_ef_search)
-        with db.connection() as conn:
-            live.index(conn)
-            live.cf(conn)
-        result["precompute"] = feed_cache.precompute(
-            db, settings, lambda conn, user_id: feed.rank_and_store(conn, live, settings, user_id),
-            feed.model_version(live))
+        result["precompute"] = precompute_feeds(db, store, settings)
         with db.connection() as conn:
             key = keys.create(conn, name="bench", scopes=["read"])
         db.close()

@@ -39,14 +39,21 @@ cap_native_threads(1)
 
 import psutil  # noqa: E402
 
-from bench.common import REPO, LeanHttpClient, api_server, fresh_database, percentile, run_processes  # noqa: E402
+from bench.common import (  # noqa: E402
+    REPO,
+    LeanHttpClient,
+    api_server,
+    fresh_database,
+    percentile,
+    precompute_feeds,
+    run_processes,
+)
 from bench.feed import ARXIV, simulate_events  # noqa: E402
 from services import keys  # noqa: E402
 from services.catalog.importer import import_lines, open_text  # noqa: E402
 from services.db import Database  # noqa: E402
-from services.recommender import feed, feed_cache, pipeline  # noqa: E402
+from services.recommender import pipeline  # noqa: E402
 from services.recommender.artifacts import ArtifactStore  # noqa: E402
-from services.recommender.serving import LiveModels  # noqa: E402
 
 P99_LIMIT_MS = 100.0
 # Clients reopen their connection every 100 requests (as pools recycle connections): gunicorn's workers
@@ -193,12 +200,7 @@ def build_data(settings, args) -> tuple[str, list[str]]:
     with db.connection() as conn:  # what autovacuum does within a minute of a bulk load on a running service
         conn.autocommit = True
         conn.execute("ANALYZE")
-    live = LiveModels(store, refresh_seconds=0.0, ef_search=settings.hnsw_ef_search)
-    with db.connection() as conn:
-        live.index(conn)
-        live.cf(conn)
-    feed_cache.precompute(db, settings, lambda conn, u: feed.rank_and_store(conn, live, settings, u),
-                          feed.model_version(live))
+    precompute_feeds(db, store, settings)
     with db.connection() as conn:
         key = keys.create(conn, name="load", scopes=["write"])
         paper_ids = [r["id"] for r in conn.execute("SELECT id FROM papers ORDER BY random() LIMIT 5000")]

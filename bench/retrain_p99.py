@@ -30,14 +30,13 @@ from infra.threads import cap_native_threads  # noqa: E402
 
 cap_native_threads(1)
 
-from bench.common import REPO, api_server, fresh_database, load  # noqa: E402
+from bench.common import REPO, api_server, fresh_database, load, precompute_feeds  # noqa: E402
 from bench.feed import ARXIV, simulate_events  # noqa: E402
 from services import keys  # noqa: E402
 from services.catalog.importer import import_lines  # noqa: E402
 from services.db import Database  # noqa: E402
-from services.recommender import feed, feed_cache, pipeline  # noqa: E402
+from services.recommender import pipeline  # noqa: E402
 from services.recommender.artifacts import ArtifactStore  # noqa: E402
-from services.recommender.serving import LiveModels  # noqa: E402
 
 CATALOGUE = next((p for p in (ARXIV, REPO.parent.parent / "shared" / "data" / "arxiv-cs-2026q2" / "papers.jsonl")
                   if p.exists()), ARXIV)
@@ -84,13 +83,7 @@ def main() -> None:
         simulate_events(db, embedded["embedder"], users=args.users, events=args.events)
         result["als"] = pipeline.retrain_cf(db, store, settings)
         pipeline.recompute_trending(db, settings)
-        live = LiveModels(store, refresh_seconds=0.0, ef_search=settings.hnsw_ef_search)
-        with db.connection() as conn:
-            live.index(conn)
-            live.cf(conn)
-        result["precompute"] = feed_cache.precompute(
-            db, settings, lambda conn, user_id: feed.rank_and_store(conn, live, settings, user_id),
-            feed.model_version(live))
+        result["precompute"] = precompute_feeds(db, store, settings)
         with db.connection() as conn:
             key = keys.create(conn, name="bench", scopes=["read"])
         db.close()

@@ -52,16 +52,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import psutil  # noqa: E402
 
 from bench.alerts import CATALOGUE  # noqa: E402
-from bench.common import REPO, api_server, fresh_database  # noqa: E402
+from bench.common import REPO, api_server, fresh_database, precompute_feeds  # noqa: E402
 from bench.feed import simulate_events  # noqa: E402
 from bench.load import step as load_step  # noqa: E402  (caps native threads at one, as load.py does)
 from services import keys  # noqa: E402
 from services.alerts import digests, matching, profiles  # noqa: E402
 from services.catalog.importer import import_lines  # noqa: E402
 from services.db import Database  # noqa: E402
-from services.recommender import feed, feed_cache, pipeline  # noqa: E402
+from services.recommender import pipeline  # noqa: E402
 from services.recommender.artifacts import ArtifactStore  # noqa: E402
-from services.recommender.serving import LiveModels  # noqa: E402
 from services.store import trending  # noqa: E402
 
 DEMO = {"papers": 20_737, "users": 10_000, "events": 1_000_000}
@@ -207,12 +206,7 @@ def _trending_plans(db: Database, settings) -> dict:
 
 
 def _precompute(db: Database, store: ArtifactStore, settings, seconds: float) -> dict:
-    live = LiveModels(store, refresh_seconds=0.0, ef_search=settings.hnsw_ef_search)
-    with db.connection() as conn:
-        live.index(conn)
-        live.cf(conn)
-    return feed_cache.precompute(db, settings, lambda conn, u: feed.rank_and_store(conn, live, settings, u),
-                                 feed.model_version(live), time_budget_seconds=seconds)
+    return precompute_feeds(db, store, settings, seconds=seconds)
 
 
 def _disk(db: Database, artifacts: Path) -> dict:

@@ -107,22 +107,27 @@ class ArtifactStore:
         scratch.mkdir(parents=True)
         try:
             meta = write(scratch)
-            files = sorted(p.name for p in scratch.iterdir())
-            manifest = {"kind": kind, "version": version, "files": files,
-                        "sha256": {name: sha256_of(scratch / name) for name in files}, **(meta or {})}
-            (scratch / MANIFEST).write_text(json.dumps(manifest, indent=2))
-            for file in scratch.iterdir():
-                with file.open("rb") as fh:
-                    os.fsync(fh.fileno())
-            if self.remote is not None:
-                # The manifest last: a host that finds it can rely on every file it lists being there.
-                for name in [*files, MANIFEST]:
-                    self.remote.put_file(kind, version, name, scratch / name)
+            self._seal(scratch, {"kind": kind, "version": version, **(meta or {})})
             os.rename(scratch, final)
         except BaseException:
             shutil.rmtree(scratch, ignore_errors=True)
             raise
         return final
+
+    def _seal(self, scratch: Path, manifest: dict[str, Any]) -> None:
+        """Write ``manifest`` (kind, version, metadata) into ``scratch`` with the files' names and checksums,
+        flush everything to disk and upload it to the remote store, if any. The caller renames it into place."""
+        kind, version = manifest["kind"], manifest["version"]
+        files = sorted(p.name for p in scratch.iterdir() if p.name != MANIFEST)
+        manifest = {**manifest, "files": files, "sha256": {name: sha256_of(scratch / name) for name in files}}
+        (scratch / MANIFEST).write_text(json.dumps(manifest, indent=2))
+        for file in scratch.iterdir():
+            with file.open("rb") as fh:
+                os.fsync(fh.fileno())
+        if self.remote is not None:
+            # The manifest last: a host that finds it can rely on every file it lists being there.
+            for name in [*files, MANIFEST]:
+                self.remote.put_file(kind, version, name, scratch / name)
 
     def manifest(self, kind: str, version: str) -> dict[str, Any]:
         """The manifest of a complete local version; ArtifactError if the folder or any listed file is
@@ -211,15 +216,7 @@ class ArtifactStore:
         try:
             if not change(scratch):
                 return False
-            files = sorted(p.name for p in scratch.iterdir() if p.name != MANIFEST)
-            manifest = {**manifest, "files": files, "sha256": {name: sha256_of(scratch / name) for name in files}}
-            (scratch / MANIFEST).write_text(json.dumps(manifest, indent=2))
-            for file in scratch.iterdir():
-                with file.open("rb") as fh:
-                    os.fsync(fh.fileno())
-            if self.remote is not None:
-                for name in [*files, MANIFEST]:
-                    self.remote.put_file(kind, version, name, scratch / name)
+            self._seal(scratch, manifest)
             # Two renames, microseconds apart: a process loading this very version in between would refuse
             # it (serving.LiveModels); processes load a version when it becomes live or a user is
             # forgotten, and the version rewritten here is seldom the live one (new ones are written clean).
