@@ -8,6 +8,8 @@ from tests.integration.test_feed import catalogue, client, engine_settings, even
 
 
 def test_a_click_leaves_the_stored_list_valid_and_a_dismiss_does_not(client, headers, catalogue):  # noqa: F811
+    # A known reader: an unknown id's feed is ranked on the spot and stored nowhere (cold_feed).
+    assert client.put("/v1/users/c", json={}, headers=headers["write"]).status_code == 201
     first = feed(client, headers["read"], user="c", limit=5)
     shown = [i["paper"]["id"] for i in first["items"]]
     events(client, headers["write"], {"user_id": "c", "paper_id": shown[0], "type": "click",
@@ -21,6 +23,7 @@ def test_a_click_leaves_the_stored_list_valid_and_a_dismiss_does_not(client, hea
 
 def test_a_paper_hidden_or_deleted_now_is_gone_from_the_next_ranked_feed(client, headers, catalogue,  # noqa: F811
                                                                          clean_db):
+    assert client.put("/v1/users/h", json={}, headers=headers["write"]).status_code == 201  # ranked, not cold
     first = feed(client, headers["read"], user="h", limit=20, exclude="none")
     hidden, deleted = first["items"][0]["paper"]["id"], first["items"][1]["paper"]["id"]
     with clean_db.connection() as conn:
