@@ -53,4 +53,5 @@ def _held_encoded_tag(etag: str | None) -> str | None:
     if not etag:
         return None
     prefix = etag + ENCODING_SEPARATOR
-    return next((tag for tag in request.if_none_match.as_set() if tag.startswith(prefix)), None)
+    # werkzeug parses an empty tag (If-None-Match: "") as None: skip it, it matches nothing.
+    return next((tag for tag in request.if_none_match.as_set() if tag and tag.startswith(prefix)), None)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -85,10 +87,15 @@ def _cleanup(data_dir: Path) -> None:
 
 
 @pytest.fixture
-def data_dir(tmp_path: Path):
-    path = tmp_path / "pf-data"
+def data_dir():
+    # Outside pytest's tmp dirs: PostgreSQL runs as its own user when we are root and must pass through
+    # every parent, and any pytest starting on the machine resets /tmp/pytest-of-<user> to 0700.
+    scratch = REPO / ".paperfeed" / f"up-{secrets.token_hex(4)}"
+    scratch.mkdir(parents=True)
+    path = scratch / "pf-data"  # the `up` logs go beside it (Up.log)
     yield path
     _cleanup(path)
+    shutil.rmtree(scratch, ignore_errors=True)
 
 
 def test_up_serves_refuses_a_second_start_and_stops_everything(data_dir):
