@@ -49,16 +49,12 @@ def token_standing(conn: psycopg.Connection, key_id: int, user_id: str) -> dict[
 def listing(conn: psycopg.Connection, *, q: str | None, revoked: bool, after: tuple | None,
              limit: int) -> list[dict[str, Any]]:
     """Service keys (never their hashes), newest first; ``revoked`` includes revoked ones."""
-    where, params = ["true" if revoked else "revoked_at IS NULL"], {"limit": limit}
+    where, params = ["true" if revoked else "revoked_at IS NULL"], {}
     if q:
         where.append("(name ILIKE %(like)s OR prefix = %(q)s)")
         params.update(q=q, like=f"%{q}%")
-    if after is not None:
-        where.append(keyset.after("created_at, id", after, params))
-    return conn.execute(
-        "SELECT id, name, prefix, scopes, created_at, last_used_at, revoked_at FROM api_keys "
-        f"WHERE {' AND '.join(where)} ORDER BY created_at DESC, id DESC LIMIT %(limit)s", params,  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
-    ).fetchall()
+    return keyset.newest_first(conn, "SELECT id, name, prefix, scopes, created_at, last_used_at, revoked_at FROM api_keys",
+                               where, params, cursor=after, limit=limit)
 
 
 def get(conn: psycopg.Connection, key_id: int) -> dict[str, Any] | None:

@@ -22,19 +22,16 @@ def record(conn: psycopg.Connection, *, operator_id: int | None, operator_email:
 def search(conn: psycopg.Connection, *, q: str | None, action: str | None, after: tuple | None,
            limit: int) -> list[dict[str, Any]]:
     """Entries newest first. ``q`` matches the operator's email or the target; ``after`` = (created_at, id)."""
-    where, params = ["true"], {"limit": limit}
+    where, params = [], {}
     if q:
         where.append("(operator_email ILIKE %(q)s OR target ILIKE %(q)s)")
         params["q"] = f"%{q}%"
     if action:
         where.append("action = %(action)s")
         params["action"] = action
-    if after is not None:
-        where.append(keyset.after("created_at, id", after, params))
-    return conn.execute(
-        "SELECT id, operator_id, operator_email, action, target, detail, created_at FROM audit_log "
-        f"WHERE {' AND '.join(where)} ORDER BY created_at DESC, id DESC LIMIT %(limit)s", params,  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
-    ).fetchall()
+    return keyset.newest_first(
+        conn, "SELECT id, operator_id, operator_email, action, target, detail, created_at FROM audit_log",
+        where, params, cursor=after, limit=limit)
 
 
 def actions(conn: psycopg.Connection) -> list[str]:

@@ -72,16 +72,11 @@ def running_on(conn: psycopg.Connection, surface: str, *, exclude: int | None = 
 def recent(conn: psycopg.Connection, *, status: str | None, limit: int, after: tuple | None = None
            ) -> list[dict[str, Any]]:
     """Newest first; ``after`` = (created_at, id) of the last row already seen."""
-    where, params = ["true"], {"limit": limit}
+    where, params = [], {}
     if status:
         where.append("status = %(status)s")
         params["status"] = status
-    if after is not None:
-        where.append(keyset.after("created_at, id", after, params))
-    return conn.execute(
-        f"SELECT {COLUMNS} FROM experiments WHERE {' AND '.join(where)} "
-        "ORDER BY created_at DESC, id DESC LIMIT %(limit)s", params,  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
-    ).fetchall()
+    return keyset.newest_first(conn, f"SELECT {COLUMNS} FROM experiments", where, params, cursor=after, limit=limit)  # nosec B608  # COLUMNS is a constant column list; values are bound parameters
 
 
 def set_status(conn: psycopg.Connection, experiment_id: int, status: str, *, results: Mapping[str, Any] | None = None,

@@ -39,11 +39,8 @@ def get(conn: psycopg.Connection, import_id: int) -> dict[str, Any] | None:
 
 def listing(conn: psycopg.Connection, *, q: str | None, after: tuple | None, limit: int) -> list[dict[str, Any]]:
     """Imports newest first, optionally those whose file name or operator contains ``q``."""
-    where, params = ["true"], {"limit": limit}
+    where, params = [], {}
     if q:
         where.append("(filename ILIKE %(like)s OR operator ILIKE %(like)s)")
         params["like"] = f"%{q}%"
-    if after is not None:
-        where.append(keyset.after("created_at, id", after, params))
-    return conn.execute(f"SELECT * FROM paper_imports WHERE {' AND '.join(where)} ORDER BY created_at DESC, id DESC "
-                        "LIMIT %(limit)s", params).fetchall()  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
+    return keyset.newest_first(conn, "SELECT * FROM paper_imports", where, params, cursor=after, limit=limit)

@@ -47,7 +47,7 @@ def listing(conn: psycopg.Connection, *, job: str | None, status: str | None, q:
          after: tuple | None, limit: int) -> list[dict[str, Any]]:
     """job_runs newest first with their duration in seconds; ``after`` = (created_at, id). ``q`` matches
     the job id exactly, or part of who asked or of the error."""
-    where, params = ["true"], {"limit": limit}
+    where, params = [], {}
     if q:
         where.append("(task_id = %(q)s OR requested_by ILIKE %(like)s OR error ILIKE %(like)s)")
         params.update(q=q, like=f"%{q}%")
@@ -57,13 +57,10 @@ def listing(conn: psycopg.Connection, *, job: str | None, status: str | None, q:
     if status:
         where.append("status = %(status)s")
         params["status"] = status
-    if after is not None:
-        where.append(keyset.after("created_at, id", after, params))
-    return conn.execute(
-        "SELECT id, job, task_id, status, result, error, requested_by, created_at, started_at, finished_at, "
-        "extract(epoch FROM finished_at - started_at) AS seconds FROM job_runs "
-        f"WHERE {' AND '.join(where)} ORDER BY created_at DESC, id DESC LIMIT %(limit)s", params,  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
-    ).fetchall()
+    return keyset.newest_first(
+        conn, "SELECT id, job, task_id, status, result, error, requested_by, created_at, started_at, finished_at, "
+              "extract(epoch FROM finished_at - started_at) AS seconds FROM job_runs",
+        where, params, cursor=after, limit=limit)
 
 
 def names(conn: psycopg.Connection) -> list[str]:

@@ -51,17 +51,7 @@ def live_versions(conn: psycopg.Connection) -> dict[str, str]:
 def recent(conn: psycopg.Connection, *, limit: int = 50, kind: str | None = None,
            after: tuple | None = None) -> list[dict[str, Any]]:
     """Versions newest first; ``after`` = (created_at, id) of the last row already seen."""
-    where, params = ["true"], {"limit": limit}
-    if kind:
-        where.append("kind = %(kind)s")
-        params["kind"] = kind
-    if after is not None:
-        where.append(keyset.after("created_at, id", after, params))
-    return conn.execute(
-        "SELECT id, kind, version, path, params, metrics, is_live, created_at, published_at FROM model_versions "
-        f"WHERE {' AND '.join(where)} ORDER BY created_at DESC, id DESC LIMIT %(limit)s",  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
-        params,
-    ).fetchall()
+    return listing(conn, kind=kind, q=None, after=after, limit=limit)
 
 
 def get(conn: psycopg.Connection, version_id: int) -> dict[str, Any] | None:
@@ -79,19 +69,16 @@ def make_live(conn: psycopg.Connection, version_id: int) -> None:
 def listing(conn: psycopg.Connection, *, kind: str | None, q: str | None, after: tuple | None,
                    limit: int) -> list[dict[str, Any]]:
     """Published versions newest first, optionally of one kind and containing ``q``; ``after`` = (created_at, id)."""
-    where, params = ["true"], {"limit": limit}
+    where, params = [], {}
     if kind:
         where.append("kind = %(kind)s")
         params["kind"] = kind
     if q:
         where.append("version ILIKE %(like)s")
         params["like"] = f"%{q}%"
-    if after is not None:
-        where.append(keyset.after("created_at, id", after, params))
-    return conn.execute(
-        "SELECT id, kind, version, path, params, metrics, is_live, created_at, published_at FROM model_versions "
-        f"WHERE {' AND '.join(where)} ORDER BY created_at DESC, id DESC LIMIT %(limit)s", params,  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
-    ).fetchall()
+    return keyset.newest_first(
+        conn, "SELECT id, kind, version, path, params, metrics, is_live, created_at, published_at FROM model_versions",
+        where, params, cursor=after, limit=limit)
 
 
 def kinds(conn: psycopg.Connection) -> list[str]:

@@ -81,13 +81,8 @@ def is_locked(row: dict[str, Any], now: Any) -> bool:
 
 def search(conn: psycopg.Connection, *, q: str | None, after: tuple | None, limit: int) -> list[dict[str, Any]]:
     """Accounts newest first, optionally those whose email contains ``q``; ``after`` = (created_at, id)."""
-    where, params = ["true"], {"limit": limit}
+    where, params = [], {}
     if q:
         where.append("email ILIKE %(q)s")
         params["q"] = f"%{q}%"
-    if after is not None:
-        where.append(keyset.after("created_at, id", after, params))
-    return conn.execute(
-        f"SELECT {COLUMNS} FROM operators WHERE {' AND '.join(where)} ORDER BY created_at DESC, id DESC "
-        "LIMIT %(limit)s", params,  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
-    ).fetchall()
+    return keyset.newest_first(conn, f"SELECT {COLUMNS} FROM operators", where, params, cursor=after, limit=limit)  # nosec B608  # COLUMNS is a constant column list; values are bound parameters

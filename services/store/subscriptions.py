@@ -69,12 +69,8 @@ def rotate_secret(conn: psycopg.Connection, user_id: str, subscription_id: str, 
 
 def page(conn: psycopg.Connection, user_id: str, *, after: tuple | None, limit: int) -> list[dict[str, Any]]:
     """The user's subscriptions, newest first (keyset on created_at, id)."""
-    params: dict[str, Any] = {"u": user_id, "limit": limit}
-    where = "user_id = %(u)s"
-    if after is not None:
-        where += " AND " + keyset.after("created_at, id", after, params)
-    return conn.execute(f"SELECT {COLUMNS} FROM subscriptions WHERE {where} "
-                        "ORDER BY created_at DESC, id DESC LIMIT %(limit)s", params).fetchall()  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
+    return keyset.newest_first(conn, f"SELECT {COLUMNS} FROM subscriptions", ["user_id = %(u)s"], {"u": user_id},  # nosec B608  # COLUMNS is a constant column list; values are bound parameters
+                               cursor=after, limit=limit)
 
 
 def delete(conn: psycopg.Connection, user_id: str, subscription_id: str) -> bool:
