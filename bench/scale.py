@@ -132,10 +132,13 @@ class PeakMemory:
 
 
 class Steps:
-    """Runs named steps, recording each one's seconds, result and peak memory."""
+    """Runs named steps, recording each one's seconds, result and peak memory; after each step the rows so
+    far are written to ``checkpoint`` (marked partial), so a run cut short keeps what it measured."""
 
-    def __init__(self, backend_pid: int) -> None:
+    def __init__(self, backend_pid: int, checkpoint: Path, header: dict) -> None:
         self.backend_pid = backend_pid
+        self.checkpoint = checkpoint
+        self.header = header
         self.rows: list[dict] = []
 
     def run(self, name: str, fn, *args, **kwargs):
@@ -146,6 +149,9 @@ class Steps:
             seconds = time.perf_counter() - started
         self.rows.append({"step": name, "seconds": round(seconds, 1), **memory.peak, "result": result})
         print(f"{seconds:.1f} s", flush=True)
+        self.checkpoint.parent.mkdir(parents=True, exist_ok=True)
+        self.checkpoint.write_text(json.dumps({**self.header, "partial": True, "steps": self.rows}, indent=2,
+                                              default=str))
         return result
 
 
@@ -267,7 +273,7 @@ def main() -> None:
         store = ArtifactStore(settings.artifacts)
         with db.connection() as conn:
             backend = conn.execute("SELECT pg_backend_pid() AS pid").fetchone()["pid"]
-        steps = Steps(backend)
+        steps = Steps(backend, out, result)
         steps.run("import", _import, db, replicated(lines, sizes["papers"]))
         embedded = steps.run("embed", pipeline.embed_missing, db, store, settings)
         steps.run("index", pipeline.rebuild_index, db, store, settings)

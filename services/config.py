@@ -446,6 +446,11 @@ class Settings:
                                  help="Papers embedded per batch (and per transaction) by `ml.embed`.")
     lsa_dimensions: int = _env("LSA_DIMENSIONS", _parse_int(8, 1024), default=1024,
                                help="Size of the LSA vectors (tuned offline, docs/engine.md).")
+    lsa_fit_papers: int = _env(
+        "LSA_FIT_PAPERS", _parse_int(100, 10_000_000), default=50_000,
+        help="The LSA embedder is fitted on at most this many papers (an even sample by a hash of the id) and "
+             "embeds the rest with that fit: the fit's memory grows with the papers and terms it reads "
+             "(3 GB at the 20,737-paper demo), the embedding of the rest does not.")
     index_exact_below: int = _env(
         "INDEX_EXACT_BELOW", _parse_int(0, 100_000_000), default=10_000,
         help="Catalogues smaller than this get an exact inner-product index; larger ones HNSW.")

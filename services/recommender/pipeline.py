@@ -71,7 +71,9 @@ def embedding_text(embedder: Embedder, paper: dict[str, Any]) -> str:
 
 def _fit_lsa(db: Database, artifacts: ArtifactStore, settings: Settings) -> LsaEmbedder | None:
     with db.connection() as conn:
-        papers = embeddings.paper_texts(conn)
+        catalogue = papers_store.count(conn)
+        sample = settings.lsa_fit_papers if catalogue > settings.lsa_fit_papers else None
+        papers = embeddings.paper_texts(conn, limit=sample)
     if len(papers) < 2:
         return None
     version = new_version()
@@ -88,7 +90,7 @@ def _fit_lsa(db: Database, artifacts: ArtifactStore, settings: Settings) -> LsaE
         models.publish(conn, kind=ArtifactKind.EMBEDDER, version=version,
                        path=artifacts.relative(ArtifactKind.EMBEDDER, version),
                        params={"name": embedder.name, "family": LSA_FAMILY, "dim": embedder.dim,
-                               "fitted_on": len(papers)},
+                               "fitted_on": len(papers), "catalogue": catalogue},
                        metrics={"fit_seconds": fit_seconds})
     log.info("fitted %s on %d papers in %.1fs", embedder.name, len(papers), fit_seconds)
     return embedder
@@ -105,7 +107,10 @@ def active_embedder(db: Database, artifacts: ArtifactStore, settings: Settings, 
     with db.connection() as conn:
         live = models.live(conn, ArtifactKind.EMBEDDER)
         catalogue = papers_store.count(conn)
-    outgrown = live is not None and catalogue >= REFIT_GROWTH * max(1, live["params"].get("fitted_on", 0))
+    # Refit when the catalogue has doubled since the fit (fits before LSA_FIT_PAPERS recorded only the
+    # papers they read, which was then the whole catalogue).
+    fitted_catalogue = live["params"].get("catalogue", live["params"].get("fitted_on", 0)) if live else 0
+    outgrown = live is not None and catalogue >= REFIT_GROWTH * max(1, fitted_catalogue)
     if live is None or refit or outgrown:
         return _fit_lsa(db, artifacts, settings)
     try:

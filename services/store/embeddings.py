@@ -23,9 +23,20 @@ def papers_missing(conn: psycopg.Connection, embedder: str, *, limit: int) -> li
     ).fetchall()
 
 
-def paper_texts(conn: psycopg.Connection) -> list[dict[str, Any]]:
-    """Every live paper's text fields (to fit an embedder on the catalogue)."""
-    return conn.execute(f"SELECT {_PAPER_TEXT_COLUMNS} FROM papers p WHERE p.deleted_at IS NULL ORDER BY p.id").fetchall()  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
+def paper_texts(conn: psycopg.Connection, *, limit: int | None = None) -> list[dict[str, Any]]:
+    """Live papers' text fields in id order (to fit an embedder on the catalogue): every one, or at most
+    ``limit`` of them chosen by a hash of the id, an even sample that is the same on every run and keeps
+    most of its members as the catalogue grows."""
+    if limit is None:
+        return conn.execute(f"SELECT {_PAPER_TEXT_COLUMNS} FROM papers p WHERE p.deleted_at IS NULL ORDER BY p.id").fetchall()  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
+    return conn.execute(
+        f"""
+        SELECT {_PAPER_TEXT_COLUMNS} FROM papers p
+        WHERE p.id IN (SELECT id FROM papers WHERE deleted_at IS NULL ORDER BY md5(id) LIMIT %s)
+        ORDER BY p.id
+        """,  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
+        (limit,),
+    ).fetchall()
 
 
 def save(conn: psycopg.Connection, embedder: str, items: Sequence[tuple[str, bytes]]) -> int:
