@@ -13,6 +13,7 @@ from typing import Any
 
 import psycopg
 
+from services import telemetry
 from services.errors import NotFound, NotReady
 from services.store import jobs as jobs_store
 
@@ -75,7 +76,8 @@ class TaskClient:
                     return False
             finally:
                 client.close()
-            self._celery().send_task(str(TaskName.EMBED), countdown=debounce_seconds, queue=self.queue, retry=False)
+            self._celery().send_task(str(TaskName.EMBED), countdown=debounce_seconds, queue=self.queue, retry=False,
+                                     headers=telemetry.task_headers())
         except Exception as exc:  # noqa: BLE001 - redis and kombu raise many types; all mean "not now"
             log.warning("embedding not queued (the beat will embed): %s", exc)
             return False
@@ -93,7 +95,8 @@ class TaskClient:
 
         try:
             self._celery().send_task(str(task_name), task_id=task_id, queue=self.queue, retry=True,
-                                retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.5})
+                                     retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.5},
+                                     headers=telemetry.task_headers())
         except OperationalError as exc:
             raise NotReady(f"the task queue is unreachable: {exc}") from None
 

@@ -80,3 +80,19 @@ def instrument_celery(settings: Settings) -> None:
 
         CeleryInstrumentor().instrument(tracer_provider=provider, skip_dep_check=True)
         _configured["celery"] = True
+
+
+def task_headers() -> dict[str, str]:
+    """Headers that carry the current trace into a task sent by name (W3C ``traceparent``), so that the
+    worker's task span is a child of the request that queued it; empty when tracing is off.
+
+    The Celery instrumentation propagates only tasks registered in the sending process (it looks the task
+    up by name, and for an unknown name leaves its publish span open and the context attached); the API
+    sends by name without the workers' code, so it injects the context itself."""
+    if "provider" not in _configured:
+        return {}
+    from opentelemetry.propagate import inject
+
+    carrier: dict[str, str] = {}
+    inject(carrier)
+    return carrier

@@ -60,6 +60,11 @@ class OtlpReceiver(http.server.ThreadingHTTPServer):
     def endpoint(self) -> str:
         return f"http://127.0.0.1:{self.server_address[1]}"
 
+    def span(self, service: str, scope: str, name: str) -> tuple[str, str, str, bytes, bytes] | None:
+        """The first span of ``service`` and ``scope`` named exactly ``name``, if one has arrived."""
+        with self.lock:
+            return next((s for s in self.spans if s[:3] == (service, scope, name)), None)
+
     def parent_with_children(self, service: str, parent_scope: str, child_scope: str, name: str):
         """The first span of ``parent_scope`` named ``name`` that has a child span of ``child_scope``."""
         with self.lock:
@@ -109,6 +114,12 @@ def test_api_and_worker_send_request_task_and_sql_spans(settings, clean_db, tmp_
                 lambda: otlp.parent_with_children("paperfeed-worker", CELERY, PSYCOPG, "ml.trending"),
                 90, message="a Celery task span with psycopg children")
             assert "run" in name and children
+            # The task's span continues the trace of the request that queued it: its parent is that
+            # request's Flask span (the API sends the task by name, with a traceparent header).
+            request = wait_until(lambda: otlp.span("paperfeed-api", FLASK, "POST /v1/admin/jobs"), 30,
+                                 message="the job request's Flask span")
+            task = otlp.span("paperfeed-worker", CELERY, name)
+            assert task[4] == request[3]
     assert set(otlp.paths) == {"/v1/traces"}
 
 
