@@ -24,7 +24,7 @@ then gunicorn (the API_WORKERS × API_THREADS defaults) under bench/load.py's mi
 step's seconds, the peak RSS of this process (the worker's work), of the largest PostgreSQL process and
 of all PostgreSQL processes together during the step, each gunicorn worker's peak RSS under load, and the
 disk used (database, largest tables, artifacts). Prints a table, writes JSON. Not part of `make test`;
-a full 10× run takes up to an hour of a 2-core machine: try --factor 1 first.
+a full 10× run took 53 minutes of a 2-core machine (docs/operations.md): try --factor 1 first.
 
     .venv/bin/python bench/scale.py --factor 1 --out bench/results/scale-1x.json
 """
@@ -149,10 +149,14 @@ class Steps:
             seconds = time.perf_counter() - started
         self.rows.append({"step": name, "seconds": round(seconds, 1), **memory.peak, "result": result})
         print(f"{seconds:.1f} s", flush=True)
+        self.save()
+        return result
+
+    def save(self) -> None:
+        """Write what is measured so far (the header as it is now, and the rows) to the checkpoint."""
         self.checkpoint.parent.mkdir(parents=True, exist_ok=True)
         self.checkpoint.write_text(json.dumps({**self.header, "partial": True, "steps": self.rows}, indent=2,
                                               default=str))
-        return result
 
 
 def _import(db: Database, lines: Iterator[str]) -> dict:
@@ -233,10 +237,20 @@ def _disk(db: Database, artifacts: Path) -> dict:
             "events_indexes_mb": {i["name"]: round(i["bytes"] / mb) for i in events_indexes}}
 
 
+def _child(name: str) -> psutil.Process:
+    """This process's child whose command line names ``name`` (children that have exited and not been
+    reaped, e.g. an embedded server's daemonizing parent, have no command line to read)."""
+    for process in psutil.Process().children():
+        with contextlib.suppress(psutil.Error):
+            if name in " ".join(process.cmdline()):
+                return process
+    raise RuntimeError(f"no {name} process among this process's children")
+
+
 def _mixed_load(settings, key: str, users: int, paper_ids: list[str], clients: list[int], seconds: float) -> list:
     rows = []
     with api_server(settings) as port:
-        gunicorn = next(p for p in psutil.Process().children() if "gunicorn" in " ".join(p.cmdline()))
+        gunicorn = _child("gunicorn")
         headers = {"Authorization": f"Bearer {key}"}
         load_step(port, gunicorn.pid, headers, 2, 3.0, users, paper_ids)  # warm-up: models loaded
         for n in clients:
@@ -299,6 +313,7 @@ def main() -> None:
             paper_ids = [r["id"] for r in conn.execute("SELECT id FROM papers ORDER BY random() LIMIT 5000")]
         result["steps"] = steps.rows
         result["disk"] = _disk(db, artifacts)
+        steps.save()
         db.close()
         result["mixed_load"] = _mixed_load(settings, key, sizes["users"], paper_ids,
                                            [int(c) for c in args.clients.split(",")], args.seconds)
