@@ -55,6 +55,7 @@ from services.config import Settings  # noqa: E402
 from services.recommender import cf, evaluation, feed, pipeline  # noqa: E402
 from services.recommender import index as faiss_index  # noqa: E402
 from services.recommender.citations import CitationModel  # noqa: E402
+from services.recommender.content import interest_refs, mark_topical, profile_interests  # noqa: E402
 from services.recommender.embedders import LsaEmbedder, MiniLmEmbedder, paper_text  # noqa: E402
 from services.recommender.hits import Hit, Reason  # noqa: E402
 from services.recommender.index import LoadedIndex  # noqa: E402
@@ -390,28 +391,35 @@ def run(args: argparse.Namespace) -> dict:
 
         memo: dict[tuple, list] = {}
 
-        def content_of(user: str, s: Settings, index: LoadedIndex = index, memo: dict[tuple, list] = memo) -> Hits:
-            """The content retriever's hits, computed once per user and content settings (the service
-            computes them once per request, whichever retrievers join them)."""
+        def content_of(user: str, s: Settings, index: LoadedIndex = index, memo: dict[tuple, tuple] = memo
+                       ) -> tuple[Hits, dict]:
+            """The content retriever's hits and the reader's interests (profile paper → ``InterestRef``),
+            computed once per user and content settings (the service computes them once per request,
+            whichever retrievers join them)."""
             key = (user, *(getattr(s, n) for n in CONTENT_SETTINGS))
             if key not in memo:
                 memo.clear()  # rankers run user by user: only the current user's hits are reused
-                memo[key] = feed.content_hits(index, profile.get(user, []), s)
+                interests = profile_interests(index, profile.get(user, []), s)
+                memo[key] = (feed.content_hits(index, profile.get(user, []), s, interests), interest_refs(interests))
             return memo[key]
 
-        def hybrid(user: str, s: Settings, with_cf: bool = True, with_others: bool = True) -> dict[str, Hits]:
-            hits = {"content": content_of(user, s)}
+        def hybrid(user: str, s: Settings, with_cf: bool = True, with_others: bool = True,
+                   index: LoadedIndex = index) -> dict[str, Hits]:
+            content, interest_of = content_of(user, s)
+            hits = {"content": content}
             if with_others:
                 hits["trending"] = popular[: s.feed_size]
             # --- citation retriever (i13-signals): items' `cites` (citeulike-a), as the worker's index has them.
             if with_others and citation_model is not None and s.feed_weight_citations > 0:
-                hits["citations"] = citation_model.hits(profile.get(user, []), s.feed_size)
+                hits["citations"] = mark_topical(index, profile.get(user, []), s, citation_model.hits(
+                    profile.get(user, []), s.feed_size, interest_of=interest_of))
             # --- end citation retriever
             # --- item-item neighbours (i13-signals), trained with CF, as the feed's itemknn retriever asks them.
             if with_others and with_cf and cf_model.itemknn is not None and s.feed_weight_itemknn > 0:
                 factor = history_factor(len(train.get(user, ())), s.feed_itemknn_min_history,
                                         s.feed_itemknn_full_history)
-                hits["itemknn"] = cf_model.itemknn.hits(profile.get(user, []), s.feed_size, factor=factor)
+                hits["itemknn"] = mark_topical(index, profile.get(user, []), s, cf_model.itemknn.hits(
+                    profile.get(user, []), s.feed_size, factor=factor, interest_of=interest_of))
             # --- end item-item neighbours
             if with_others and with_cf:
                 hits["cf"] = feed.cf_hits(cf_model, user, s, history=len(train.get(user, ())),
@@ -437,11 +445,15 @@ def run(args: argparse.Namespace) -> dict:
                 per_user["content"] = per_user[model]
     timings["total"] = round(time.perf_counter() - started, 1)
     comparisons = compare(per_user)
+    if getattr(args, "per_user", None):  # for bench/compare_runs.py: two versions of the code, same users
+        Path(args.per_user).parent.mkdir(parents=True, exist_ok=True)
+        np.savez(args.per_user, users=np.array(users),
+                 **{f"{model}|{metric}": values for model, scores in per_user.items() for metric, values in scores.items()})
     engine = {name: getattr(settings, name) for name in (
         "embedder", "lsa_dimensions", "index_exact_below", "hnsw_m", "hnsw_ef_search", "cf_algorithm",
         "cf_factors", "cf_iterations", "cf_regularization", "cf_alpha", "cf_new_item_neighbours",
         "feed_cf_min_history", "feed_cf_rescore", "feed_weight_content", "feed_weight_cf",
-        "feed_weight_citations", "feed_weight_itemknn", "cf_itemknn_neighbours", "cf_itemknn_shrink",
+        "feed_weight_citations", "feed_weight_itemknn", "cf_itemknn_neighbours", "cf_itemknn_shrink", "cf_itemknn_min_common",
         "feed_weight_trending", "feed_mmr_lambda", "feed_interest_clusters", "feed_content_lexical",
         "feed_content_sharpen", "feed_content_expansion", "feed_fusion", "feed_rank_k", "lexical_title_weight",
         "lexical_abstract_weight", "lexical_labels_weight", "lexical_categories_weight",
@@ -555,6 +567,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--cache-vectors", metavar="DIR",
                         help="keep the embedded vectors here and reuse them (the run's time then excludes embedding)")
     parser.add_argument("--users", type=int, default=0, help="evaluate a random sample of this many users")
+    parser.add_argument("--per-user", metavar="FILE.npz",
+                        help="also save every user's metrics per model (bench/compare_runs.py compares two runs)")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="override a setting, as its environment variable (e.g. FEED_WEIGHT_CF=0.5)")
     args = parser.parse_args(argv)

@@ -502,6 +502,10 @@ class Settings:
     cf_itemknn_shrink: float = _env(
         "CF_ITEMKNN_SHRINK", _parse_float(0.0, 10_000.0), default=10.0,
         help="Shrinkage of the item-item cosine: pairs with few readers in common count less.")
+    cf_itemknn_min_common: int = _env(
+        "CF_ITEMKNN_MIN_COMMON", _parse_int(1, 1000), default=1,
+        help="Readers two papers need in common to be item-item neighbours (\"readers of A also saved B\"); "
+             "1 keeps every pair.")
     cf_min_interactions: int = _env(
         "CF_MIN_INTERACTIONS", _parse_int(1, 10_000_000), default=50,
         help="A retrain with fewer interactions than this trains nothing (too little to learn from).")
@@ -579,6 +583,16 @@ class Settings:
         "FEED_REASON_SIMILARITY", _parse_float(0.0, 1.0), default=0.15,
         help="A feed item's reason names the profile paper it is most similar to only at this similarity or "
              "above; below, the reason names the interest it serves.")
+    feed_topical_similarity: float = _env(
+        "FEED_TOPICAL_SIMILARITY", _parse_float(0.0, 1.0), default=0.1,
+        help="An item-item or citation hit is *topical* (like the reader's papers, not only saved or cited "
+             "with them) when its similarity to one of them is at least this (docs/engine.md § 5; tuned "
+             "with FEED_TOPICAL_PER_OTHER, docs/quality.md).")
+    feed_topical_per_other: int = _env(
+        "FEED_TOPICAL_PER_OTHER", _parse_int(0, 100), default=3,
+        help="In each interest's places, topical papers before each paper that is not (while topical ones "
+             "remain); 0 lets them take any place. Keeps one reader's unrelated second field, reached by "
+             "\"readers of … also saved it\", from replacing an interest's topic. Tuned.")
     feed_content_lexical: float = _env(
         "FEED_CONTENT_LEXICAL", _parse_float(0.0, 1.0), default=0.6,
         help="Share of the content score from the exact TF-IDF score; the rest is the dense index's cosine "

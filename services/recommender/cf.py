@@ -165,9 +165,10 @@ def fit(interactions: Interactions, settings: Settings, *, seed: int = 0) -> Tra
     if settings.cf_itemknn_neighbours > 0:
         started = time.perf_counter()
         itemknn = ItemKnn.fit(interactions.items, train, neighbours=settings.cf_itemknn_neighbours,
-                              shrink=settings.cf_itemknn_shrink)
+                              shrink=settings.cf_itemknn_shrink, min_common=settings.cf_itemknn_min_common)
         params.update({"itemknn_neighbours": settings.cf_itemknn_neighbours,
-                       "itemknn_shrink": settings.cf_itemknn_shrink})
+                       "itemknn_shrink": settings.cf_itemknn_shrink,
+                       "itemknn_min_common": settings.cf_itemknn_min_common})
         metrics.update({"itemknn_recall@20": itemknn_recall_at_k(itemknn, train, hidden),
                         "itemknn_fit_seconds": round(time.perf_counter() - started, 3)})
     return TrainedModel(interactions.users, interactions.items, user_factors, item_factors, params, metrics,

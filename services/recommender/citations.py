@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from services.recommender.hits import Hit, Reason, ReasonKind
+from services.recommender.hits import Hit, InterestRef, Reason, ReasonKind
 from services.recommender.lexical import top_positive
 
 MATRIX_FILE = "citations.npz"
@@ -118,9 +118,12 @@ class CitationModel:
         query = (weights @ self.rows).T.tocsc()  # tokens × 1, sparse
         return np.asarray((self.rows @ query).todense(), dtype=np.float32).ravel(), known
 
-    def hits(self, profile: Sequence[Mapping[str, Any]], k: int) -> list[Hit]:
+    def hits(self, profile: Sequence[Mapping[str, Any]], k: int, *,
+             interest_of: Mapping[str, InterestRef] | None = None) -> list[Hit]:
         """Up to ``k`` papers linked to the ``profile`` rows (paper_id, kind: star or read, optional title)
-        by citations, best first, the profile's own papers left out; [] when none of them has links."""
+        by citations, best first, the profile's own papers left out; [] when none of them has links. Each
+        hit names the profile paper it shares most links with and carries that paper's interest
+        (``interest_of``, as ``ItemKnn.hits``)."""
         weight = {row["paper_id"]: STAR_WEIGHT if row.get("kind") == "star" else 1.0 for row in profile}
         titles = {row["paper_id"]: row.get("title") or row["paper_id"] for row in profile}
         scores, known = self.scores(weight)
@@ -138,7 +141,8 @@ class CitationModel:
             anchor_id = known[int(anchor)]
             out.append(Hit(self.paper_ids[row], float(scores[row]),
                            Reason(ReasonKind.SHARES_CITATIONS, f"cited with or citing the same work as "
-                                                               f"“{titles[anchor_id]}”", anchor_id)))
+                                                               f"“{titles[anchor_id]}”", anchor_id),
+                           (interest_of or {}).get(anchor_id)))
         return out
 
     def save(self, folder: Path) -> None:

@@ -27,7 +27,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -147,14 +147,46 @@ def interests_of(profile: Sequence[Mapping[str, Any]], similarity: Similarity, s
             for g in groups]
 
 
-def content_hits(index: LoadedIndex, profile: Sequence[Mapping[str, Any]], settings: Settings) -> list[Hit]:
+def similarity_for(index: LoadedIndex, settings: Settings) -> Similarity:
+    """The feed's paper-to-paper similarity on ``index`` (FEED_CONTENT_LEXICAL; dense alone without
+    lexical rows)."""
+    return Similarity(index, settings.feed_content_lexical if index.lexical is not None else 0.0)
+
+
+def profile_interests(index: LoadedIndex, profile: Sequence[Mapping[str, Any]], settings: Settings
+                      ) -> list[Interest]:
+    """``interests_of`` the ``profile`` under the feed's similarity on ``index``."""
+    return interests_of(profile, similarity_for(index, settings), settings)
+
+
+def interest_refs(interests: Sequence[Interest]) -> dict[str, InterestRef]:
+    """Profile paper id → the ``InterestRef`` of the interest it belongs to: what a retriever that anchors
+    its hits on one profile paper (item-item neighbours, citations) tags them with, so that the feed
+    counts them in that interest's share of the page instead of letting them crowd out the others."""
+    return {pid: InterestRef(g, interest.share) for g, interest in enumerate(interests) for pid in interest.members}
+
+
+def mark_topical(index: LoadedIndex, profile: Sequence[Mapping[str, Any]], settings: Settings,
+                 hits: Sequence[Hit]) -> list[Hit]:
+    """``hits`` (another retriever's) with ``topical`` set on those whose similarity to some ``profile``
+    paper reaches FEED_TOPICAL_SIMILARITY."""
+    if not hits or not profile:
+        return list(hits)
+    closeness = similarity_for(index, settings).between([h.paper_id for h in hits], [row["paper_id"] for row in profile])
+    near = closeness.max(axis=1) >= settings.feed_topical_similarity
+    return [replace(h, topical=bool(n)) for h, n in zip(hits, near.tolist(), strict=True)]
+
+
+def content_hits(index: LoadedIndex, profile: Sequence[Mapping[str, Any]], settings: Settings,
+                 interests: Sequence[Interest] | None = None) -> list[Hit]:
     """Hits for the user's ``profile`` rows (paper_id, kind: star or read, optional title; newest first),
     the profile's own papers left out: each interest's best (its share of FEED_SIZE, at least
     MIN_INTEREST_DEPTH, by each view), scored by their best interest, with a true reason (module
-    docstring)."""
-    share = settings.feed_content_lexical if index.lexical is not None else 0.0
-    similarity = Similarity(index, share)
-    interests = interests_of(profile, similarity, settings)
+    docstring). ``interests``: ``profile_interests`` of the same arguments, when the caller has them."""
+    similarity = similarity_for(index, settings)
+    share = similarity.share
+    if interests is None:
+        interests = interests_of(profile, similarity, settings)
     if not interests:
         return []
     rows = {row["paper_id"]: row for row in profile}
@@ -202,7 +234,7 @@ def content_hits(index: LoadedIndex, profile: Sequence[Mapping[str, Any]], setti
     refs = [InterestRef(g, i.share) for g, i in enumerate(interests)]
     paper_reasons = {a: _paper_reason(rows[profile_ids[a]]) for a in set(anchors[named].tolist())}
     interest_reasons = [_interest_reason(i, len(interests)) for i in interests]
-    return [Hit(pid, score, paper_reasons[anchor] if is_named else interest_reasons[g], refs[g])
+    return [Hit(pid, score, paper_reasons[anchor] if is_named else interest_reasons[g], refs[g], topical=True)
             for pid, score, anchor, is_named, g in zip(hit_ids, scores.tolist(), anchors.tolist(), named.tolist(),
                                                        best.tolist(), strict=True)]
 

@@ -251,7 +251,8 @@ def order(retrieved: Mapping[str, Sequence[Hit]], settings: Settings, *,
         matrix[known] = index.vectors[positions[known]]
     picked = ranking.mmr_order(merged.score[rows], matrix, lam=settings.feed_mmr_lambda, size=settings.feed_size)
     ranked = merged.candidates(rows[picked])
-    return ranking.allot_interests(ranked, page=INTEREST_PAGE, min_one_upto=MIN_ONE_PLACE_UPTO)
+    return ranking.allot_interests(ranked, page=INTEREST_PAGE, min_one_upto=MIN_ONE_PLACE_UPTO,
+                                   per_other=settings.feed_topical_per_other)
 
 
 def prune_snapshots(db: Database, settings: Settings) -> dict[str, Any]:

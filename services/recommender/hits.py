@@ -71,9 +71,14 @@ class InterestRef:
 class Hit:
     """One paper a retriever returns: its raw score (any scale: the blend normalises per retriever) and
     why it was found. ``reason`` None: the retriever only re-scored a paper another one found, and makes
-    no claim. ``interest``: for content hits, the reader's interest it serves best."""
+    no claim. ``interest``: the reader's interest it serves (content hits: the best one; item-item and
+    citation hits: that of the profile paper their reason names)."""
 
     paper_id: str
     score: float
     reason: Reason | None = None
     interest: InterestRef | None = None
+    # Resembles the reader's own papers: content hits by construction, item-item and citation hits when
+    # ``content.mark_topical`` finds one profile paper at FEED_TOPICAL_SIMILARITY or above. The feed lets
+    # hits that are not topical take only a few of an interest's places (``ranking.topical_first``).
+    topical: bool = False

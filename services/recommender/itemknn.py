@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from services.recommender.hits import Hit, Reason, ReasonKind
+from services.recommender.hits import Hit, InterestRef, Reason, ReasonKind
 from services.recommender.lexical import top_positive
 
 MATRIX_FILE = "itemknn.npz"
@@ -44,19 +44,31 @@ def history_factor(history: int, minimum: int, full: int) -> float:
     return min(1.0, (history - minimum + 1) / (full - minimum + 1))
 
 
-def fit_similarities(matrix: sp.csr_matrix, *, neighbours: int, shrink: float) -> sp.csr_matrix:
+def fit_similarities(matrix: sp.csr_matrix, *, neighbours: int, shrink: float, min_common: int = 1
+                     ) -> sp.csr_matrix:
     """items × items sparse similarities of ``matrix`` (users × items) keeping the top ``neighbours`` of
-    each item's row, self-similarity removed. Computed in blocks of items: memory O(BLOCK × items)."""
+    each item's row, self-similarity removed, and only pairs saved by at least ``min_common`` readers in
+    common (one reader's two unrelated interests are not "readers of A also saved B"). Computed in
+    blocks of items: memory O(BLOCK × items)."""
     items = matrix.shape[1]
     by_item = sp.csr_matrix(matrix.T, dtype=np.float32)  # items × users
+    by_item.sum_duplicates()
     norms = np.sqrt(np.asarray(by_item.multiply(by_item).sum(axis=1)).ravel()).astype(np.float32)
     rows: list[np.ndarray] = []
     cols: list[np.ndarray] = []
     vals: list[np.ndarray] = []
     users_by_item = by_item.T.tocsc()  # users × items, for the products
+    if min_common > 1:  # the same products over 0/1 entries count the readers in common
+        saved_by = by_item.copy()
+        saved_by.data[:] = 1.0
+        saved_by_users = saved_by.T.tocsc()
     for start in range(0, items, BLOCK):
         stop = min(items, start + BLOCK)
         dots = (by_item[start:stop] @ users_by_item).toarray()  # block × items
+        if min_common > 1:
+            common = (saved_by[start:stop] @ saved_by_users).tocoo()  # sparse: pairs with a reader in common
+            few = common.data < min_common
+            dots[common.row[few], common.col[few]] = 0.0
         dots /= np.outer(norms[start:stop], norms) + shrink + 1e-9
         dots[np.arange(stop - start), np.arange(start, stop)] = 0.0
         k = min(neighbours, items - 1)
@@ -85,12 +97,18 @@ class ItemKnn:
             self.positions.update((pid, i) for i, pid in enumerate(self.items))
 
     @classmethod
-    def fit(cls, items: Sequence[str], matrix: sp.csr_matrix, *, neighbours: int, shrink: float) -> ItemKnn:
-        return cls(tuple(items), fit_similarities(matrix, neighbours=neighbours, shrink=shrink))
+    def fit(cls, items: Sequence[str], matrix: sp.csr_matrix, *, neighbours: int, shrink: float,
+            min_common: int = 1) -> ItemKnn:
+        return cls(tuple(items), fit_similarities(matrix, neighbours=neighbours, shrink=shrink,
+                                                  min_common=min_common))
 
-    def hits(self, profile: Sequence[Mapping[str, Any]], k: int, *, factor: float = 1.0) -> list[Hit]:
+    def hits(self, profile: Sequence[Mapping[str, Any]], k: int, *, factor: float = 1.0,
+             interest_of: Mapping[str, InterestRef] | None = None) -> list[Hit]:
         """Up to ``k`` papers most similar to the ``profile`` rows (paper_id, kind, optional title) by
-        co-readership, scores times ``factor``; each reason names the profile paper that contributes most."""
+        co-readership, scores times ``factor``; each reason names the profile paper that contributes most
+        (its anchor), and the hit carries the anchor's interest (``interest_of``, ``content.interest_refs``):
+        a paper saved with the reader's speech papers counts in the speech interest's places, never in
+        another interest's."""
         weight = {row["paper_id"]: STAR_WEIGHT if row.get("kind") == "star" else 1.0 for row in profile}
         titles = {row["paper_id"]: row.get("title") or row["paper_id"] for row in profile}
         known = [pid for pid in weight if pid in self.positions]
@@ -109,7 +127,8 @@ class ItemKnn:
         for item, anchor in zip(top, anchors, strict=True):
             anchor_id = known[int(anchor)]
             out.append(Hit(self.items[item], float(scores[item]) * factor,
-                           Reason(ReasonKind.READ_WITH, f"readers of “{titles[anchor_id]}” also saved it", anchor_id)))
+                           Reason(ReasonKind.READ_WITH, f"readers of “{titles[anchor_id]}” also saved it", anchor_id),
+                           (interest_of or {}).get(anchor_id)))
         return out
 
     def save(self, folder: Path) -> None:

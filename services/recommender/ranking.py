@@ -21,8 +21,11 @@ class Candidate:
     scores: dict[str, float] = field(default_factory=dict)
     reasons: list[Reason] = field(default_factory=list)
     score: float = 0.0
-    # The reader's interest the content retriever found it for (None: no content hit).
+    # The reader's interest it serves (``blend``): the content retriever's, or the interest of the profile
+    # paper an item-item or citation hit names. None: no retriever tied it to one (CF, trending, fresh).
     interest: InterestRef | None = None
+    # Resembles the reader's papers (one of its hits is ``Hit.topical``), not only saved or cited with them.
+    topical: bool = False
 
 
 def interest_clusters(vectors: np.ndarray, k: int, *, iterations: int = 8, seed: int = 0) -> np.ndarray:
@@ -110,6 +113,8 @@ class Pool:
     hits: tuple[Sequence[Hit], ...]
     # paper id → row
     rows: dict[str, int]
+    # each source's weight in ``score`` (what decides which hit's interest a candidate takes)
+    weights: tuple[float, ...] = ()
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -140,6 +145,8 @@ class Pool:
             scores: dict[str, float] = {}
             reasons: list[Reason] = []
             interest = None
+            strongest = -np.inf
+            topical = False
             for s, source in enumerate(self.sources):
                 at = int(hit_at[row, s])
                 if at < 0:
@@ -148,9 +155,11 @@ class Pool:
                 scores[source] = float(self.scaled[row, s])
                 if hit.reason is not None:
                     reasons.append(hit.reason)
-                if interest is None:
-                    interest = hit.interest
-            out.append(Candidate(self.ids[row], scores, reasons, float(self.score[row]), interest))
+                contribution = scores[source] * (self.weights[s] if self.weights else 1.0)
+                if hit.interest is not None and contribution > strongest:
+                    interest, strongest = hit.interest, contribution
+                topical = topical or hit.topical
+            out.append(Candidate(self.ids[row], scores, reasons, float(self.score[row]), interest, topical))
         return out
 
 
@@ -196,7 +205,8 @@ def pool(retrieved: Mapping[str, Iterable[Hit]], weights: Mapping[str, float], *
         present = hit_at[:, s] >= 0
         scaled[present, s] = scaled_lists[s][hit_at[present, s]]
         score[present] += weights.get(source, 0.0) * scaled[present, s]
-    return Pool(list(rows), score, tuple(sources), scaled, hit_at, tuple(lists), rows)
+    return Pool(list(rows), score, tuple(sources), scaled, hit_at, tuple(lists), rows,
+                tuple(weights.get(source, 0.0) for source in sources))
 
 
 def blend(retrieved: Mapping[str, Iterable[Hit]], weights: Mapping[str, float], *,
@@ -206,8 +216,10 @@ def blend(retrieved: Mapping[str, Iterable[Hit]], weights: Mapping[str, float], 
     Each retriever's scores are first put on one scale: ``fusion="minmax"`` (``normalise_scores``) or
     ``"rank"`` (``rank_scores`` with ``rank_k``). A paper found by several retrievers adds their weighted
     scores and keeps every reason (a None reason — a retriever's score for a paper it merely re-scored —
-    is not kept). A candidate's ``interest`` is that of the first hit carrying one. (``pool`` is the same
-    merge as arrays; the feed ranks through it.)
+    is not kept). A candidate's ``interest`` is that of the hit carrying one that adds most to its score
+    (the evidence that put it on the page: a paper the content retriever barely found for one interest
+    but the item-item retriever ranks first for another counts in the other). (``pool`` is the same merge
+    as arrays; the feed ranks through it.)
     """
     merged = pool(retrieved, weights, fusion=fusion, rank_k=rank_k)
     return dict(zip(merged.ids, merged.candidates(range(len(merged))), strict=True))
@@ -263,13 +275,15 @@ def mmr_order(score: np.ndarray, matrix: np.ndarray, *, lam: float, size: int) -
     return picked
 
 
-def allot_interests(ranked: Sequence[Candidate], *, page: int, min_one_upto: int) -> list[Candidate]:
+def allot_interests(ranked: Sequence[Candidate], *, page: int, min_one_upto: int, per_other: int = 0
+                    ) -> list[Candidate]:
     """Give each of the reader's interests its share of every ``page`` (its ``InterestRef.share``): the
     candidates without an interest (CF, trending, fresh alone) keep their places on each page; the other
-    places — as many as ``ranked`` had content candidates there — go to the interests in proportion to
-    their shares (largest remainder), at least one each while there are at most ``min_one_upto``
-    interests with candidates left, each interest's best first, interleaved (stride order). An interest
-    short of candidates leaves its places to the others. With fewer than two interests: ``ranked``."""
+    places — as many as ``ranked`` had candidates with an interest there — go to the interests in
+    proportion to their shares (largest remainder), at least one each while there are at most
+    ``min_one_upto`` interests with candidates left, each interest's best first (``topical_first`` with
+    ``per_other``), interleaved (stride order). An interest short of candidates leaves its places to the
+    others. With fewer than two interests: ``ranked``."""
     shares = {c.interest.index: c.interest.share for c in ranked if c.interest is not None}
     if len(shares) < 2:
         return list(ranked)
@@ -277,6 +291,7 @@ def allot_interests(ranked: Sequence[Candidate], *, page: int, min_one_upto: int
     for c in ranked:
         if c.interest is not None:
             queues[c.interest.index].append(c)
+    queues = {g: topical_first(queue, per_other=per_other) for g, queue in queues.items()}
     others = [c for c in ranked if c.interest is None]
     heads = dict.fromkeys(queues, 0)
     other_head = 0
@@ -304,6 +319,30 @@ def allot_interests(ranked: Sequence[Candidate], *, page: int, min_one_upto: int
         out += placed
         taken = {id(c) for c in placed}
         remaining = [c for c in remaining if id(c) not in taken]
+    return out
+
+
+def topical_first(queue: Sequence[Candidate], *, per_other: int) -> list[Candidate]:
+    """``queue`` (one interest's candidates, best first) reordered so that every prefix holding ``t``
+    topical papers (``Candidate.topical``: like the reader's own) holds at most ``t // per_other``
+    others (saved or cited with the reader's papers, but unlike them), while topical ones remain: readers of one "bridge" paper (a medical paper read by
+    world-model people, one reader's two unrelated interests) may add to an interest, not replace its
+    topic. Otherwise the order is kept; ``per_other`` 0: ``queue`` as it is (FEED_TOPICAL_PER_OTHER)."""
+    if per_other <= 0:
+        return list(queue)
+    topical = [c for c in queue if c.topical]
+    others = [c for c in queue if not c.topical]
+    place = {id(c): n for n, c in enumerate(queue)}
+    out: list[Candidate] = []
+    t = o = 0
+    while t < len(topical) or o < len(others):
+        other_may = o < len(others) and (t == len(topical) or o < t // per_other)
+        if other_may and (t == len(topical) or place[id(others[o])] < place[id(topical[t])]):
+            out.append(others[o])
+            o += 1
+        else:
+            out.append(topical[t])
+            t += 1
     return out
 
 

@@ -11,14 +11,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import psycopg
 
 from services.config import Settings
 from services.recommender.cf import LoadedCf
-from services.recommender.content import content_hits
-from services.recommender.hits import Hit, Reason, ReasonKind, Retriever
+from services.recommender.content import (
+    Interest,
+    content_hits,
+    interest_refs,
+    mark_topical,
+    profile_interests,
+)
+from services.recommender.hits import Hit, InterestRef, Reason, ReasonKind, Retriever
 from services.recommender.index import LoadedIndex
 from services.recommender.itemknn import history_factor
 from services.recommender.serving import LiveModels
@@ -36,7 +43,7 @@ SHARED_LIST_SECONDS = 5.0
 
 @dataclass(frozen=True)
 class Retrieval:
-    """What a retriever may read for one feed request."""
+    """What a retriever may read for one feed request (``interests``: computed once, on first use)."""
 
     conn: psycopg.Connection
     live: LiveModels
@@ -47,6 +54,18 @@ class Retrieval:
     profile: Sequence[Mapping[str, Any]]
     index: LoadedIndex | None
     cf_model: LoadedCf | None
+
+    @cached_property
+    def interests(self) -> list[Interest]:
+        """The reader's interests (``content.profile_interests``); [] without an index."""
+        if self.index is None or not self.profile:
+            return []
+        return profile_interests(self.index, self.profile, self.settings)
+
+    @cached_property
+    def interest_of(self) -> dict[str, InterestRef]:
+        """Profile paper → its interest, for the retrievers that anchor hits on a profile paper."""
+        return interest_refs(self.interests)
 
 
 RetrieveFn = Callable[[Retrieval, Mapping[str, Sequence[Hit]]], list[Hit]]
@@ -62,7 +81,7 @@ class RetrieverSpec:
 def _content(ctx: Retrieval, found: Mapping[str, Sequence[Hit]]) -> list[Hit]:
     if ctx.index is None or not ctx.profile:
         return []
-    return content_hits(ctx.index, ctx.profile, ctx.settings)
+    return content_hits(ctx.index, ctx.profile, ctx.settings, ctx.interests)
 
 
 def _cf(ctx: Retrieval, found: Mapping[str, Sequence[Hit]]) -> list[Hit]:
@@ -78,13 +97,15 @@ def _itemknn(ctx: Retrieval, found: Mapping[str, Sequence[Hit]]) -> list[Hit]:
         return []
     s = ctx.settings
     factor = history_factor(len(ctx.profile), s.feed_itemknn_min_history, s.feed_itemknn_full_history)
-    return model.hits(ctx.profile, s.feed_size, factor=factor)
+    hits = model.hits(ctx.profile, s.feed_size, factor=factor, interest_of=ctx.interest_of)
+    return hits if ctx.index is None else mark_topical(ctx.index, ctx.profile, s, hits)
 
 
 def _citations(ctx: Retrieval, found: Mapping[str, Sequence[Hit]]) -> list[Hit]:
     if ctx.index is None or ctx.index.citations is None or not ctx.profile:
         return []
-    return ctx.index.citations.hits(ctx.profile, ctx.settings.feed_size)
+    return mark_topical(ctx.index, ctx.profile, ctx.settings,
+                        ctx.index.citations.hits(ctx.profile, ctx.settings.feed_size, interest_of=ctx.interest_of))
 
 
 def _trending(ctx: Retrieval, found: Mapping[str, Sequence[Hit]]) -> list[Hit]:

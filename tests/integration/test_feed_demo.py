@@ -159,3 +159,30 @@ def test_reasons_name_the_most_similar_profile_paper_or_the_interest(demo):
                 interest += 1
                 assert "paper_id" not in reason and closeness[closest] < settings.feed_reason_similarity
     assert named >= 5, items  # most first-page items do resemble one starred paper closely
+
+
+def test_readers_of_one_field_who_saved_another_do_not_take_an_interests_places(demo):
+    """Three readers saved the speech papers our reader stars together with six satellite-imagery papers
+    (one person's two unrelated fields, repeated). The item-item model, retrained on that, ranks the
+    satellite papers first for anyone with those speech papers: they may add to the speech interest's
+    places ("readers of … also saved it", true), but neither take them nor drown the robotics interest."""
+    client, headers, settings = demo
+    matches = {f: _matching(client, headers["read"], f) for f in ("speech", "robot", "satellite")}
+    speech = _first_unique(matches, "speech", "robot", PER_FIELD)
+    robot = _first_unique(matches, "robot", "speech", PER_FIELD)
+    elsewhere = set(matches["speech"]) | set(matches["robot"])
+    satellite = [p for p in matches["satellite"] if p not in elsewhere][:6]
+    for n in range(3):
+        _star(client, headers["write"], f"bridge{n}", speech + satellite)
+    shared = state(client.application)
+    trained = pipeline.retrain_cf(shared.db, ArtifactStore(settings.artifacts), settings.replace(cf_min_interactions=1))
+    assert trained.get("published"), trained
+    _star(client, headers["write"], "speech-and-robots", speech + robot)
+    items = _feed(client, headers["read"], "speech-and-robots")
+    shown = [item["paper"]["id"] for item in items]
+    co_saved = [i for i in items if any(r["kind"] == "saved_with_yours" for r in i["reasons"])]
+    assert co_saved, items  # the retrained item-item model is live and asked
+    counts = {"speech": len(set(shown) & set(matches["speech"])), "robot": len(set(shown) & set(matches["robot"])),
+              "satellite": len(set(shown) & set(satellite))}
+    assert counts["speech"] >= 3 and counts["robot"] >= 3 and counts["satellite"] <= 1, (
+        counts, [i["paper"]["title"] for i in items])

@@ -7,6 +7,7 @@ from marshmallow import ValidationError
 from schemas.papers import PaperIn
 from schemas.references import MAX_REFERENCES, canonical_reference
 from services.recommender.citations import CitationLink, CitationModel
+from services.recommender.hits import InterestRef
 
 
 @pytest.mark.parametrize(("raw", "key"), [
@@ -73,6 +74,12 @@ def test_reason_names_the_profile_paper_the_hit_shares_most_with():
     by_id = {h.paper_id: h.reason.paper_id for h in hits}
     assert by_id["y"] == "x" and by_id["b"] == "c"
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    # each hit counts in the interest of the paper it names (none given: no interest)
+    assert all(h.interest is None for h in hits)
+    refs = {"x": InterestRef(0, 0.5), "c": InterestRef(1, 0.5)}
+    tagged = {h.paper_id: h.interest for h in model.hits(
+        [{"paper_id": "x", "kind": "star"}, {"paper_id": "c", "kind": "star"}], k=10, interest_of=refs)}
+    assert tagged["y"] == refs["x"] and tagged["b"] == refs["c"]
 
 
 def test_no_links_no_hits_and_round_trip(tmp_path):

@@ -1,13 +1,22 @@
 """Interests and their share of the page (content.group_interests, ranking.allot_interests), no I/O."""
 
 import numpy as np
+import scipy.sparse as sp
 
 from services.config import Settings
+from services.recommender import feed
 from services.recommender import index as faiss_index
-from services.recommender.content import _label, content_hits, group_interests
+from services.recommender.content import (
+    _label,
+    content_hits,
+    group_interests,
+    interest_refs,
+    profile_interests,
+)
 from services.recommender.hits import InterestRef
+from services.recommender.itemknn import ItemKnn
 from services.recommender.lexical import FieldWeights, LexicalModel
-from services.recommender.ranking import Candidate, allot_interests
+from services.recommender.ranking import Candidate, allot_interests, topical_first
 
 
 def test_papers_group_by_average_similarity_up_to_a_maximum():
@@ -113,3 +122,56 @@ def test_an_interest_is_labelled_by_its_shared_title_words_else_by_one_of_its_pa
     assert _label(["HumanScale: egocentric video", "ENPIRE: agentic policy"]) == "papers like “HumanScale: egocentric video”"
     assert _label(["Only one"]) == "“Only one”"
     assert _label([]) == ""
+
+
+def _co_saved(groups: list[tuple[str, ...]]) -> ItemKnn:
+    """An item-item model where reader i saved ``groups[i]``."""
+    ids = [p["id"] for p in PAPERS]
+    rows = [(u, ids.index(pid)) for u, group in enumerate(groups) for pid in group]
+    matrix = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), tuple(zip(*rows, strict=True))),
+                           shape=(len(groups), len(ids)))
+    return ItemKnn.fit(ids, matrix, neighbours=10, shrink=0.0)
+
+
+def test_papers_saved_with_one_interest_count_in_that_interests_places():
+    """Readers of the speech papers also saved two off-topic benchmark papers, many times over: the
+    item-item retriever ranks those first. They count in the speech interest's places (the interest of
+    the paper their reason names), so the reader's diffusion interest keeps its share of the page."""
+    settings = Settings.from_env({"FEED_SIZE": "10", "FEED_WEIGHT_ITEMKNN": "5", "FEED_MMR_LAMBDA": "1"})
+    index = _index()
+    profile = [{"paper_id": pid, "kind": "star", "title": pid} for pid in ("d1", "d2", "s1", "s2")]
+    interests = profile_interests(index, profile, settings)
+    refs = interest_refs(interests)
+    assert len(interests) == 2 and refs["s1"] == refs["s2"] != refs["d1"] == refs["d2"]
+    knn = _co_saved([("s1", "s2", "v1", "v2")] * 4 + [("d1", "d3")])
+    hits = knn.hits(profile, 10, interest_of=refs)
+    by_id = {h.paper_id: h for h in hits}
+    assert by_id["v1"].interest == refs["s1"] and by_id["v1"].reason.paper_id in ("s1", "s2")
+    assert by_id["d3"].interest == refs["d1"]
+    retrieved = {"content": content_hits(index, profile, settings, interests), "itemknn": hits}
+    ranked = feed.order(retrieved, settings, unwanted={"d1", "d2", "s1", "s2"}, index=index)
+    # the content retriever found v1 too, barely, for diffusion (shared categories): the interest a
+    # candidate counts in is that of the evidence that put it there, the co-saves with speech
+    assert next(c for c in ranked if c.paper_id == "v1").interest == refs["s1"]
+    assert [c.paper_id for c in ranked][:2] == ["v1", "d3"], ranked  # interleaved: diffusion keeps a place
+    # without the anchors' interests, v1 and v2 would count in diffusion's places, and take them
+    untagged = feed.order({**retrieved, "itemknn": knn.hits(profile, 10)}, settings, unwanted=set(), index=index)
+    assert next(c for c in untagged if c.paper_id == "v1").interest == refs["d1"]
+
+
+def test_papers_unlike_an_interest_take_few_of_its_places():
+    def c(pid, topical):
+        return Candidate(pid, scores={"itemknn": 1.0}, interest=InterestRef(0, 1.0), topical=topical)
+
+    bridged = [c("k1", False), c("k2", False), c("k3", False), c("t1", True), c("t2", True), c("t3", True),
+               c("t4", True), c("t5", True), c("t6", True)]
+    # one once three topical papers are in, a second after six; the rest when no topical paper is left
+    assert [x.paper_id for x in topical_first(bridged, per_other=3)] == ["t1", "t2", "t3", "k1", "t4", "t5", "t6",
+                                                                        "k2", "k3"]
+    assert topical_first(bridged, per_other=0) == bridged  # 0: the rule is off
+    queue = [c("t1", True), c("t2", True), c("t3", True), c("t4", True), c("k1", False)]
+    assert topical_first(queue, per_other=3) == queue  # within the limit: kept as ranked
+    assert [x.paper_id for x in topical_first([c("k1", False), c("t1", True), c("t2", True)], per_other=1)] == [
+        "t1", "k1", "t2"]  # 1: alternate
+    none_topical = [c("k1", False), c("k2", False)]
+    assert topical_first(none_topical, per_other=3) == none_topical

@@ -27,6 +27,18 @@ def test_similarities_are_shrunk_cosines_without_self_and_cut_at_k():
     assert np.diff(top1.indptr).max() == 1 and top1[0].indices.tolist() == [1]
 
 
+def test_pairs_with_fewer_readers_in_common_than_the_minimum_are_not_neighbours(monkeypatch):
+    every = fit_similarities(matrix(), neighbours=10, shrink=0.0).toarray()
+    assert every[0, 4] > 0  # a and e: reader 5 alone saved both
+    two = fit_similarities(matrix(), neighbours=10, shrink=0.0, min_common=2).toarray()
+    assert two[0, 4] == 0.0 and two[4, 0] == 0.0
+    assert two[0, 1] == pytest.approx(every[0, 1]) and two[3, 4] == pytest.approx(every[3, 4])  # 3 and 2 readers
+    three = fit_similarities(matrix(), neighbours=10, shrink=0.0, min_common=3).toarray()
+    assert three[0, 1] > 0 and three[3, 4] == 0.0 and three[0, 2] == 0.0  # a·c: 2 readers
+    monkeypatch.setattr("services.recommender.itemknn.BLOCK", 2)
+    assert np.allclose(fit_similarities(matrix(), neighbours=10, shrink=0.0, min_common=2).toarray(), two)
+
+
 def test_blocks_give_the_same_matrix(monkeypatch):
     whole = fit_similarities(matrix(), neighbours=3, shrink=1.0).toarray()
     monkeypatch.setattr("services.recommender.itemknn.BLOCK", 2)
