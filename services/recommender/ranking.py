@@ -283,9 +283,9 @@ def allot_interests(ranked: Sequence[Candidate], *, page: int, min_one_upto: int
     proportion to their shares (largest remainder), at least one each while there are at most
     ``min_one_upto`` interests with candidates left, each interest's best first (``topical_first`` with
     ``per_other``), interleaved (stride order). An interest short of candidates leaves its places to the
-    others. With fewer than two interests: ``ranked``."""
+    others. A reader with one interest keeps ``ranked``'s order but for ``topical_first``."""
     shares = {c.interest.index: c.interest.share for c in ranked if c.interest is not None}
-    if len(shares) < 2:
+    if not shares:
         return list(ranked)
     queues: dict[int, list[Candidate]] = {g: [] for g in shares}
     for c in ranked:
@@ -324,10 +324,11 @@ def allot_interests(ranked: Sequence[Candidate], *, page: int, min_one_upto: int
 
 def topical_first(queue: Sequence[Candidate], *, per_other: int) -> list[Candidate]:
     """``queue`` (one interest's candidates, best first) reordered so that every prefix holding ``t``
-    topical papers (``Candidate.topical``: like the reader's own) holds at most ``t // per_other``
-    others (saved or cited with the reader's papers, but unlike them), while topical ones remain: readers of one "bridge" paper (a medical paper read by
-    world-model people, one reader's two unrelated interests) may add to an interest, not replace its
-    topic. Otherwise the order is kept; ``per_other`` 0: ``queue`` as it is (FEED_TOPICAL_PER_OTHER)."""
+    topical papers (``Candidate.topical``: like the reader's own) holds at most ``t // per_other`` others
+    (saved or cited with the reader's papers, but unlike them), while topical ones remain: readers of one
+    "bridge" paper (a medical paper read by world-model people, one reader's two unrelated interests) may
+    add to an interest, not replace its topic. Otherwise the order is kept; ``per_other`` 0: ``queue`` as
+    it is (FEED_TOPICAL_PER_OTHER)."""
     if per_other <= 0:
         return list(queue)
     topical = [c for c in queue if c.topical]

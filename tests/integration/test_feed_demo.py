@@ -186,3 +186,7 @@ def test_readers_of_one_field_who_saved_another_do_not_take_an_interests_places(
               "satellite": len(set(shown) & set(satellite))}
     assert counts["speech"] >= 3 and counts["robot"] >= 3 and counts["satellite"] <= 1, (
         counts, [i["paper"]["title"] for i in items])
+    # A reader of those speech papers alone: the satellite papers come after papers like theirs, one per three.
+    _star(client, headers["write"], "speech-only", speech)
+    alone = [item["paper"]["id"] for item in _feed(client, headers["read"], "speech-only")]
+    assert len(set(alone) & set(satellite)) <= 2 and len(set(alone[:3]) & set(satellite)) == 0, alone

@@ -175,3 +175,14 @@ def test_papers_unlike_an_interest_take_few_of_its_places():
         "t1", "k1", "t2"]  # 1: alternate
     none_topical = [c("k1", False), c("k2", False)]
     assert topical_first(none_topical, per_other=3) == none_topical
+
+
+def test_a_reader_with_one_interest_keeps_the_ranked_order_but_for_papers_unlike_theirs():
+    ranked = []
+    for n, (pid, topical) in enumerate([("k1", False), ("t1", True), ("-1", None), ("k2", False), ("t2", True),
+                                        ("t3", True), ("t4", True), ("-2", None), ("t5", True)]):
+        interest = None if topical is None else InterestRef(0, 1.0)
+        ranked.append(Candidate(pid, score=1.0 - n / 100, interest=interest, topical=bool(topical)))
+    assert allot_interests(ranked, page=10, min_one_upto=5, per_other=0) == ranked
+    assert [c.paper_id for c in allot_interests(ranked, page=10, min_one_upto=5, per_other=3)] == [
+        "t1", "t2", "-1", "t3", "k1", "t4", "t5", "-2", "k2"]
