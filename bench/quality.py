@@ -389,7 +389,7 @@ def run(args: argparse.Namespace) -> dict:
         index = content_index(ids, vectors, embedder_name, settings, candidates, lexical)
         timings[f"index-{name}"] = round(time.perf_counter() - t, 1)
 
-        memo: dict[tuple, list] = {}
+        memo: dict[tuple, tuple] = {}
 
         def content_of(user: str, s: Settings, index: LoadedIndex = index, memo: dict[tuple, tuple] = memo
                        ) -> tuple[Hits, dict]:
@@ -453,7 +453,8 @@ def run(args: argparse.Namespace) -> dict:
         "embedder", "lsa_dimensions", "index_exact_below", "hnsw_m", "hnsw_ef_search", "cf_algorithm",
         "cf_factors", "cf_iterations", "cf_regularization", "cf_alpha", "cf_new_item_neighbours",
         "feed_cf_min_history", "feed_cf_rescore", "feed_weight_content", "feed_weight_cf",
-        "feed_weight_citations", "feed_weight_itemknn", "cf_itemknn_neighbours", "cf_itemknn_shrink", "cf_itemknn_min_common",
+        "feed_weight_citations", "feed_weight_itemknn", "cf_itemknn_neighbours", "cf_itemknn_shrink",
+        "cf_itemknn_min_common", "feed_topical_similarity", "feed_topical_per_other",
         "feed_weight_trending", "feed_mmr_lambda", "feed_interest_clusters", "feed_content_lexical",
         "feed_content_sharpen", "feed_content_expansion", "feed_fusion", "feed_rank_k", "lexical_title_weight",
         "lexical_abstract_weight", "lexical_labels_weight", "lexical_categories_weight",
