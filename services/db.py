@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import select
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -23,6 +24,20 @@ log = logging.getLogger(__name__)
 
 class DatabaseUnavailable(RuntimeError):
     """PostgreSQL could not be reached in time; the API answers 503 with Retry-After."""
+
+
+def check_idle_connection(conn: psycopg.Connection) -> None:
+    """The pool's check before lending ``conn``: raises if it is dead, without a round trip when it looks
+    alive. An idle connection's socket has nothing to read unless the server sent something, and a
+    server that ends the session (restart, pg_terminate_backend, idle timeout) sends its reason and
+    closes the socket; so a readable socket (or a connection not in a good state) gets the full check,
+    an empty query, and a quiet one is lent at once (the check used to cost every request a round trip)."""
+    if conn.closed or conn.pgconn.status != psycopg.pq.ConnStatus.OK:
+        ConnectionPool.check_connection(conn)  # raises for a closed or broken connection
+        return
+    readable, _, _ = select.select([conn.fileno()], [], [], 0)
+    if readable:
+        ConnectionPool.check_connection(conn)
 
 
 class Database:
@@ -47,7 +62,7 @@ class Database:
             timeout=self.timeout,
             kwargs={"row_factory": dict_row, "connect_timeout": max(1, int(self.timeout))},
             # Connections die when PostgreSQL restarts; check before handing one out.
-            check=ConnectionPool.check_connection,
+            check=check_idle_connection,
             open=False,
             name="paperfeed",
         )

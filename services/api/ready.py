@@ -15,6 +15,7 @@ document.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
@@ -35,6 +36,10 @@ JSON_MIMETYPE = "application/json"
 _REASON_KEYS = tuple(Reason._declared_fields)
 _PAGE_KEYS = tuple(FeedPage._declared_fields)
 _ITEMS = "items"
+# The shape of a feed page's JSON: part of every kept page's variant, so pages kept by a release with
+# other fields are never served by this one (services/recommender/feed_cache.py).
+PAGE_FORMAT = hashlib.sha256(repr((tuple(PaperOut._declared_fields), _REASON_KEYS, _PAGE_KEYS)).encode()
+                             ).hexdigest()[:12]
 
 
 class PaperFragments:
@@ -102,6 +107,13 @@ def feed_page_bytes(page: Mapping[str, Any], cache: PaperFragments, selected: tu
         value = b"[" + items + b"]" if key == _ITEMS else orjson.dumps(page.get(key))
         parts.append(orjson.dumps(key) + b":" + value)
     return b"{" + b",".join(parts) + b"}"
+
+
+def page_variant(limit: int, selected: tuple[str, ...] | None) -> str:
+    """What besides the feed decides a first page's bytes: its size, the paper fields asked for (None:
+    all) and PAGE_FORMAT. Equal variants of one feed give equal bytes."""
+    fields = "*" if selected is None else ",".join(sorted(selected))
+    return f"{PAGE_FORMAT}|{limit}|{fields}"
 
 
 def json_response(body: bytes) -> Response:

@@ -64,6 +64,9 @@ class FeedRequest:
     cursor: str | None = None
     category: str | None = None
     exclude: frozenset[str] = frozenset()
+    # What besides the feed shapes the answer's bytes (page size, fields, format), named by the API: a
+    # plain first page asked with one may be kept finished and served again (feed_cache).
+    page_variant: str | None = None
 
 
 def get_feed(conn: psycopg.Connection, live: LiveModels, settings: Settings, request: FeedRequest) -> dict[str, Any]:
@@ -79,7 +82,7 @@ def get_feed(conn: psycopg.Connection, live: LiveModels, settings: Settings, req
         return _next_page(conn, request)
     plain = request.category is None and not request.exclude
     if plain:
-        reused = feed_cache.serve_reusable(conn, settings, request.user_id, request.limit)
+        reused = feed_cache.serve_reusable(conn, settings, request.user_id, request.limit, request.page_variant)
         if reused is not None:
             return reused
     if not users_store.exists(conn, request.user_id):  # a read writes nothing for an unknown id (cold_feed)
@@ -96,9 +99,13 @@ def get_feed(conn: psycopg.Connection, live: LiveModels, settings: Settings, req
                                  keep_per_user=settings.feed_snapshots_per_user)
     papers = papers_store.visible_by_ids(conn, [c.paper_id for c in page])
     next_cursor = pagination.encode(CURSOR_KIND, (feed_id, len(page))) if len(ranked) > len(page) else None
+    keep = None
+    if plain and request.page_variant is not None and all(c.paper_id in papers for c in page):
+        ids = [c.paper_id for c in page]
+        keep = feed_cache.PageToKeep(feed_id, request.page_variant, ids, [papers[p]["updated_at"] for p in ids])
     return {"items": [_item(papers[c.paper_id], round(c.score, 6), _reasons(c)) for c in page if c.paper_id in papers],
             "next_cursor": next_cursor, "model_version": version, "feed_id": feed_id,
-            feed_cache.SERVED_FROM: feed_cache.RANKED}
+            feed_cache.SERVED_FROM: feed_cache.RANKED, feed_cache.KEEP: keep}
 
 
 def _ranked(conn: psycopg.Connection, live: LiveModels, settings: Settings, request: FeedRequest, *,

@@ -17,11 +17,20 @@ since their last feed was ranked. So:
 A snapshot served again keeps its ``feed_id``: clicks carrying it are credited to the same list. The
 one race left (an event committed in the milliseconds between reading ``last_event_id`` and ranking)
 is bounded by FEED_REUSE_SECONDS.
+
+Finished pages: the first page of a reusable feed, once answered, is kept as the exact bytes sent
+(``keep_page``, table feed_pages) under the request's *variant* (page size, fields, response format;
+the API computes it), together with every paper on it and that paper's ``updated_at``. The same request
+while the feed is still reusable is answered with those bytes by the same single query (READY), no
+list expanded and no JSON assembled; an edited, hidden, unhidden or deleted paper on the page changes
+its ``updated_at`` and the page is built again from the list. Later pages (cursors) are not kept: they
+are read once.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -35,27 +44,70 @@ from services.store import papers as papers_store
 CURSOR_KIND = "feed"
 # How a page was produced, for /metrics (not part of the response schema, so never sent to clients).
 SERVED_FROM = "served_from"
-STORED, RANKED, NEXT_PAGE = "stored", "ranked", "next_page"
+STORED, RANKED, NEXT_PAGE, READY = "stored", "ranked", "next_page", "ready"
+# A result served as kept bytes carries them (and its item count) under these keys instead of "items".
+READY_BODY, READY_SHOWN = "ready_body", "ready_shown"
+# A first page that may be kept carries a PageToKeep under this key.
+KEEP = "keep"
+# Finished pages kept per feed (one per variant: a web app and a bot asking different page sizes).
+PAGE_VARIANTS_KEPT = 3
 PAPER_COLUMNS = ", ".join(f"p.{c}" for c in papers_store.OUT_COLUMNS.split(", "))
 PAPER_KEYS = tuple(papers_store.OUT_COLUMNS.split(", "))
 
 
-def serve_reusable(conn: psycopg.Connection, settings: Settings, user_id: str, limit: int) -> dict[str, Any] | None:
-    """The first page of the user's still-valid ranked feed, or None when it must be ranked anew."""
+@dataclass(frozen=True)
+class PageToKeep:
+    """What is kept beside a first page's bytes: its feed, the request's variant, and every entry's paper
+    (shown or not) with the ``updated_at`` the page was built from (None: no such paper)."""
+
+    feed_id: str
+    variant: str
+    paper_ids: list[str]
+    paper_versions: list[Any]
+
+
+def serve_reusable(conn: psycopg.Connection, settings: Settings, user_id: str, limit: int,
+                   variant: str | None = None) -> dict[str, Any] | None:
+    """The first page of the user's still-valid ranked feed, or None when it must be ranked anew: the
+    finished bytes kept for ``variant`` when they are still true (READY_BODY), else the page read from
+    the stored list (with a KEEP for ``keep_page`` when ``variant`` is given)."""
     if settings.feed_reuse_seconds <= 0:
         return None
     hit = feeds_store.reusable_page(conn, user_id, max_age_seconds=settings.feed_reuse_seconds, limit=limit,
-                                    paper_columns=PAPER_COLUMNS)
+                                    paper_columns=PAPER_COLUMNS, variant=variant)
     if hit is None:
         return None
+    if hit["page"] is not None:  # kept only after the page was counted as served (below)
+        return {READY_BODY: bytes(hit["page"]), READY_SHOWN: hit["page_shown"], "feed_id": hit["feed_id"],
+                "model_version": hit["model_version"], SERVED_FROM: READY}
     end = len(hit["rows"])
     if hit["served"] < end:  # impressions: how far into this list the user has been shown
         feeds_store.mark_served(conn, hit["feed_id"], end)
     items = [{"paper": {k: r[k] for k in PAPER_KEYS}, "score": r["feed_entry"]["s"], "reasons": r["feed_entry"]["r"]}
-             for r in hit["rows"] if r["id"] is not None]
+             for r in hit["rows"] if r["feed_visible"]]
     next_cursor = pagination.encode(CURSOR_KIND, (hit["feed_id"], end)) if hit["total"] > end else None
+    keep = (PageToKeep(hit["feed_id"], variant, [r["feed_entry"]["p"] for r in hit["rows"]],
+                       [r["feed_paper_version"] for r in hit["rows"]]) if variant is not None else None)
     return {"items": items, "next_cursor": next_cursor, "model_version": hit["model_version"],
-            "feed_id": hit["feed_id"], SERVED_FROM: STORED}
+            "feed_id": hit["feed_id"], SERVED_FROM: STORED, KEEP: keep}
+
+
+def keep_page(conn: psycopg.Connection, page: dict[str, Any], body: bytes) -> None:
+    """Keep ``body``, the bytes answering ``page`` (a get_feed result), when the result says it may be
+    kept (a plain first page of a reusable feed, asked with a variant)."""
+    keep: PageToKeep | None = page.get(KEEP)
+    if keep is None:
+        return
+    feeds_store.keep_page(conn, feed_id=keep.feed_id, variant=keep.variant, paper_ids=keep.paper_ids,
+                          paper_versions=keep.paper_versions, shown=len(page["items"]), body=body,
+                          keep_variants=PAGE_VARIANTS_KEPT)
+
+
+def page_size(page: dict[str, Any]) -> int:
+    """Items on a get_feed result's page, whether built or served as kept bytes."""
+    if READY_BODY in page:
+        return int(page[READY_SHOWN])
+    return len(page.get("items") or ())
 
 
 def precompute(db: Database, settings: Settings, rank_and_store, model_version: str | None, *,

@@ -57,33 +57,66 @@ _VALID = """
 
 
 def reusable_page(conn: psycopg.Connection, user_id: str, *, max_age_seconds: float, limit: int,
-                  paper_columns: str) -> dict[str, Any] | None:
-    """In one round trip: the user's newest still-valid reusable feed and its first ``limit`` entries
-    joined to their papers (entries whose paper was deleted or hidden since come back without one).
+                  paper_columns: str, variant: str | None = None) -> dict[str, Any] | None:
+    """In one round trip: the user's newest still-valid reusable feed and either its finished first page
+    (``page``: bytes kept under ``variant`` by ``keep_page`` whose papers are all unchanged since) or,
+    when there is none, its first ``limit`` entries joined to their papers (``rows``; each row says
+    whether its paper is ``feed_visible`` and carries the paper's ``updated_at`` even when it is not).
     None when there is no such feed. ``paper_columns`` are selected from papers ``p``."""
     rows = conn.execute(
         f"""
-        WITH snap AS (
-            SELECT f.id, f.model_version, f.items, f.served FROM feeds f
+        WITH snap AS MATERIALIZED (
+            SELECT f.id, f.model_version, f.served FROM feeds f
             WHERE f.user_id = %(u)s AND {_VALID}
             ORDER BY f.created_at DESC LIMIT 1
+        ), ready AS MATERIALIZED (
+            SELECT pg.body, pg.shown FROM snap s
+            JOIN feed_pages pg ON pg.feed_id = s.id AND pg.variant = %(variant)s
+            WHERE NOT EXISTS (SELECT 1 FROM unnest(pg.paper_ids, pg.paper_versions) v(id, at)
+                              LEFT JOIN papers p ON p.id = v.id WHERE p.updated_at IS DISTINCT FROM v.at)
         )
         SELECT s.id::text AS feed_id, s.model_version AS feed_model_version, s.served AS feed_served,
-               jsonb_array_length(s.items) AS feed_total, e.ord AS feed_position, e.entry AS feed_entry,
+               (SELECT body FROM ready) AS feed_page, (SELECT shown FROM ready) AS feed_page_shown,
+               e.total AS feed_total, e.ord AS feed_position, e.entry AS feed_entry,
+               (p.deleted_at IS NULL AND NOT p.hidden) AS feed_visible, p.updated_at AS feed_paper_version,
                {paper_columns}
         FROM snap s
-        LEFT JOIN LATERAL (SELECT entry, ord FROM jsonb_array_elements(s.items) WITH ORDINALITY x(entry, ord)
-                           WHERE ord <= %(limit)s) e ON true
-        LEFT JOIN papers p ON p.id = e.entry ->> 'p' AND p.deleted_at IS NULL AND NOT p.hidden
+        -- The stored list is read (and de-TOASTed) only when no finished page answers the request.
+        LEFT JOIN LATERAL (SELECT x.entry, x.ord, jsonb_array_length(f.items) AS total
+                           FROM feeds f, jsonb_array_elements(f.items) WITH ORDINALITY x(entry, ord)
+                           WHERE f.id = s.id AND x.ord <= %(limit)s AND NOT EXISTS (SELECT 1 FROM ready)) e ON true
+        LEFT JOIN papers p ON p.id = e.entry ->> 'p'
         ORDER BY e.ord
         """,  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
-        {"u": user_id, "max_age": max_age_seconds, "limit": limit},
+        {"u": user_id, "max_age": max_age_seconds, "limit": limit, "variant": variant},
     ).fetchall()
     if not rows:
         return None
     head = rows[0]
     return {"feed_id": head["feed_id"], "model_version": head["feed_model_version"], "served": head["feed_served"],
+            "page": head["feed_page"], "page_shown": head["feed_page_shown"],
             "total": head["feed_total"], "rows": [r for r in rows if r["feed_position"] is not None]}
+
+
+def keep_page(conn: psycopg.Connection, *, feed_id: str, variant: str, paper_ids: list[str],
+              paper_versions: list[Any], shown: int, body: bytes, keep_variants: int) -> None:
+    """Keep ``body``, the finished first page of feed ``feed_id`` as requested in ``variant``, to be served
+    by ``reusable_page`` while every paper in ``paper_ids`` still has its ``paper_versions`` (updated_at;
+    None for a paper that does not exist). The feed keeps its ``keep_variants`` newest pages. Its loss
+    in a crash costs nothing, so this does not wait for the WAL flush."""
+    conn.execute(
+        f"INSERT INTO feed_pages (feed_id, variant, paper_ids, paper_versions, shown, body) "
+        f"SELECT %s, %s, %s, %s::timestamptz[], %s, %s FROM {_NO_FLUSH} "
+        f"ON CONFLICT (feed_id, variant) DO UPDATE SET paper_ids = excluded.paper_ids, "
+        f"paper_versions = excluded.paper_versions, shown = excluded.shown, body = excluded.body, "
+        f"created_at = now()",  # nosec B608  # SQL from fragments chosen in code (fixed clauses); every value is a bound parameter
+        (feed_id, variant, paper_ids, paper_versions, shown, body),
+    )
+    conn.execute(
+        "DELETE FROM feed_pages WHERE feed_id = %(f)s AND variant NOT IN "
+        "(SELECT variant FROM feed_pages WHERE feed_id = %(f)s ORDER BY created_at DESC, variant LIMIT %(k)s)",
+        {"f": feed_id, "k": keep_variants},
+    )
 
 
 def users_to_precompute(conn: psycopg.Connection, *, active_days: float, fresh_seconds: float,

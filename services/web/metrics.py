@@ -37,7 +37,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from services.db import Database, DatabaseUnavailable
-from services.recommender.feed_cache import SERVED_FROM
+from services.recommender.feed_cache import SERVED_FROM, page_size
 from services.store import metrics as metrics_store
 from services.store import sources as sources_store
 
@@ -113,8 +113,8 @@ class ApiMetrics:
             ["endpoint", "method"], buckets=LATENCY_BUCKETS, registry=self.registry,
         )
         self.feeds = Counter(
-            "paperfeed_feed_requests_total", "Feed pages served: stored (precomputed or reused), ranked now, "
-            "or a next page of a stored list.", ["served_from"], registry=self.registry,
+            "paperfeed_feed_requests_total", "Feed pages served: ready (a stored list's first page kept "
+            "finished), stored (precomputed or reused), ranked now, or a next page of a stored list.", ["served_from"], registry=self.registry,
         )
         self.feed_latency = Histogram(
             "paperfeed_feed_duration_seconds", "Time to produce a feed page, by how it was served.",
@@ -130,7 +130,7 @@ class ApiMetrics:
         served_from = page.get(SERVED_FROM, "unknown")
         self.feeds.labels(served_from).inc()
         self.feed_latency.labels(served_from).observe(seconds)
-        self.feed_size.labels(served_from).observe(len(page.get("items") or ()))
+        self.feed_size.labels(served_from).observe(page_size(page))
 
     def exposition(self) -> bytes:
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

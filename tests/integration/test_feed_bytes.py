@@ -80,3 +80,55 @@ def test_large_answers_are_compressed_when_accepted_and_stay_conditional(client,
     # A small answer is sent as it is.
     tiny = client.get("/v1/users/z/feed?limit=1&fields=id", headers={**headers["read"], "Accept-Encoding": encoding})
     assert len(tiny.data) < 1024 and "Content-Encoding" not in tiny.headers
+
+
+def served_from(client, how):
+    from services.web.state import state
+
+    return state(client.application).metrics.registry.get_sample_value(
+        "paperfeed_feed_requests_total", {"served_from": how}) or 0.0
+
+
+def test_a_repeated_first_page_is_answered_finished_until_a_paper_on_it_changes(client, headers, catalogue,  # noqa: F811
+                                                                                 clean_db):
+    def get(**params):
+        query = "&".join(f"{k}={v}" for k, v in {"limit": 5, **params}.items())
+        response = client.get(f"/v1/users/k/feed?{query}", headers=headers["read"])
+        assert response.status_code == 200, response.get_json()
+        return response
+
+    events(client, headers["write"], *({"user_id": "k", "paper_id": p["id"], "type": "star"} for p in catalogue[:3]))
+    first = get()  # ranked now, and its bytes kept
+    again = get()
+    assert served_from(client, "ready") == 1 and again.data == first.data
+    # Another page size or field set is another answer: built from the stored list, then kept too.
+    small = get(fields="title")
+    assert served_from(client, "ready") == 1 and small.get_json()["feed_id"] == first.get_json()["feed_id"]
+    assert get(fields="title").data == small.data and served_from(client, "ready") == 2
+    for limit in (1, 2, 3, 4):
+        get(limit=limit)
+    with clean_db.connection() as conn:  # a feed keeps its newest few variants, not one per request shape
+        assert conn.execute("SELECT count(*) AS n FROM feed_pages").fetchone()["n"] == 3
+
+    # A paper on the page edited, hidden, shown again: the very next answer follows, then is kept again.
+    items = first.get_json()["items"]
+    edited, hidden = items[0]["paper"]["id"], items[1]["paper"]["id"]
+    assert client.put(f"/v1/papers/{edited}", json={"title": "Kept pages follow edits"},
+                      headers=headers["write"]).status_code == 200
+    page = get().get_json()
+    assert page["items"][0]["paper"]["title"] == "Kept pages follow edits"
+    assert page["feed_id"] == first.get_json()["feed_id"]
+    before = served_from(client, "ready")
+    assert get().get_json() == page and served_from(client, "ready") == before + 1
+    with clean_db.connection() as conn:
+        assert papers_store.set_flag(conn, hidden, "hidden", True)
+    assert hidden not in {i["paper"]["id"] for i in get().get_json()["items"]}
+    assert hidden not in {i["paper"]["id"] for i in get().get_json()["items"]}
+    with clean_db.connection() as conn:
+        assert papers_store.set_flag(conn, hidden, "hidden", False)
+    assert get().get_json()["items"][1]["paper"]["id"] == hidden
+
+    # The reader's own event makes the whole list stale: ranked anew, nothing kept served.
+    events(client, headers["write"], {"user_id": "k", "paper_id": edited, "type": "dismiss"})
+    after = get().get_json()
+    assert after["feed_id"] != page["feed_id"] and edited not in {i["paper"]["id"] for i in after["items"]}

@@ -12,6 +12,7 @@ from services.api import ready
 from services.api.conditional import conditional
 from services.api.security import requires
 from services.api.v1.common import live_models, page, settings
+from services.recommender import feed_cache
 from services.recommender.feed import CURSOR_KIND, FeedRequest, get_feed
 from services.web.state import state
 from services.web.transaction import conn
@@ -31,10 +32,16 @@ def feed(args, user_id):
     `fields` keeps only the paper fields named, for fewer bytes."""
     request_page = page({"limit": args.get("limit")}, CURSOR_KIND)
     exclude = frozenset(v for v in (args.get("exclude") or "").split(",") if v)
+    selection = args.get("selection")
     started = time.perf_counter()
     result = get_feed(conn(), live_models(), settings(), FeedRequest(
         user_id=user_id, limit=request_page.limit, cursor=args.get("cursor"), category=args.get("category"),
-        exclude=exclude))
+        exclude=exclude, page_variant=ready.page_variant(request_page.limit, selection)))
+    # A repeated first page comes finished; otherwise FeedPage's JSON is assembled from per-paper ready
+    # fragments (services/api/ready.py), not dumped anew, and kept finished when it may be.
+    body = result.get(feed_cache.READY_BODY)
+    if body is None:
+        body = ready.feed_page_bytes(result, ready.fragments(), selection)
+        feed_cache.keep_page(conn(), result, body)
     state().metrics.observe_feed(result, time.perf_counter() - started)
-    # FeedPage's JSON assembled from per-paper ready fragments (services/api/ready.py), not dumped anew.
-    return ready.json_response(ready.feed_page_bytes(result, ready.fragments(), args.get("selection")))
+    return ready.json_response(body)
