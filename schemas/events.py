@@ -8,7 +8,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from schemas.common import Body, BoundedString, ClientId
+from schemas.common import Body, BoundedString, ClientId, validate_client_id
 from schemas.pagination import Page, PageQuery
 from schemas.papers import ItemError, PaperOut
 
@@ -39,12 +39,7 @@ class EventIn(Body):
 
     @validates("occurred_at")
     def _occurred_at_is_plausible(self, value: dt.datetime | None, **_: Any) -> None:
-        if value is None:
-            return
-        if value > dt.datetime.now(dt.UTC) + MAX_CLOCK_SKEW:
-            raise ValidationError("must not be in the future")
-        if value < EARLIEST:
-            raise ValidationError("must be after 1990-01-01")
+        _check_occurred_at(value)
 
     @validates("context")
     def _context_is_small(self, value: dict | None, **_: Any) -> None:
@@ -53,6 +48,81 @@ class EventIn(Body):
         if len(json.dumps(value)) > MAX_CONTEXT_BYTES:
             raise ValidationError(f"must serialise to at most {MAX_CONTEXT_BYTES} bytes")
         FeedContext().load(value)
+
+
+def _check_occurred_at(value: dt.datetime | None) -> None:
+    if value is None:
+        return
+    if value > dt.datetime.now(dt.UTC) + MAX_CLOCK_SKEW:
+        raise ValidationError("must not be in the future")
+    if value < EARLIEST:
+        raise ValidationError("must be after 1990-01-01")
+
+
+_EVENT_KEYS = frozenset(EventIn._declared_fields)
+_OCCURRED_AT = EventIn._declared_fields["occurred_at"]
+
+
+def _plain_text(value: Any) -> bool:
+    """A str (exactly) without NUL characters."""
+    return type(value) is str and "\x00" not in value
+
+
+def _plain_context(value: Any) -> bool:
+    """A context EventIn surely accepts as it is: str keys of ≤ 64 characters, no NUL in any of its
+    strings, small enough, and FeedContext's two keys well-typed. Anything else is left to the schema."""
+    if type(value) is not dict:
+        return False
+    for key, item in value.items():
+        if not _plain_text(key) or len(key) > 64:
+            return False
+        if not (item is None or type(item) in (int, float, bool) or _plain_text(item)):
+            return False  # nested values: the schema walks them (NUL check) and decides
+    feed_id, position = value.get("feed_id"), value.get("position")
+    if "feed_id" in value and not (_plain_text(feed_id) and len(feed_id) <= 64):
+        return False
+    if "position" in value and not (type(position) is int and 0 <= position <= 10_000):
+        return False
+    return len(json.dumps(value)) <= MAX_CONTEXT_BYTES
+
+
+def load_event_fast(item: Any, *, user_required: bool = True) -> dict[str, Any] | None:
+    """``EventIn().load(item)`` (``OwnEventIn`` with ``user_required=False``) for the items that are surely
+    valid, in a fraction of its time; None for every other item, which the schema then loads (and
+    rejects with its own messages). Never accepts what the schema would reject, and returns exactly
+    what it would (tests/unit/test_event_fast_path.py checks both on generated items): a batch of 1,000
+    events is validated without marshmallow's per-field machinery.
+    """
+    if type(item) is not dict or not _EVENT_KEYS.issuperset(item):
+        return None  # unknown keys: the schema ignores them, but checks them for NUL first
+    user_id, paper_id, kind = item.get("user_id"), item.get("paper_id"), item.get("type")
+    if not (user_id is None and not user_required) and not (_plain_text(user_id) and _client_id(user_id)):
+        return None
+    if not (_plain_text(paper_id) and _client_id(paper_id)) or kind not in EVENT_TYPES or type(kind) is not str:
+        return None
+    event_id, context, occurred = item.get("event_id"), item.get("context"), item.get("occurred_at")
+    if event_id is not None and not (_plain_text(event_id) and 1 <= len(event_id) <= 128):
+        return None
+    if context is not None and not _plain_context(context):
+        return None
+    if occurred is not None:
+        if not _plain_text(occurred):
+            return None
+        try:
+            occurred = _OCCURRED_AT.deserialize(occurred)
+            _check_occurred_at(occurred)
+        except ValidationError:
+            return None
+    return {"user_id": user_id, "paper_id": paper_id, "type": kind, "occurred_at": occurred,
+            "event_id": event_id, "context": None if context is None else dict(context)}
+
+
+def _client_id(value: str) -> bool:
+    try:
+        validate_client_id(value)
+    except ValidationError:
+        return False
+    return True
 
 
 class OwnEventIn(EventIn):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+
 from flask import request
 from flask_smorest import Blueprint
 
 from schemas import examples
 from schemas.common import load_items
-from schemas.events import EventBatchIn, EventBatchResult, EventIn, OwnEventIn
+from schemas.events import EventBatchIn, EventBatchResult, EventIn, OwnEventIn, load_event_fast
 from services import events
 from services.api.security import requires
 from services.api.v1.common import batch_limit, settings
@@ -25,8 +27,8 @@ def post_events(body, user_id=None):
     """Record 1–1,000 events. Each is answered on its own; accepted ones are durable once this returns."""
     batch_limit(body["events"], settings().max_batch_events, "events")
     if request.url_rule.rule.startswith("/v1/me"):
-        valid, rejected = load_items(OwnEventIn(), body["events"])
+        valid, rejected = load_items(OwnEventIn(), body["events"], functools.partial(load_event_fast, user_required=False))
         valid, rejected = events.for_owner(valid, rejected, user_id)
     else:
-        valid, rejected = load_items(EventIn(), body["events"])
+        valid, rejected = load_items(EventIn(), body["events"], load_event_fast)
     return events.ingest(conn(), valid, rejected)
