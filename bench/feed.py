@@ -406,6 +406,7 @@ def print_table(r: dict) -> None:
         ("LSA fit + embed, s", r["embed_lsa"]["seconds_with_fit"]),
         ("MiniLM embed, papers/s", r.get("embed_minilm", {}).get("papers_per_second")),
         ("index build, s", r["index"]["seconds"]),
+        *((f"  of which {name}, s", seconds) for name, seconds in r["index"].get("steps", {}).items()),
         ("events simulated", r["simulation"]["events"]),
         ("ALS end to end, s", r["als"].get("total_seconds")),
         ("ALS read from PostgreSQL, s", r["als"].get("read_seconds")),

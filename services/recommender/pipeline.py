@@ -153,18 +153,30 @@ def rebuild_index(db: Database, artifacts: ArtifactStore, settings: Settings) ->
         embedder_name = _current_embedder_name(db, settings)
         if embedder_name is None:
             return {"indexed": 0, "embedder": None}
-        started = time.perf_counter()
+        started = mark = time.perf_counter()
+        steps: dict[str, float] = {}  # seconds of each part of the build, for the benchmarks
+
+        def lap(name: str) -> None:
+            nonlocal mark
+            now = time.perf_counter()
+            steps[name] = round(now - mark, 3)
+            mark = now
+
         with db.connection() as conn:
             rows = embeddings.visible_vectors(conn, embedder_name)
         paper_ids = [r["paper_id"] for r in rows]
         vectors = (np.vstack([from_bytes(r["vector"]) for r in rows]) if rows
                    else np.zeros((0, 1), dtype=np.float32))
+        lap("read_vectors")
         index, index_type = faiss_index.build(vectors, exact_below=settings.index_exact_below,
                                               hnsw_m=settings.hnsw_m)
+        lap("graph")
         lexical = build_lexical(db, paper_ids, settings)
+        lap("lexical")
         with db.connection() as conn:
             citations = CitationModel.fit(paper_ids, (CitationLink(r["citing_id"], r["ref"], r["cited_id"])
                                                       for r in references_store.links(conn)))
+        lap("citations")
         version = new_version()
 
         def write(folder: Path) -> dict[str, Any]:
@@ -174,6 +186,7 @@ def rebuild_index(db: Database, artifacts: ArtifactStore, settings: Settings) ->
                     "linked_papers": citations.links}
 
         artifacts.publish(ArtifactKind.INDEX, version, write)
+        lap("write_and_publish")
         seconds = round(time.perf_counter() - started, 3)
         metrics: dict[str, Any] = {"build_seconds": seconds}
         if paper_ids:
@@ -195,7 +208,8 @@ def rebuild_index(db: Database, artifacts: ArtifactStore, settings: Settings) ->
             if embedder_name.startswith(f"{LSA_FAMILY}:"):
                 embeddings.drop_other_versions(conn, LSA_FAMILY, keep=embedder_name)
         artifacts.prune(ArtifactKind.INDEX, keep=settings.artifacts_kept, protect=live)
-        return {"indexed": len(paper_ids), "version": version, "type": index_type, "seconds": seconds}
+        return {"indexed": len(paper_ids), "version": version, "type": index_type, "seconds": seconds,
+                "steps": steps}
 
 
 def lexical_weights(settings: Settings) -> FieldWeights:

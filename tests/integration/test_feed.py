@@ -229,6 +229,9 @@ def test_every_index_version_records_its_holdout_metrics(client, headers, catalo
     with clean_db.connection() as conn:
         row = models.live(conn, "index")
     assert row["version"] == built["version"] and row["params"]["type"].startswith("hnsw")
+    # The build says where its time went (bench/feed.py reports the parts).
+    assert set(built["steps"]) == {"read_vectors", "graph", "lexical", "citations", "write_and_publish"}
+    assert sum(built["steps"].values()) <= built["seconds"] + 0.01
     metrics = row["metrics"]
     assert metrics["holdout_users"] == 40 and 0.0 <= metrics["recall@20"] <= 1.0
     assert metrics["ann_recall@10"] >= 0.9
