@@ -24,7 +24,7 @@ then gunicorn (the API_WORKERS × API_THREADS defaults) under bench/load.py's mi
 step's seconds, the peak RSS of this process (the worker's work), of the largest PostgreSQL process and
 of all PostgreSQL processes together during the step, each gunicorn worker's peak RSS under load, and the
 disk used (database, largest tables, artifacts). Prints a table, writes JSON. Not part of `make test`;
-a full 10× run took 53 minutes of a 2-core machine (docs/operations.md): try --factor 1 first.
+a full 10× run took 42–53 minutes of a 2-core machine (docs/operations.md): try --factor 1 first.
 
     .venv/bin/python bench/scale.py --factor 1 --out bench/results/scale-1x.json
 """
@@ -43,6 +43,8 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -247,10 +249,26 @@ def _child(name: str) -> psutil.Process:
     raise RuntimeError(f"no {name} process among this process's children")
 
 
+def _wait_ready(port: int, seconds: float = 180.0) -> None:
+    """Wait for /readyz to answer 200 (models loaded, schema as the code expects); raise with its last answer."""
+    deadline, last = time.monotonic() + seconds, b""
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=30)
+            return
+        except urllib.error.HTTPError as exc:
+            last = exc.read()[:500]
+        time.sleep(2)
+    raise RuntimeError(f"the API is not ready, no load measured: {last!r}")
+
+
 def _mixed_load(settings, key: str, users: int, paper_ids: list[str], clients: list[int], seconds: float) -> list:
     rows = []
     with api_server(settings) as port:
         gunicorn = _child("gunicorn")
+        # gunicorn imports the checkout as it is now: code changed since this run migrated would answer
+        # errors for what the load measures (a run once did). Refuse to measure a server not ready.
+        _wait_ready(port)
         headers = {"Authorization": f"Bearer {key}"}
         load_step(port, gunicorn.pid, headers, 2, 3.0, users, paper_ids)  # warm-up: models loaded
         for n in clients:
