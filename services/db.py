@@ -35,8 +35,9 @@ def check_idle_connection(conn: psycopg.Connection) -> None:
     if conn.closed or conn.pgconn.status != psycopg.pq.ConnStatus.OK:
         ConnectionPool.check_connection(conn)  # raises for a closed or broken connection
         return
-    readable, _, _ = select.select([conn.fileno()], [], [], 0)
-    if readable:
+    poller = select.poll()  # not select.select: it fails for descriptors past 1,024
+    poller.register(conn.fileno(), select.POLLIN)
+    if poller.poll(0):  # readable, hung up or in error
         ConnectionPool.check_connection(conn)
 
 

@@ -100,7 +100,8 @@ def get_feed(conn: psycopg.Connection, live: LiveModels, settings: Settings, req
     papers = papers_store.visible_by_ids(conn, [c.paper_id for c in page])
     next_cursor = pagination.encode(CURSOR_KIND, (feed_id, len(page))) if len(ranked) > len(page) else None
     keep = None
-    if plain and request.page_variant is not None and all(c.paper_id in papers for c in page):
+    if (plain and settings.feed_reuse_seconds > 0 and request.page_variant is not None
+            and all(c.paper_id in papers for c in page)):
         ids = [c.paper_id for c in page]
         keep = feed_cache.PageToKeep(feed_id, request.page_variant, ids, [papers[p]["updated_at"] for p in ids])
     return {"items": [_item(papers[c.paper_id], round(c.score, 6), _reasons(c)) for c in page if c.paper_id in papers],
