@@ -77,12 +77,14 @@ def reusable_page(conn: psycopg.Connection, user_id: str, *, max_age_seconds: fl
         )
         SELECT s.id::text AS feed_id, s.model_version AS feed_model_version, s.served AS feed_served,
                (SELECT body FROM ready) AS feed_page, (SELECT shown FROM ready) AS feed_page_shown,
-               e.total AS feed_total, e.ord AS feed_position, e.entry AS feed_entry,
+               CASE WHEN NOT EXISTS (SELECT 1 FROM ready)
+                    THEN (SELECT jsonb_array_length(f.items) FROM feeds f WHERE f.id = s.id) END AS feed_total,
+               e.ord AS feed_position, e.entry AS feed_entry,
                (p.deleted_at IS NULL AND NOT p.hidden) AS feed_visible, p.updated_at AS feed_paper_version,
                {paper_columns}
         FROM snap s
         -- The stored list is read (and de-TOASTed) only when no finished page answers the request.
-        LEFT JOIN LATERAL (SELECT x.entry, x.ord, jsonb_array_length(f.items) AS total
+        LEFT JOIN LATERAL (SELECT x.entry, x.ord
                            FROM feeds f, jsonb_array_elements(f.items) WITH ORDINALITY x(entry, ord)
                            WHERE f.id = s.id AND x.ord <= %(limit)s AND NOT EXISTS (SELECT 1 FROM ready)) e ON true
         LEFT JOIN papers p ON p.id = e.entry ->> 'p'

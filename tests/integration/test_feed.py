@@ -237,6 +237,15 @@ def test_every_index_version_records_its_holdout_metrics(client, headers, catalo
     assert metrics["ann_recall@10"] >= 0.9
 
 
+def test_an_empty_stored_feed_is_served_again(client, headers, clean_db):
+    """No papers at all: the list ranked and stored is empty, and serving it again must not fail."""
+    assert client.put("/v1/users/e", json={}, headers=headers["write"]).status_code == 201
+    first = feed(client, headers["read"], user="e", limit=5)
+    again = feed(client, headers["read"], user="e", limit=4)  # another page size: read from the stored list
+    assert first["items"] == again["items"] == [] and again["feed_id"] == first["feed_id"] is not None
+    assert again["next_cursor"] is None
+
+
 def test_a_plain_feed_is_served_again_until_the_user_acts(client, headers, catalogue, clean_db, engine_settings):
     from services.recommender.feed import rank_and_store
     from services.store import feeds as feeds_store
