@@ -18,11 +18,13 @@ MAX_CONTEXT_BYTES = 2048
 # Clocks drift; an event "from the future" beyond this is a client bug, not a fact.
 MAX_CLOCK_SKEW = dt.timedelta(hours=1)
 EARLIEST = dt.datetime(1990, 1, 1, tzinfo=dt.UTC)
+# Named once: the schema's rules and the fast path (load_event_fast) read the same limits.
+MAX_CONTEXT_KEY, MAX_FEED_ID, MAX_POSITION, MAX_EVENT_ID = 64, 64, 10_000, 128
 
 
 class FeedContext(Body):
-    feed_id = BoundedString(64)
-    position = fields.Integer(validate=validate.Range(min=0, max=10_000))
+    feed_id = BoundedString(MAX_FEED_ID)
+    position = fields.Integer(validate=validate.Range(min=0, max=MAX_POSITION))
 
 
 class EventIn(Body):
@@ -31,9 +33,9 @@ class EventIn(Body):
     type = fields.String(required=True, validate=validate.OneOf(EVENT_TYPES))
     occurred_at = fields.AwareDateTime(default_timezone=dt.UTC, load_default=None,
                                        metadata={"description": "Default: when the server received it."})
-    event_id = fields.String(validate=validate.Length(min=1, max=128), load_default=None,
+    event_id = fields.String(validate=validate.Length(min=1, max=MAX_EVENT_ID), load_default=None,
                              metadata={"description": "Client-chosen; makes retries idempotent per user."})
-    context = fields.Dict(keys=fields.String(validate=validate.Length(max=64)), load_default=None,
+    context = fields.Dict(keys=fields.String(validate=validate.Length(max=MAX_CONTEXT_KEY)), load_default=None,
                           metadata={"description": "Free-form, at most 2 KiB; `feed_id` and `position` "
                                                    "credit the feed that showed the paper."})
 
@@ -74,14 +76,14 @@ def _plain_context(value: Any) -> bool:
     if type(value) is not dict:
         return False
     for key, item in value.items():
-        if not _plain_text(key) or len(key) > 64:
+        if not _plain_text(key) or len(key) > MAX_CONTEXT_KEY:
             return False
         if not (item is None or type(item) in (int, float, bool) or _plain_text(item)):
             return False  # nested values: the schema walks them (NUL check) and decides
     feed_id, position = value.get("feed_id"), value.get("position")
-    if "feed_id" in value and not (_plain_text(feed_id) and len(feed_id) <= 64):
+    if "feed_id" in value and not (_plain_text(feed_id) and len(feed_id) <= MAX_FEED_ID):
         return False
-    if "position" in value and not (type(position) is int and 0 <= position <= 10_000):
+    if "position" in value and not (type(position) is int and 0 <= position <= MAX_POSITION):
         return False
     return len(json.dumps(value)) <= MAX_CONTEXT_BYTES
 
@@ -101,7 +103,7 @@ def load_event_fast(item: Any, *, user_required: bool = True) -> dict[str, Any] 
     if not (_plain_text(paper_id) and _client_id(paper_id)) or kind not in EVENT_TYPES or type(kind) is not str:
         return None
     event_id, context, occurred = item.get("event_id"), item.get("context"), item.get("occurred_at")
-    if event_id is not None and not (_plain_text(event_id) and 1 <= len(event_id) <= 128):
+    if event_id is not None and not (_plain_text(event_id) and 1 <= len(event_id) <= MAX_EVENT_ID):
         return None
     if context is not None and not _plain_context(context):
         return None
