@@ -208,3 +208,34 @@ def load(port: int, paths: Callable[[int], str], *, clients: int, seconds: float
     rate = total_rate / clients if total_rate else None
     results, wall = run_processes(_worker, [(port, paths, headers or {}, seconds, rate, i) for i in range(clients)])
     return summary([x for lat, _ in results for x in lat], wall, sum(e for _, e in results))
+
+
+def cpu_seconds_by_program() -> dict[str, float]:
+    """CPU seconds (user + system) used so far by every running process, summed per program name
+    (``/proc/<pid>/stat``'s comm: postgres, redis-server, gunicorn, wrk ...). Two readings around a load
+    give what each program spent on it; processes that exit in between are missed."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    totals: dict[str, float] = {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as stat_file:
+                stat = stat_file.read()
+        except OSError:
+            continue
+        close = stat.rindex(")")
+        comm, fields = stat[stat.index("(") + 1: close], stat[close + 2:].split()
+        totals[comm] = totals.get(comm, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
+    return totals
+
+
+def cpu_ms_per_request(before: dict[str, float], after: dict[str, float], requests: int, *,
+                       top: int = 6) -> dict[str, float]:
+    """Each program's CPU per request between two ``cpu_seconds_by_program`` readings (the ``top``
+    largest, the rest summed as "other"), in ms."""
+    spent = {name: after[name] - before.get(name, 0.0) for name in after}
+    ranked = sorted(((s, n) for n, s in spent.items() if s > 0), reverse=True)
+    out = {name: round(s * 1000 / max(1, requests), 3) for s, name in ranked[:top]}
+    out["other"] = round(sum(s for s, _ in ranked[top:]) * 1000 / max(1, requests), 3)
+    return out

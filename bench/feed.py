@@ -50,7 +50,15 @@ cap_native_threads(1)  # as the worker runs training (CF_THREADS=1): set before 
 
 import numpy as np  # noqa: E402
 
-from bench.common import REPO, api_server, fresh_database, load, precompute_feeds  # noqa: E402
+from bench.common import (  # noqa: E402
+    REPO,
+    api_server,
+    cpu_ms_per_request,
+    cpu_seconds_by_program,
+    fresh_database,
+    load,
+    precompute_feeds,
+)
 from services import keys  # noqa: E402
 from services.catalog.importer import import_lines, open_text  # noqa: E402
 from services.db import Database  # noqa: E402
@@ -248,9 +256,11 @@ def run_wrk(port: int, *, prefix: str, suffix: str = "", readers: int | None = N
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(WRK_SCRIPT % {"paths": ", ".join(f'"{p}"' for p in paths), "headers": lines})
     try:
+        cpu_before = cpu_seconds_by_program()
         out = subprocess.run(["wrk", f"-t{WRK_THREADS}", f"-c{WRK_CONNECTIONS}", f"-d{seconds:g}s", "--latency",
                               "-s", script.name, f"http://127.0.0.1:{port}"],
                              capture_output=True, text=True, check=True, timeout=seconds + 60).stdout
+        cpu_after = cpu_seconds_by_program()
     finally:
         os.unlink(script.name)
 
@@ -260,11 +270,13 @@ def run_wrk(port: int, *, prefix: str, suffix: str = "", readers: int | None = N
 
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
     return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-            "requests": int(re.search(r"(\d+) requests in", out).group(1)),
+            "requests": requests,
             "p50_ms": latency("50"), "p99_ms": latency("99"),
             "errors": (int(bad.group(1)) if bad else 0) + (sum(map(int, sockets.groups())) if sockets else 0),
-            "non_2xx_3xx": int(bad.group(1)) if bad else 0}
+            "non_2xx_3xx": int(bad.group(1)) if bad else 0,
+            "cpu_ms_per_request": cpu_ms_per_request(cpu_before, cpu_after, requests)}
 
 
 def wrk_loads(port: int, headers: dict[str, str], *, runs: int, seconds: float) -> dict:
