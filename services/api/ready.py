@@ -1,4 +1,5 @@
-"""Ready response bytes: a paper's API form serialised once per version, feed pages assembled from it.
+"""Ready response bytes: a paper's API form serialised once per version, feed pages assembled from it,
+finished first pages held.
 
 Dumping 20 papers field by field through marshmallow on every feed request cost more CPU than the rest
 of a stored feed's path. A paper's API form changes only when the paper does, and every write to a
@@ -26,8 +27,13 @@ from flask import Flask, Response, current_app
 
 from schemas.feed import FeedPage, Reason
 from schemas.papers import PAPER_ALWAYS, PaperOut
+from services.recommender.feed_cache import HeldPage
 
 EXTENSION = "paperfeed.paper_fragments"
+HELD_EXTENSION = "paperfeed.held_pages"
+# Finished first pages held per process, by their bytes: ~40 KB a page, so ~400 readers' first pages.
+# Only a page PostgreSQL still finds valid is served from here (services/recommender/feed_cache.py).
+HELD_PAGE_BYTES = 16 * 1024 * 1024
 # Fragments kept per process: a full paper is ~2 KB, so ~8 MB at most; a feed page rotates over far
 # fewer distinct papers than this (200 readers' first pages share most of theirs).
 FRAGMENT_CAPACITY = 4096
@@ -77,15 +83,58 @@ class PaperFragments:
         return len(self._entries)
 
 
+class HeldPages:
+    """Bounded LRU of finished first pages answered by this process: (user id, variant) → HeldPage, at
+    most ``max_bytes`` of bodies. Holding a page never decides that it is served: the feed query does."""
+
+    def __init__(self, max_bytes: int = HELD_PAGE_BYTES) -> None:
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[tuple[str, str], HeldPage] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, user_id: str, variant: str) -> HeldPage | None:
+        with self._lock:
+            found = self._entries.get((user_id, variant))
+            if found is not None:
+                self._entries.move_to_end((user_id, variant))
+            return found
+
+    def put(self, user_id: str, variant: str, page: HeldPage) -> None:
+        if len(page.body) > self.max_bytes:
+            return
+        with self._lock:
+            old = self._entries.pop((user_id, variant), None)
+            if old is not None:
+                self._bytes -= len(old.body)
+            self._entries[(user_id, variant)] = page
+            self._bytes += len(page.body)
+            while self._bytes > self.max_bytes:
+                _, dropped = self._entries.popitem(last=False)
+                self._bytes -= len(dropped.body)
+
+    @property
+    def size_bytes(self) -> int:
+        return self._bytes
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
 def init_app(app: Flask, capacity: int = FRAGMENT_CAPACITY) -> PaperFragments:
-    """One fragment cache per app (so per worker process)."""
+    """One fragment cache and one store of held pages per app (so per worker process)."""
     fragments = PaperFragments(capacity)
     app.extensions[EXTENSION] = fragments
+    app.extensions[HELD_EXTENSION] = HeldPages()
     return fragments
 
 
 def fragments() -> PaperFragments:
     return current_app.extensions[EXTENSION]
+
+
+def held_pages() -> HeldPages:
+    return current_app.extensions[HELD_EXTENSION]
 
 
 def _reasons(reasons: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:

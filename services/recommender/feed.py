@@ -67,6 +67,9 @@ class FeedRequest:
     # What besides the feed shapes the answer's bytes (page size, fields, format), named by the API: a
     # plain first page asked with one may be kept finished and served again (feed_cache).
     page_variant: str | None = None
+    # The finished page of this user and variant that the calling process holds, if any: served from
+    # there when the query finds it is still the valid one (feed_cache, HELD).
+    held_page: feed_cache.HeldPage | None = None
 
 
 def get_feed(conn: psycopg.Connection, live: LiveModels, settings: Settings, request: FeedRequest) -> dict[str, Any]:
@@ -82,7 +85,8 @@ def get_feed(conn: psycopg.Connection, live: LiveModels, settings: Settings, req
         return _next_page(conn, request)
     plain = request.category is None and not request.exclude
     if plain:
-        reused = feed_cache.serve_reusable(conn, settings, request.user_id, request.limit, request.page_variant)
+        reused = feed_cache.serve_reusable(conn, settings, request.user_id, request.limit, request.page_variant,
+                                           request.held_page)
         if reused is not None:
             return reused
     if not users_store.exists(conn, request.user_id):  # a read writes nothing for an unknown id (cold_feed)

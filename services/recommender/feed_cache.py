@@ -25,10 +25,18 @@ while the feed is still reusable is answered with those bytes by the same single
 list expanded and no JSON assembled; an edited, hidden, unhidden or deleted paper on the page changes
 its ``updated_at`` and the page is built again from the list. Later pages (cursors) are not kept: they
 are read once.
+
+Held pages: an API process keeps the finished pages it has answered (``HeldPage``, bounded, in
+services/api/ready.py) and names the one it holds in the request (``FeedRequest.held_page``). The same
+query still decides whether a finished page is valid, and which; when it is the held one, its bytes are
+not read from the table nor sent over the connection (HELD). Validity stays in PostgreSQL, so every
+write that makes a kept page stale (from the API, the worker, the dashboard or plain SQL) does the same
+to a held one.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -44,9 +52,10 @@ from services.store import papers as papers_store
 CURSOR_KIND = "feed"
 # How a page was produced, for /metrics (not part of the response schema, so never sent to clients).
 SERVED_FROM = "served_from"
-STORED, RANKED, NEXT_PAGE, READY = "stored", "ranked", "next_page", "ready"
-# A result served as kept bytes carries them (and its item count) under these keys instead of "items".
-READY_BODY, READY_SHOWN = "ready_body", "ready_shown"
+STORED, RANKED, NEXT_PAGE, READY, HELD = "stored", "ranked", "next_page", "ready", "held"
+# A result served as kept bytes carries them (and its item count, and when they were kept) under these
+# keys instead of "items".
+READY_BODY, READY_SHOWN, READY_KEPT_AT = "ready_body", "ready_shown", "ready_kept_at"
 # A first page that may be kept carries a PageToKeep under this key.
 KEEP = "keep"
 # Finished pages kept per feed (one per variant: a web app and a bot asking different page sizes).
@@ -66,20 +75,35 @@ class PageToKeep:
     paper_versions: list[Any]
 
 
+@dataclass(frozen=True)
+class HeldPage:
+    """A finished first page an API process holds: its feed, when it was kept (``keep_page``'s answer)
+    and its bytes and item count."""
+
+    feed_id: str
+    kept_at: dt.datetime
+    body: bytes
+    shown: int
+
+
 def serve_reusable(conn: psycopg.Connection, settings: Settings, user_id: str, limit: int,
-                   variant: str | None = None) -> dict[str, Any] | None:
+                   variant: str | None = None, held: HeldPage | None = None) -> dict[str, Any] | None:
     """The first page of the user's still-valid ranked feed, or None when it must be ranked anew: the
-    finished bytes kept for ``variant`` when they are still true (READY_BODY), else the page read from
-    the stored list (with a KEEP for ``keep_page`` when ``variant`` is given)."""
+    finished bytes kept for ``variant`` when they are still true (READY_BODY: ``held``'s own bytes when
+    that is the page, HELD, else read from the table, READY), else the page read from the stored list
+    (with a KEEP for ``keep_page`` when ``variant`` is given)."""
     if settings.feed_reuse_seconds <= 0:
         return None
     hit = feeds_store.reusable_page(conn, user_id, max_age_seconds=settings.feed_reuse_seconds, limit=limit,
-                                    paper_columns=PAPER_COLUMNS, variant=variant)
+                                    paper_columns=PAPER_COLUMNS, variant=variant,
+                                    held_feed=held.feed_id if held else None, held_at=held.kept_at if held else None)
     if hit is None:
         return None
-    if hit["page"] is not None:  # kept only after the page was counted as served (below)
-        return {READY_BODY: bytes(hit["page"]), READY_SHOWN: hit["page_shown"], "feed_id": hit["feed_id"],
-                "model_version": hit["model_version"], SERVED_FROM: READY}
+    if hit["page_kept_at"] is not None:  # kept only after the page was counted as served (below)
+        from_table = hit["page"] is not None  # None: the held page is the valid one (the query said so)
+        return {READY_BODY: bytes(hit["page"]) if from_table else held.body, READY_SHOWN: hit["page_shown"],
+                READY_KEPT_AT: hit["page_kept_at"], "feed_id": hit["feed_id"], "model_version": hit["model_version"],
+                SERVED_FROM: READY if from_table else HELD}
     end = len(hit["rows"])
     if hit["served"] < end:  # impressions: how far into this list the user has been shown
         feeds_store.mark_served(conn, hit["feed_id"], end)
@@ -92,15 +116,26 @@ def serve_reusable(conn: psycopg.Connection, settings: Settings, user_id: str, l
             "feed_id": hit["feed_id"], SERVED_FROM: STORED, KEEP: keep}
 
 
-def keep_page(conn: psycopg.Connection, page: dict[str, Any], body: bytes) -> None:
+def keep_page(conn: psycopg.Connection, page: dict[str, Any], body: bytes) -> HeldPage | None:
     """Keep ``body``, the bytes answering ``page`` (a get_feed result), when the result says it may be
-    kept (a plain first page of a reusable feed, asked with a variant)."""
+    kept (a plain first page of a reusable feed, asked with a variant); returns it as the caller may
+    hold it (None: not kept)."""
     keep: PageToKeep | None = page.get(KEEP)
     if keep is None:
-        return
-    feeds_store.keep_page(conn, feed_id=keep.feed_id, variant=keep.variant, paper_ids=keep.paper_ids,
-                          paper_versions=keep.paper_versions, shown=len(page["items"]), body=body,
-                          keep_variants=PAGE_VARIANTS_KEPT)
+        return None
+    shown = len(page["items"])
+    kept_at = feeds_store.keep_page(conn, feed_id=keep.feed_id, variant=keep.variant, paper_ids=keep.paper_ids,
+                                    paper_versions=keep.paper_versions, shown=shown, body=body,
+                                    keep_variants=PAGE_VARIANTS_KEPT)
+    return HeldPage(keep.feed_id, kept_at, body, shown)
+
+
+def held_page(page: dict[str, Any]) -> HeldPage | None:
+    """The finished page a get_feed result answered with, as its process may hold it (None: the result
+    was built, not finished)."""
+    if READY_KEPT_AT not in page:
+        return None
+    return HeldPage(page["feed_id"], page[READY_KEPT_AT], page[READY_BODY], int(page[READY_SHOWN]))
 
 
 def page_size(page: dict[str, Any]) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -57,12 +58,15 @@ _VALID = """
 
 
 def reusable_page(conn: psycopg.Connection, user_id: str, *, max_age_seconds: float, limit: int,
-                  paper_columns: str, variant: str | None = None) -> dict[str, Any] | None:
+                  paper_columns: str, variant: str | None = None, held_feed: str | None = None,
+                  held_at: dt.datetime | None = None) -> dict[str, Any] | None:
     """In one round trip: the user's newest still-valid reusable feed and either its finished first page
-    (``page``: bytes kept under ``variant`` by ``keep_page`` whose papers are all unchanged since) or,
-    when there is none, its first ``limit`` entries joined to their papers (``rows``; each row says
-    whether its paper is ``feed_visible`` and carries the paper's ``updated_at`` even when it is not).
-    None when there is no such feed. ``paper_columns`` are selected from papers ``p``."""
+    (kept under ``variant`` by ``keep_page``, all its papers unchanged since: ``page_kept_at`` is when it
+    was kept and ``page`` its bytes) or, when there is none, its first ``limit`` entries joined to their
+    papers (``rows``; each row says whether its paper is ``feed_visible`` and carries the paper's
+    ``updated_at`` even when it is not). None when there is no such feed. ``paper_columns`` are selected
+    from papers ``p``. ``held_feed``/``held_at``: the caller already holds the bytes of that feed's page
+    kept at that time; when that is the page found, ``page`` is None (its ~40 KB are not sent)."""
     rows = conn.execute(
         f"""
         WITH snap AS MATERIALIZED (
@@ -70,13 +74,17 @@ def reusable_page(conn: psycopg.Connection, user_id: str, *, max_age_seconds: fl
             WHERE f.user_id = %(u)s AND {_VALID}
             ORDER BY f.created_at DESC LIMIT 1
         ), ready AS MATERIALIZED (
-            SELECT pg.body, pg.shown FROM snap s
+            SELECT pg.feed_id, pg.created_at, pg.shown FROM snap s
             JOIN feed_pages pg ON pg.feed_id = s.id AND pg.variant = %(variant)s
             WHERE NOT EXISTS (SELECT 1 FROM unnest(pg.paper_ids, pg.paper_versions) v(id, at)
                               LEFT JOIN papers p ON p.id = v.id WHERE p.updated_at IS DISTINCT FROM v.at)
         )
         SELECT s.id::text AS feed_id, s.model_version AS feed_model_version, s.served AS feed_served,
-               (SELECT body FROM ready) AS feed_page, (SELECT shown FROM ready) AS feed_page_shown,
+               -- The body is read (de-TOASTed and sent) only when the caller does not hold it already.
+               (SELECT pg.body FROM ready r JOIN feed_pages pg ON pg.feed_id = r.feed_id AND pg.variant = %(variant)s
+                WHERE r.feed_id::text IS DISTINCT FROM %(held_feed)s OR r.created_at IS DISTINCT FROM %(held_at)s
+               ) AS feed_page,
+               (SELECT created_at FROM ready) AS feed_page_kept_at, (SELECT shown FROM ready) AS feed_page_shown,
                CASE WHEN NOT EXISTS (SELECT 1 FROM ready)
                     THEN (SELECT jsonb_array_length(f.items) FROM feeds f WHERE f.id = s.id) END AS feed_total,
                e.ord AS feed_position, e.entry AS feed_entry,
@@ -90,35 +98,38 @@ def reusable_page(conn: psycopg.Connection, user_id: str, *, max_age_seconds: fl
         LEFT JOIN papers p ON p.id = e.entry ->> 'p'
         ORDER BY e.ord
         """,  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
-        {"u": user_id, "max_age": max_age_seconds, "limit": limit, "variant": variant},
+        {"u": user_id, "max_age": max_age_seconds, "limit": limit, "variant": variant, "held_feed": held_feed,
+         "held_at": held_at},
     ).fetchall()
     if not rows:
         return None
     head = rows[0]
     return {"feed_id": head["feed_id"], "model_version": head["feed_model_version"], "served": head["feed_served"],
-            "page": head["feed_page"], "page_shown": head["feed_page_shown"],
+            "page": head["feed_page"], "page_kept_at": head["feed_page_kept_at"], "page_shown": head["feed_page_shown"],
             "total": head["feed_total"], "rows": [r for r in rows if r["feed_position"] is not None]}
 
 
 def keep_page(conn: psycopg.Connection, *, feed_id: str, variant: str, paper_ids: list[str],
-              paper_versions: list[Any], shown: int, body: bytes, keep_variants: int) -> None:
+              paper_versions: list[Any], shown: int, body: bytes, keep_variants: int) -> dt.datetime:
     """Keep ``body``, the finished first page of feed ``feed_id`` as requested in ``variant``, to be served
     by ``reusable_page`` while every paper in ``paper_ids`` still has its ``paper_versions`` (updated_at;
-    None for a paper that does not exist). The feed keeps its ``keep_variants`` newest pages. Its loss
-    in a crash costs nothing, so this does not wait for the WAL flush."""
-    conn.execute(
+    None for a paper that does not exist); returns when it was kept (what ``reusable_page`` answers as
+    ``page_kept_at``). The feed keeps its ``keep_variants`` newest pages. Its loss in a crash costs
+    nothing, so this does not wait for the WAL flush."""
+    kept_at = conn.execute(
         f"INSERT INTO feed_pages (feed_id, variant, paper_ids, paper_versions, shown, body) "
         f"SELECT %s, %s, %s, %s::timestamptz[], %s, %s FROM {_NO_FLUSH} "
         f"ON CONFLICT (feed_id, variant) DO UPDATE SET paper_ids = excluded.paper_ids, "
         f"paper_versions = excluded.paper_versions, shown = excluded.shown, body = excluded.body, "
-        f"created_at = now()",  # nosec B608  # SQL from fragments chosen in code (fixed clauses); every value is a bound parameter
+        f"created_at = now() RETURNING created_at",  # nosec B608  # SQL from fragments chosen in code (fixed clauses); every value is a bound parameter
         (feed_id, variant, paper_ids, paper_versions, shown, body),
-    )
+    ).fetchone()["created_at"]
     conn.execute(
         "DELETE FROM feed_pages WHERE feed_id = %(f)s AND variant NOT IN "
         "(SELECT variant FROM feed_pages WHERE feed_id = %(f)s ORDER BY created_at DESC, variant LIMIT %(k)s)",
         {"f": feed_id, "k": keep_variants},
     )
+    return kept_at
 
 
 def users_to_precompute(conn: psycopg.Connection, *, active_days: float, fresh_seconds: float,

@@ -89,6 +89,11 @@ def served_from(client, how):
         "paperfeed_feed_requests_total", {"served_from": how}) or 0.0
 
 
+def finished(client):
+    """First pages answered finished: bytes read from feed_pages, or held by this process."""
+    return served_from(client, "ready") + served_from(client, "held")
+
+
 def test_a_repeated_first_page_is_answered_finished_until_a_paper_on_it_changes(client, headers, catalogue,  # noqa: F811
                                                                                  clean_db):
     def get(**params):
@@ -100,11 +105,11 @@ def test_a_repeated_first_page_is_answered_finished_until_a_paper_on_it_changes(
     events(client, headers["write"], *({"user_id": "k", "paper_id": p["id"], "type": "star"} for p in catalogue[:3]))
     first = get()  # ranked now, and its bytes kept
     again = get()
-    assert served_from(client, "ready") == 1 and again.data == first.data
+    assert finished(client) == 1 and again.data == first.data
     # Another page size or field set is another answer: built from the stored list, then kept too.
     small = get(fields="title")
-    assert served_from(client, "ready") == 1 and small.get_json()["feed_id"] == first.get_json()["feed_id"]
-    assert get(fields="title").data == small.data and served_from(client, "ready") == 2
+    assert finished(client) == 1 and small.get_json()["feed_id"] == first.get_json()["feed_id"]
+    assert get(fields="title").data == small.data and finished(client) == 2
     for limit in (1, 2, 3, 4):
         get(limit=limit)
     with clean_db.connection() as conn:  # a feed keeps its newest few variants, not one per request shape
@@ -118,8 +123,8 @@ def test_a_repeated_first_page_is_answered_finished_until_a_paper_on_it_changes(
     page = get().get_json()
     assert page["items"][0]["paper"]["title"] == "Kept pages follow edits"
     assert page["feed_id"] == first.get_json()["feed_id"]
-    before = served_from(client, "ready")
-    assert get().get_json() == page and served_from(client, "ready") == before + 1
+    before = finished(client)
+    assert get().get_json() == page and finished(client) == before + 1
     with clean_db.connection() as conn:
         assert papers_store.set_flag(conn, hidden, "hidden", True)
     assert hidden not in {i["paper"]["id"] for i in get().get_json()["items"]}
@@ -132,3 +137,36 @@ def test_a_repeated_first_page_is_answered_finished_until_a_paper_on_it_changes(
     events(client, headers["write"], {"user_id": "k", "paper_id": edited, "type": "dismiss"})
     after = get().get_json()
     assert after["feed_id"] != page["feed_id"] and edited not in {i["paper"]["id"] for i in after["items"]}
+
+
+def test_a_held_page_is_served_only_while_the_database_finds_it_valid(engine_settings, headers, catalogue,  # noqa: F811
+                                                                      clean_db):
+    # Two API processes over one database: each holds the pages it answered; neither trusts its own.
+    one = create_app(engine_settings, db=clean_db).test_client()
+    two = create_app(engine_settings, db=clean_db).test_client()
+
+    def get(client):
+        response = client.get("/v1/users/h/feed?limit=5", headers=headers["read"])
+        assert response.status_code == 200, response.get_json()
+        return response
+
+    events(one, headers["write"], *({"user_id": "h", "paper_id": p["id"], "type": "star"} for p in catalogue[:3]))
+    first = get(one)  # ranked, kept, held by one
+    assert get(one).data == first.data and served_from(one, "held") == 1
+    assert get(two).data == first.data and served_from(two, "ready") == 1  # two reads the kept bytes ...
+    assert get(two).data == first.data and served_from(two, "held") == 1  # ... then holds them
+
+    # A paper on the page hidden in plain SQL: neither process serves what it holds.
+    hidden = first.get_json()["items"][0]["paper"]["id"]
+    with clean_db.connection() as conn:
+        conn.execute("UPDATE papers SET hidden = true, updated_at = now() WHERE id = %s", (hidden,))
+    for client in (one, two):
+        assert hidden not in {i["paper"]["id"] for i in get(client).get_json()["items"]}
+    assert served_from(one, "held") == 1 and served_from(two, "held") == 1
+
+    # The reader's star through process two: process one ranks anew instead of serving its page.
+    rebuilt = get(one)
+    events(two, headers["write"], {"user_id": "h", "paper_id": catalogue[5]["id"], "type": "dismiss"})
+    after = get(one)
+    assert after.get_json()["feed_id"] != rebuilt.get_json()["feed_id"]
+    assert served_from(one, "ranked") == 2

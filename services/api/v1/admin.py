@@ -18,7 +18,7 @@ blp = Blueprint("admin", __name__, url_prefix="/v1/admin", description="Operatio
 
 @blp.route("/jobs", methods=["POST"])
 @requires("admin")
-@blp.arguments(JobIn)
+@blp.arguments(JobIn())
 @blp.response(202, JobAccepted)
 def request_job(body):
     """Ask the workers to embed, reindex, retrain or recompute trending now."""
@@ -36,7 +36,7 @@ def get_job(job_id):
 
 @blp.route("/models", methods=["GET"])
 @requires("admin")
-@blp.arguments(PageQuery, location="query")
+@blp.arguments(PageQuery(), location="query")
 @blp.response(200, ModelPage)
 def list_models(args):
     """Published model and index versions, newest first, with their offline metrics and which is live."""

@@ -41,7 +41,7 @@ def _alert_id(raw: str) -> int:
 @blp.route("/users/<user_id>/subscriptions/<subscription_id>", methods=["PUT"], endpoint="put_subscription")
 @blp.route("/me/subscriptions/<subscription_id>", methods=["PUT"], endpoint="put_my_subscription")
 @requires("write")
-@blp.arguments(SubscriptionIn, example=examples.SUBSCRIPTION_IN)
+@blp.arguments(SubscriptionIn(), example=examples.SUBSCRIPTION_IN)
 @blp.response(200, SubscriptionSaved, description="Replaced")
 @blp.alt_response(201, schema=SubscriptionSaved, description="Created")
 def put_subscription(fields, user_id, subscription_id):
@@ -68,7 +68,7 @@ def rotate_secret(user_id, subscription_id):
 @blp.route("/users/<user_id>/subscriptions", methods=["GET"], endpoint="list_subscriptions")
 @blp.route("/me/subscriptions", methods=["GET"], endpoint="list_my_subscriptions")
 @requires("read")
-@blp.arguments(PageQuery, location="query")
+@blp.arguments(PageQuery(), location="query")
 @blp.response(200, SubscriptionPage)
 def list_subscriptions(args, user_id):
     """The user's subscriptions, newest first, with whether each is enabled and why not."""
@@ -97,7 +97,7 @@ def delete_subscription(user_id, subscription_id):
 @blp.route("/users/<user_id>/alerts", methods=["GET"], endpoint="list_alerts")
 @blp.route("/me/alerts", methods=["GET"], endpoint="list_my_alerts")
 @requires("read")
-@blp.arguments(InboxQuery, location="query")
+@blp.arguments(InboxQuery(), location="query")
 @blp.response(200, AlertPage)
 def inbox(args, user_id):
     """The in-app inbox: delivered alerts, newest first; `unread=true` for unread ones only."""

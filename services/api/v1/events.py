@@ -21,7 +21,7 @@ blp = Blueprint("events", __name__, url_prefix="/v1", description="Reads, stars 
 @blp.route("/events", methods=["POST"], endpoint="post_events")
 @blp.route("/me/events", methods=["POST"], endpoint="post_my_events")
 @requires("write")
-@blp.arguments(EventBatchIn, example=examples.EVENTS_IN)
+@blp.arguments(EventBatchIn(), example=examples.EVENTS_IN)
 @blp.response(202, EventBatchResult)
 def post_events(body, user_id=None):
     """Record 1–1,000 events. Each is answered on its own; accepted ones are durable once this returns."""

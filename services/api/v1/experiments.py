@@ -27,7 +27,7 @@ LIST_KIND = "experiments"
 
 @blp.route("", methods=["POST"])
 @requires("admin")
-@blp.arguments(ExperimentIn)
+@blp.arguments(ExperimentIn())
 @blp.response(201, ExperimentOut)
 @blp.doc(operationId="createExperiment")
 def create(body):
@@ -37,7 +37,7 @@ def create(body):
 
 @blp.route("", methods=["GET"])
 @requires("admin")
-@blp.arguments(ExperimentQuery, location="query")
+@blp.arguments(ExperimentQuery(), location="query")
 @blp.response(200, ExperimentPage)
 @blp.doc(operationId="listExperiments")
 def list_experiments(args):
@@ -97,7 +97,7 @@ def results(experiment):
 
 @blp.route("/<int:experiment>/promote", methods=["POST"])
 @requires("admin")
-@blp.arguments(PromoteIn)
+@blp.arguments(PromoteIn())
 @blp.response(200, ExperimentOut)
 @blp.doc(operationId="promoteExperimentVariant")
 def promote(body, experiment):

@@ -24,7 +24,7 @@ blp = Blueprint("feed", __name__, url_prefix="/v1", description="Personal feeds"
 @blp.route("/me/feed", methods=["GET"], endpoint="get_my_feed")
 @conditional(first_page_only=True)
 @requires("read")
-@blp.arguments(FeedQuery, location="query")
+@blp.arguments(FeedQuery(), location="query")
 @blp.response(200, FeedPage, example=examples.FEED_PAGE)
 def feed(args, user_id):
     """The user's personal feed: every item says why it is there. Page with `cursor`.
@@ -34,14 +34,21 @@ def feed(args, user_id):
     exclude = frozenset(v for v in (args.get("exclude") or "").split(",") if v)
     selection = args.get("selection")
     started = time.perf_counter()
+    variant = ready.page_variant(request_page.limit, selection)
+    held = ready.held_pages()
     result = get_feed(conn(), live_models(), settings(), FeedRequest(
         user_id=user_id, limit=request_page.limit, cursor=args.get("cursor"), category=args.get("category"),
-        exclude=exclude, page_variant=ready.page_variant(request_page.limit, selection)))
-    # A repeated first page comes finished; otherwise FeedPage's JSON is assembled from per-paper ready
-    # fragments (services/api/ready.py), not dumped anew, and kept finished when it may be.
+        exclude=exclude, page_variant=variant, held_page=held.get(user_id, variant)))
+    # A repeated first page comes finished (from this process when it holds the valid one); otherwise
+    # FeedPage's JSON is assembled from per-paper ready fragments (services/api/ready.py), not dumped
+    # anew, and kept finished when it may be.
     body = result.get(feed_cache.READY_BODY)
     if body is None:
         body = ready.feed_page_bytes(result, ready.fragments(), selection)
-        feed_cache.keep_page(conn(), result, body)
+        finished = feed_cache.keep_page(conn(), result, body)
+    else:
+        finished = feed_cache.held_page(result)
+    if finished is not None:
+        held.put(user_id, variant, finished)
     state().metrics.observe_feed(result, time.perf_counter() - started)
     return ready.json_response(body)

@@ -38,7 +38,7 @@ blp = Blueprint("papers", __name__, url_prefix="/v1", description="The paper cat
 
 @blp.route("/papers/<paper_id>", methods=["PUT"])
 @requires("write")
-@blp.arguments(PaperFields, example=examples.PAPER_IN)
+@blp.arguments(PaperFields(), example=examples.PAPER_IN)
 @blp.response(200, PaperOut, description="Updated")
 @blp.alt_response(201, schema=PaperOut, description="Created")
 def put_paper(fields, paper_id):
@@ -57,7 +57,7 @@ def _embed_soon() -> None:
 
 @blp.route("/papers/batch", methods=["POST"], endpoint="batch_upsert_papers")
 @requires("write")
-@blp.arguments(PaperBatchIn)
+@blp.arguments(PaperBatchIn())
 @blp.response(200, PaperBatchResult)
 def batch(body):
     """Upsert up to 1,000 papers; valid items are stored even when others are rejected."""
@@ -88,7 +88,7 @@ def delete_paper(paper_id):
 
 @blp.route("/papers", methods=["GET"], endpoint="search_papers")
 @requires("read")
-@blp.arguments(PaperSearchQuery, location="query")
+@blp.arguments(PaperSearchQuery(), location="query")
 @blp.response(200, PaperPage)
 def search(args):
     """Full-text search (ranked) when `q` is given, else the newest papers; filters combine.
@@ -104,7 +104,7 @@ def search(args):
 @blp.route("/papers/<paper_id>/similar", methods=["GET"], endpoint="similar_papers")
 @conditional()
 @requires("read")
-@blp.arguments(SimilarQuery, location="query")
+@blp.arguments(SimilarQuery(), location="query")
 @blp.response(200, SimilarResult)
 @blp.alt_response(503, description="The content index has not been built yet")
 def similar(args, paper_id):
@@ -116,7 +116,7 @@ def similar(args, paper_id):
 @blp.route("/trending", methods=["GET"], endpoint="get_trending")
 @conditional()
 @requires("read")
-@blp.arguments(TrendingQuery, location="query")
+@blp.arguments(TrendingQuery(), location="query")
 @blp.response(200, TrendingResult)
 @blp.alt_response(503, description="Trending has not been computed yet")
 def trending(args):

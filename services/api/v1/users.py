@@ -24,7 +24,7 @@ blp = Blueprint("users", __name__, url_prefix="/v1", description="Users, their s
 @blp.route("/users/<user_id>", methods=["PUT"], endpoint="put_user")
 @blp.route("/me", methods=["PUT"], endpoint="put_me")
 @requires("write")
-@blp.arguments(UserIn, example=examples.USER_IN)
+@blp.arguments(UserIn(), example=examples.USER_IN)
 @blp.response(200, UserDetail, description="Updated")
 @blp.alt_response(201, schema=UserDetail, description="Created")
 def put_user(fields, user_id):
@@ -77,7 +77,7 @@ def _export_document(user, tables):
 @blp.route("/users/<user_id>/stars", methods=["GET"], endpoint="list_user_stars")
 @blp.route("/me/stars", methods=["GET"], endpoint="list_my_stars")
 @requires("read")
-@blp.arguments(PageQuery, location="query")
+@blp.arguments(PageQuery(), location="query")
 @blp.response(200, StarPage)
 def stars(args, user_id):
     """The user's starred papers, newest star first."""
@@ -87,7 +87,7 @@ def stars(args, user_id):
 @blp.route("/users/<user_id>/history", methods=["GET"], endpoint="list_user_history")
 @blp.route("/me/history", methods=["GET"], endpoint="list_my_history")
 @requires("read")
-@blp.arguments(HistoryQuery, location="query")
+@blp.arguments(HistoryQuery(), location="query")
 @blp.response(200, HistoryPage)
 def history(args, user_id):
     """The user's events, newest first, optionally of one type."""
@@ -96,7 +96,7 @@ def history(args, user_id):
 
 @blp.route("/users/<user_id>/tokens", methods=["POST"], endpoint="mint_user_token")
 @requires("write")
-@blp.arguments(TokenIn, example=examples.TOKEN_IN)
+@blp.arguments(TokenIn(), example=examples.TOKEN_IN)
 @blp.response(201, TokenOut, example=examples.TOKEN_OUT)
 def mint_token(body, user_id):
     """Mint a signed, expiring token that lets a client app act as this user on /v1/me/... only."""
