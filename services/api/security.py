@@ -37,7 +37,8 @@ def _bearer() -> str | None:
 
 def _verify(bearer: str) -> auth.Principal | None:
     settings: Settings = state().settings
-    return auth.authenticate_cached(transaction.conn(), current_app.extensions[_AUTH_CACHE],
+    # No transaction needed: the epoch, then (on a miss) the check, each sees all committed before it.
+    return auth.authenticate_cached(transaction.read_conn(), current_app.extensions[_AUTH_CACHE],
                                     current_app.config["SECRET_KEY"], bearer,
                                     max_ttl_seconds=settings.token_ttl_max_seconds)
 

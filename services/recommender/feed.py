@@ -72,6 +72,15 @@ class FeedRequest:
     held_page: feed_cache.HeldPage | None = None
 
 
+def finished_first_page(conn: psycopg.Connection, settings: Settings, request: FeedRequest) -> dict[str, Any] | None:
+    """What ``get_feed`` would answer when that is a finished first page (feed_cache: kept or held),
+    else None. One read that needs no transaction (a reader may serve it from autocommit)."""
+    if request.cursor is not None or request.category is not None or request.exclude or request.page_variant is None:
+        return None
+    return feed_cache.serve_finished(conn, settings, request.user_id, request.limit, request.page_variant,
+                                     request.held_page)
+
+
 def get_feed(conn: psycopg.Connection, live: LiveModels, settings: Settings, request: FeedRequest) -> dict[str, Any]:
     """A page of the user's feed: the next page of a ranked list (cursor), the user's still-valid ranked
     list served again (plain requests, see feed_cache), or a list ranked now and stored."""

@@ -86,6 +86,27 @@ class HeldPage:
     shown: int
 
 
+def serve_finished(conn: psycopg.Connection, settings: Settings, user_id: str, limit: int, variant: str,
+                   held: HeldPage | None = None) -> dict[str, Any] | None:
+    """The finished first page of the user's still-valid ranked feed kept for ``variant`` (as
+    ``serve_reusable`` answers it), or None when there is none: one read, nothing written."""
+    if settings.feed_reuse_seconds <= 0:
+        return None
+    hit = feeds_store.reusable_page(conn, user_id, max_age_seconds=settings.feed_reuse_seconds, limit=limit,
+                                    paper_columns=PAPER_COLUMNS, variant=variant, expand=False,
+                                    held_feed=held.feed_id if held else None, held_at=held.kept_at if held else None)
+    if hit is None or hit["page_kept_at"] is None:
+        return None
+    return _finished(hit, held)
+
+
+def _finished(hit: dict[str, Any], held: HeldPage | None) -> dict[str, Any]:
+    from_table = hit["page"] is not None  # None: the held page is the valid one (the query said so)
+    return {READY_BODY: bytes(hit["page"]) if from_table else held.body, READY_SHOWN: hit["page_shown"],
+            READY_KEPT_AT: hit["page_kept_at"], "feed_id": hit["feed_id"], "model_version": hit["model_version"],
+            SERVED_FROM: READY if from_table else HELD}
+
+
 def serve_reusable(conn: psycopg.Connection, settings: Settings, user_id: str, limit: int,
                    variant: str | None = None, held: HeldPage | None = None) -> dict[str, Any] | None:
     """The first page of the user's still-valid ranked feed, or None when it must be ranked anew: the
@@ -100,10 +121,7 @@ def serve_reusable(conn: psycopg.Connection, settings: Settings, user_id: str, l
     if hit is None:
         return None
     if hit["page_kept_at"] is not None:  # kept only after the page was counted as served (below)
-        from_table = hit["page"] is not None  # None: the held page is the valid one (the query said so)
-        return {READY_BODY: bytes(hit["page"]) if from_table else held.body, READY_SHOWN: hit["page_shown"],
-                READY_KEPT_AT: hit["page_kept_at"], "feed_id": hit["feed_id"], "model_version": hit["model_version"],
-                SERVED_FROM: READY if from_table else HELD}
+        return _finished(hit, held)
     end = len(hit["rows"])
     if hit["served"] < end:  # impressions: how far into this list the user has been shown
         feeds_store.mark_served(conn, hit["feed_id"], end)

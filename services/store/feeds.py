@@ -59,14 +59,15 @@ _VALID = """
 
 def reusable_page(conn: psycopg.Connection, user_id: str, *, max_age_seconds: float, limit: int,
                   paper_columns: str, variant: str | None = None, held_feed: str | None = None,
-                  held_at: dt.datetime | None = None) -> dict[str, Any] | None:
+                  held_at: dt.datetime | None = None, expand: bool = True) -> dict[str, Any] | None:
     """In one round trip: the user's newest still-valid reusable feed and either its finished first page
     (kept under ``variant`` by ``keep_page``, all its papers unchanged since: ``page_kept_at`` is when it
     was kept and ``page`` its bytes) or, when there is none, its first ``limit`` entries joined to their
     papers (``rows``; each row says whether its paper is ``feed_visible`` and carries the paper's
     ``updated_at`` even when it is not). None when there is no such feed. ``paper_columns`` are selected
     from papers ``p``. ``held_feed``/``held_at``: the caller already holds the bytes of that feed's page
-    kept at that time; when that is the page found, ``page`` is None (its ~40 KB are not sent)."""
+    kept at that time; when that is the page found, ``page`` is None (its ~40 KB are not sent).
+    ``expand`` False: no ``rows`` (only a finished page is wanted)."""
     rows = conn.execute(
         f"""
         WITH snap AS MATERIALIZED (
@@ -94,12 +95,13 @@ def reusable_page(conn: psycopg.Connection, user_id: str, *, max_age_seconds: fl
         -- The stored list is read (and de-TOASTed) only when no finished page answers the request.
         LEFT JOIN LATERAL (SELECT x.entry, x.ord
                            FROM feeds f, jsonb_array_elements(f.items) WITH ORDINALITY x(entry, ord)
-                           WHERE f.id = s.id AND x.ord <= %(limit)s AND NOT EXISTS (SELECT 1 FROM ready)) e ON true
+                           WHERE f.id = s.id AND %(expand)s AND x.ord <= %(limit)s
+                                 AND NOT EXISTS (SELECT 1 FROM ready)) e ON true
         LEFT JOIN papers p ON p.id = e.entry ->> 'p'
         ORDER BY e.ord
         """,  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
         {"u": user_id, "max_age": max_age_seconds, "limit": limit, "variant": variant, "held_feed": held_feed,
-         "held_at": held_at},
+         "held_at": held_at, "expand": expand},
     ).fetchall()
     if not rows:
         return None

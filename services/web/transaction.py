@@ -4,6 +4,13 @@ The first call to ``conn()`` in a request takes a pooled connection and opens a 
 committed before the response leaves (so a 2xx/202 means the data is durable: if the commit fails the
 client gets 503, not a success) and rolled back for any 4xx/5xx. Authentication, the handler and any
 store calls all share it.
+
+Reads that need no transaction use ``read_conn()``. In a view marked ``@reads_first`` it is the same
+connection, but until ``conn()`` is first called each statement runs on its own (autocommit) and sees
+everything committed before it ran: a request that only reads so (the authentication epoch and a
+finished feed page, the commonest request) costs no BEGIN and no COMMIT round trip, and the first
+``conn()`` turns the transaction on for the rest (its BEGIN then costs a round trip of its own, which is
+why other views keep the BEGIN pipelined with authentication's first read).
 """
 
 from __future__ import annotations
@@ -13,16 +20,45 @@ import logging
 from collections.abc import Callable
 
 import psycopg
-from flask import Flask, Response, g
+from flask import Flask, Response, current_app, g, request
 
 from services.web.problems import RETRY_AFTER_SECONDS, problem_response
 from services.web.state import state
 
 log = logging.getLogger(__name__)
+READS_FIRST_ATTR = "_paperfeed_reads_first"
 
 
 def conn() -> psycopg.Connection:
-    """This request's connection (opened on first use)."""
+    """This request's connection, in its transaction (opened on first use)."""
+    connection = _connection()
+    if connection.autocommit:  # only read_conn() has used it so far: idle, so it may switch
+        connection.autocommit = False
+    return connection
+
+
+def read_conn() -> psycopg.Connection:
+    """This request's connection for a read that needs no transaction: in a ``@reads_first`` view each
+    statement on its own (autocommit) until ``conn()`` opens the transaction; otherwise ``conn()``."""
+    if "db_conn" not in g:
+        connection = _connection()
+        if _reads_first():
+            connection.autocommit = True
+    return g.db_conn
+
+
+def reads_first(view: Callable) -> Callable:
+    """Mark a view whose common case only reads (see the module's docstring)."""
+    setattr(view, READS_FIRST_ATTR, True)
+    return view
+
+
+def _reads_first() -> bool:
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    return bool(getattr(view, READS_FIRST_ATTR, False))
+
+
+def _connection() -> psycopg.Connection:
     if "db_conn" not in g:
         manager = state().db.connection()
         g.db_conn = manager.__enter__()
@@ -40,7 +76,7 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _commit_or_rollback(response: Response) -> Response:
         connection = g.get("db_conn")
-        if connection is None or connection.closed:
+        if connection is None or connection.closed or connection.autocommit:  # autocommit: nothing to end
             return response
         if response.status_code >= 400:
             with contextlib.suppress(psycopg.Error):
@@ -64,9 +100,13 @@ def init_app(app: Flask) -> None:
         connection = g.pop("db_conn", None)
         if manager is None:
             return
-        # Anything still open here (an unhandled error) is rolled back, never committed.
+        # Anything still open here (an unhandled error) is rolled back, never committed; a connection
+        # used only for reads goes back to the pool as the pool lends it (autocommit off).
         with contextlib.suppress(psycopg.Error):
             if not connection.closed:
-                connection.rollback()
+                if connection.autocommit:
+                    connection.autocommit = False
+                else:
+                    connection.rollback()
         with contextlib.suppress(Exception):
             manager.__exit__(None, None, None)

@@ -10,6 +10,7 @@ import pytest
 from schemas.feed import FeedPage
 from schemas.papers import PaperOut
 from services.app import create_app
+from services.db import Database
 from services.store import papers as papers_store
 from tests.integration.test_feed import catalogue, engine_settings, events, feed  # noqa: F401 - shared fixtures
 
@@ -170,3 +171,30 @@ def test_a_held_page_is_served_only_while_the_database_finds_it_valid(engine_set
     after = get(one)
     assert after.get_json()["feed_id"] != rebuilt.get_json()["feed_id"]
     assert served_from(one, "ranked") == 2
+
+
+def test_a_finished_page_is_read_without_a_transaction_and_the_connection_goes_back_as_lent(
+        engine_settings, headers, catalogue, clean_db, tmp_path):  # noqa: F811
+    one_connection = Database(engine_settings.database_url, min_size=1, max_size=1)
+    client = create_app(engine_settings, db=one_connection).test_client()
+    events(client, headers["write"], *({"user_id": "t", "paper_id": p["id"], "type": "star"} for p in catalogue[:3]))
+    trace = tmp_path / "libpq.trace"
+    try:
+        client.get("/v1/users/t/feed?limit=5", headers=headers["read"])  # ranked and kept: in a transaction
+        with trace.open("w") as out:
+            with one_connection.connection() as conn:
+                conn.pgconn.trace(out.fileno())  # libpq's own record of every message on this connection
+            for _ in range(3):
+                assert client.get("/v1/users/t/feed?limit=5", headers=headers["read"]).status_code == 200
+            with one_connection.connection() as conn:  # lent again as the pool lends it: in transactions
+                conn.pgconn.untrace()
+                assert not conn.autocommit
+        assert served_from(client, "held") == 3
+        sent = [line for line in trace.read_text().splitlines() if "\tF\t" in line]
+        # Per request: the authentication epoch and the finished page, no BEGIN, no COMMIT.
+        assert sent and not any('"BEGIN"' in line or '"COMMIT"' in line for line in sent), sent
+        # A write right after on the same connection is still one transaction.
+        events(client, headers["write"], {"user_id": "t", "paper_id": catalogue[4]["id"], "type": "dismiss"})
+        assert client.get("/v1/users/t/feed?limit=5", headers=headers["read"]).get_json()["items"]
+    finally:
+        one_connection.close()

@@ -13,15 +13,16 @@ from services.api.conditional import conditional
 from services.api.security import requires
 from services.api.v1.common import live_models, page, settings
 from services.recommender import feed_cache
-from services.recommender.feed import CURSOR_KIND, FeedRequest, get_feed
+from services.recommender.feed import CURSOR_KIND, FeedRequest, finished_first_page, get_feed
 from services.web.state import state
-from services.web.transaction import conn
+from services.web.transaction import conn, read_conn, reads_first
 
 blp = Blueprint("feed", __name__, url_prefix="/v1", description="Personal feeds")
 
 
 @blp.route("/users/<user_id>/feed", methods=["GET"], endpoint="get_user_feed")
 @blp.route("/me/feed", methods=["GET"], endpoint="get_my_feed")
+@reads_first
 @conditional(first_page_only=True)
 @requires("read")
 @blp.arguments(FeedQuery(), location="query")
@@ -36,9 +37,12 @@ def feed(args, user_id):
     started = time.perf_counter()
     variant = ready.page_variant(request_page.limit, selection)
     held = ready.held_pages()
-    result = get_feed(conn(), live_models(), settings(), FeedRequest(
+    feed_request = FeedRequest(
         user_id=user_id, limit=request_page.limit, cursor=args.get("cursor"), category=args.get("category"),
-        exclude=exclude, page_variant=variant, held_page=held.get(user_id, variant)))
+        exclude=exclude, page_variant=variant, held_page=held.get(user_id, variant))
+    # The commonest answer, a finished first page, is one read outside any transaction (@reads_first).
+    result = (finished_first_page(read_conn(), settings(), feed_request)
+              or get_feed(conn(), live_models(), settings(), feed_request))
     # A repeated first page comes finished (from this process when it holds the valid one); otherwise
     # FeedPage's JSON is assembled from per-paper ready fragments (services/api/ready.py), not dumped
     # anew, and kept finished when it may be.
