@@ -34,6 +34,7 @@ import gzip
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -134,6 +135,8 @@ def main() -> None:
     parser.add_argument("--wrk-only", action="store_true",
                         help="only what wrk measures (skips MiniLM, the Python clients' loads and the retrain)")
     args = parser.parse_args()
+    if shutil.which("wrk") is None:  # checked first: the set-up before the wrk loads takes minutes
+        parser.exit(2, "bench/feed.py needs Debian's wrk, the external load generator: apt-get install -y wrk\n")
     result: dict = {"benchmark": "feed", "cpu_count": os.cpu_count()}
 
     with fresh_database("bench") as (server_settings, url):
