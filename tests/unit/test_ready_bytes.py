@@ -10,7 +10,8 @@ from marshmallow import ValidationError
 
 from schemas.feed import FeedPage, FeedQuery
 from schemas.papers import PAPER_ALWAYS, PAPER_OPTIONAL, PaperPage, PaperSearchQuery
-from services.api.ready import PaperFragments, feed_page_bytes, select
+from services.api.ready import HeldPages, PaperFragments, feed_page_bytes, select
+from services.recommender.feed_cache import HeldPage
 
 AT = dt.datetime(2026, 4, 1, 12, 30, 5, 123456, tzinfo=dt.UTC)
 PLUS_TWO = dt.timezone(dt.timedelta(hours=2))
@@ -112,3 +113,22 @@ def test_search_items_keep_what_is_always_sent_and_what_was_named():
     assert all(set(i) == {"id", "title", "score", "categories"} for i in dumped["items"])
     assert select(rows, PAPER_ALWAYS, None) == rows
     assert set(PAPER_OPTIONAL).isdisjoint(PAPER_ALWAYS)
+
+
+def held(feed_id: str, size: int) -> HeldPage:
+    return HeldPage(feed_id, dt.datetime(2026, 12, 3, tzinfo=dt.UTC), b"x" * size, 1)
+
+
+def test_held_pages_stay_within_their_bytes_dropping_the_least_recently_used():
+    pages = HeldPages(max_bytes=100)
+    pages.put("a", "v", held("fa", 40))
+    pages.put("b", "v", held("fb", 40))
+    assert pages.get("a", "v").feed_id == "fa"  # a is now the most recently used
+    pages.put("c", "v", held("fc", 40))  # 120 > 100: b goes
+    assert pages.get("b", "v") is None and pages.get("a", "v") and pages.get("c", "v")
+    assert pages.size_bytes == 80 and len(pages) == 2
+    pages.put("a", "v", held("fa2", 10))  # replacing an entry counts only its new bytes
+    assert pages.size_bytes == 50 and pages.get("a", "v").feed_id == "fa2"
+    assert pages.get("a", "other variant") is None
+    pages.put("d", "v", held("fd", 101))  # larger than the whole store: not held, nothing dropped
+    assert pages.get("d", "v") is None and pages.size_bytes == 50
