@@ -76,13 +76,14 @@ def fresh_database(data_dir: str) -> Iterator[tuple[Settings, str]]:
 
 
 @contextlib.contextmanager
-def api_server(settings: Settings, *, argv: list[str] | None = None) -> Iterator[int]:
-    """gunicorn on a free port (the Paperfeed app unless ``argv`` names another); yields the port."""
+def api_server(settings: Settings, *, argv: list[str] | None = None, cwd: Path = REPO) -> Iterator[int]:
+    """gunicorn on a free port (the Paperfeed app unless ``argv`` names another); yields the port.
+    ``cwd``: the checkout whose code it runs (another one measures another commit on the same data)."""
     port = free_port()
     env = {**os.environ, **settings.replace(port=port).as_environ()}
     command = argv or [sys.executable, "-m", "infra.cli", "api"]
     command = [part.replace("{port}", str(port)) for part in command]
-    proc = subprocess.Popen(command, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         for _ in range(300):
             try:

@@ -132,6 +132,9 @@ def main() -> None:
     parser.add_argument("--api-workers", type=int, default=3, help="gunicorn workers of the measured API")
     parser.add_argument("--wrk-seconds", type=float, default=10.0, help="each wrk load's duration")
     parser.add_argument("--wrk-runs", type=int, default=3, help="rounds of the wrk loads (medians reported)")
+    parser.add_argument("--baseline", type=Path,
+                        help="another checkout (e.g. `git worktree add /tmp/base <commit>`) at the same schema: "
+                             "its API is measured too, alternating round by round with this one on the same data")
     parser.add_argument("--wrk-only", action="store_true",
                         help="only what wrk measures (skips MiniLM, the Python clients' loads and the retrain)")
     args = parser.parse_args()
@@ -188,6 +191,9 @@ def main() -> None:
             # Every wrk request should have been a stored feed: none ranked (a ranked one adds a row).
             result["wrk"]["feeds_ranked_during_wrk"] = count_feeds(url) - ranked_before
             result["page_bytes"] = page_bytes(port, headers)
+        if args.baseline:
+            result["wrk_paired"] = paired_wrk_loads(settings, headers, args.baseline, runs=args.wrk_runs,
+                                                    seconds=args.wrk_seconds)
         result["stored_feed_profile"] = profile_stored_feed(settings, url, headers)
         if args.wrk_only:
             return finish(args, result)
@@ -302,6 +308,39 @@ def wrk_loads(port: int, headers: dict[str, str], *, runs: int, seconds: float) 
               | {"errors": sum(r[name]["errors"] for r in rounds)} for name in loads}
     median["ratio"] = statistics.median(r["ratio"] for r in rounds)
     return {"rounds": rounds, "median": median}
+
+
+def paired_wrk_loads(settings, headers: dict[str, str], baseline: Path, *, runs: int, seconds: float) -> dict:
+    """``runs`` rounds, each measuring /healthz and the stored feed with wrk on this checkout's API and on
+    ``baseline``'s (which goes first alternates by round, so drift on a shared machine falls on both),
+    same database, same readers. Per round: each side's req/s, stored/healthz ratio and CPU by program,
+    and this checkout's stored req/s over the baseline's; medians across rounds."""
+    sides = {"this": REPO, "baseline": baseline.resolve()}
+    stored = {"prefix": "/v1/users/u", "suffix": "/feed?limit=20", "readers": WRK_READERS, "headers": headers}
+    rounds: list[dict] = []
+    for n in range(runs):
+        this_round: dict = {}
+        for side in (("this", "baseline") if n % 2 == 0 else ("baseline", "this")):
+            with api_server(settings, cwd=sides[side]) as port:
+                load(port, lambda i: f"/v1/users/u{i % WRK_READERS}/feed?limit=20", clients=4, seconds=2,
+                     headers=headers)  # warm-up: every reader's page kept and held
+                healthz = run_wrk(port, prefix="/healthz", seconds=seconds)
+                feed = run_wrk(port, seconds=seconds, **stored)
+            this_round[side] = {"healthz": healthz, "stored_feed": feed,
+                                "ratio": round(feed["rps"] / healthz["rps"], 3)}
+        this_round["stored_this_over_baseline"] = round(
+            this_round["this"]["stored_feed"]["rps"] / this_round["baseline"]["stored_feed"]["rps"], 3)
+        rounds.append(this_round)
+
+    def median(side: str, load_name: str, key: str) -> float:
+        return statistics.median(r[side][load_name][key] for r in rounds)
+
+    return {"baseline": str(sides["baseline"]), "rounds": rounds, "median": {
+        side: {"healthz_rps": median(side, "healthz", "rps"), "stored_rps": median(side, "stored_feed", "rps"),
+               "stored_p50_ms": median(side, "stored_feed", "p50_ms"),
+               "stored_p99_ms": median(side, "stored_feed", "p99_ms"),
+               "ratio": statistics.median(r[side]["ratio"] for r in rounds)} for side in sides}
+        | {"stored_this_over_baseline": statistics.median(r["stored_this_over_baseline"] for r in rounds)}}
 
 
 def profile_stored_feed(settings, url: str, headers: dict[str, str], requests: int = 300) -> dict:
@@ -455,6 +494,13 @@ def print_wrk(r: dict) -> None:
     print(f"feeds ranked during the wrk loads (0: every answer was stored): {r['wrk']['feeds_ranked_during_wrk']}")
     print(f"page bytes (20 items): {r['page_bytes']}")
     print(f"CPU ms per 20-item page: {r['serialise_page_ms']}")
+    if "wrk_paired" in r:
+        paired = r["wrk_paired"]
+        print(f"\nalternating with the baseline {paired['baseline']} (medians of {len(paired['rounds'])} rounds):")
+        for side in ("this", "baseline"):
+            print(f"  {side:<9} {paired['median'][side]}")
+        print(f"  stored feed req/s, this / baseline, per round: "
+              f"{[x['stored_this_over_baseline'] for x in paired['rounds']]}")
     if "stored_feed_profile" in r:
         prof = r["stored_feed_profile"]
         print(f"stored feed in process (test client, cProfile on): {prof['ms_per_request_in_process']} ms/request")
