@@ -77,8 +77,7 @@ def finished_first_page(conn: psycopg.Connection, settings: Settings, request: F
     else None. One read that needs no transaction (a reader may serve it from autocommit)."""
     if request.cursor is not None or request.category is not None or request.exclude or request.page_variant is None:
         return None
-    return feed_cache.serve_finished(conn, settings, request.user_id, request.limit, request.page_variant,
-                                     request.held_page)
+    return feed_cache.serve_finished(conn, settings, request.user_id, request.page_variant, request.held_page)
 
 
 def get_feed(conn: psycopg.Connection, live: LiveModels, settings: Settings, request: FeedRequest) -> dict[str, Any]:

@@ -86,18 +86,18 @@ class HeldPage:
     shown: int
 
 
-def serve_finished(conn: psycopg.Connection, settings: Settings, user_id: str, limit: int, variant: str,
+def serve_finished(conn: psycopg.Connection, settings: Settings, user_id: str, variant: str,
                    held: HeldPage | None = None) -> dict[str, Any] | None:
     """The finished first page of the user's still-valid ranked feed kept for ``variant`` (as
     ``serve_reusable`` answers it), or None when there is none: one read, nothing written."""
     if settings.feed_reuse_seconds <= 0:
         return None
-    hit = feeds_store.reusable_page(conn, user_id, max_age_seconds=settings.feed_reuse_seconds, limit=limit,
-                                    paper_columns=PAPER_COLUMNS, variant=variant, expand=False,
+    row = feeds_store.finished_page(conn, user_id, max_age_seconds=settings.feed_reuse_seconds, variant=variant,
                                     held_feed=held.feed_id if held else None, held_at=held.kept_at if held else None)
-    if hit is None or hit["page_kept_at"] is None:
+    if row is None:
         return None
-    return _finished(hit, held)
+    return _finished({"feed_id": row["feed_id"], "model_version": row["model_version"], "page": row["body"],
+                      "page_kept_at": row["kept_at"], "page_shown": row["shown"]}, held)
 
 
 def _finished(hit: dict[str, Any], held: HeldPage | None) -> dict[str, Any]:

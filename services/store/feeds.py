@@ -59,15 +59,14 @@ _VALID = """
 
 def reusable_page(conn: psycopg.Connection, user_id: str, *, max_age_seconds: float, limit: int,
                   paper_columns: str, variant: str | None = None, held_feed: str | None = None,
-                  held_at: dt.datetime | None = None, expand: bool = True) -> dict[str, Any] | None:
+                  held_at: dt.datetime | None = None) -> dict[str, Any] | None:
     """In one round trip: the user's newest still-valid reusable feed and either its finished first page
     (kept under ``variant`` by ``keep_page``, all its papers unchanged since: ``page_kept_at`` is when it
     was kept and ``page`` its bytes) or, when there is none, its first ``limit`` entries joined to their
     papers (``rows``; each row says whether its paper is ``feed_visible`` and carries the paper's
     ``updated_at`` even when it is not). None when there is no such feed. ``paper_columns`` are selected
     from papers ``p``. ``held_feed``/``held_at``: the caller already holds the bytes of that feed's page
-    kept at that time; when that is the page found, ``page`` is None (its ~40 KB are not sent).
-    ``expand`` False: no ``rows`` (only a finished page is wanted)."""
+    kept at that time; when that is the page found, ``page`` is None (its ~40 KB are not sent)."""
     rows = conn.execute(
         f"""
         WITH snap AS MATERIALIZED (
@@ -95,13 +94,12 @@ def reusable_page(conn: psycopg.Connection, user_id: str, *, max_age_seconds: fl
         -- The stored list is read (and de-TOASTed) only when no finished page answers the request.
         LEFT JOIN LATERAL (SELECT x.entry, x.ord
                            FROM feeds f, jsonb_array_elements(f.items) WITH ORDINALITY x(entry, ord)
-                           WHERE f.id = s.id AND %(expand)s AND x.ord <= %(limit)s
-                                 AND NOT EXISTS (SELECT 1 FROM ready)) e ON true
+                           WHERE f.id = s.id AND x.ord <= %(limit)s AND NOT EXISTS (SELECT 1 FROM ready)) e ON true
         LEFT JOIN papers p ON p.id = e.entry ->> 'p'
         ORDER BY e.ord
         """,  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
         {"u": user_id, "max_age": max_age_seconds, "limit": limit, "variant": variant, "held_feed": held_feed,
-         "held_at": held_at, "expand": expand},
+         "held_at": held_at},
     ).fetchall()
     if not rows:
         return None
@@ -109,6 +107,30 @@ def reusable_page(conn: psycopg.Connection, user_id: str, *, max_age_seconds: fl
     return {"feed_id": head["feed_id"], "model_version": head["feed_model_version"], "served": head["feed_served"],
             "page": head["feed_page"], "page_kept_at": head["feed_page_kept_at"], "page_shown": head["feed_page_shown"],
             "total": head["feed_total"], "rows": [r for r in rows if r["feed_position"] is not None]}
+
+
+def finished_page(conn: psycopg.Connection, user_id: str, *, max_age_seconds: float, variant: str,
+                  held_feed: str | None = None, held_at: dt.datetime | None = None) -> dict[str, Any] | None:
+    """The finished first page that ``reusable_page`` would find (same validity), alone: ``feed_id``,
+    ``model_version``, ``kept_at``, ``shown`` and ``body`` (None when it is the held one, as there), or
+    None. A statement of its own, small enough to plan in a fraction of the big one's time: it runs on
+    every repeated feed request, often as a one-off plan."""
+    return conn.execute(
+        f"""
+        WITH snap AS MATERIALIZED (
+            SELECT f.id, f.model_version FROM feeds f
+            WHERE f.user_id = %(u)s AND {_VALID}
+            ORDER BY f.created_at DESC LIMIT 1
+        )
+        SELECT s.id::text AS feed_id, s.model_version, pg.created_at AS kept_at, pg.shown,
+               CASE WHEN s.id::text IS DISTINCT FROM %(held_feed)s OR pg.created_at IS DISTINCT FROM %(held_at)s
+                    THEN pg.body END AS body
+        FROM snap s JOIN feed_pages pg ON pg.feed_id = s.id AND pg.variant = %(variant)s
+        WHERE NOT EXISTS (SELECT 1 FROM unnest(pg.paper_ids, pg.paper_versions) v(id, at)
+                          LEFT JOIN papers p ON p.id = v.id WHERE p.updated_at IS DISTINCT FROM v.at)
+        """,  # nosec B608  # SQL from fragments chosen in code (fixed clauses); every value is a bound parameter
+        {"u": user_id, "max_age": max_age_seconds, "variant": variant, "held_feed": held_feed, "held_at": held_at},
+    ).fetchone()
 
 
 def keep_page(conn: psycopg.Connection, *, feed_id: str, variant: str, paper_ids: list[str],
