@@ -56,6 +56,10 @@ _VALID = """
                     AND e.type <> 'click')
 """
 
+# A kept page (feed_pages ``pg``) is still true: every paper on it has the updated_at it was built with.
+_PAGE_UNCHANGED = """NOT EXISTS (SELECT 1 FROM unnest(pg.paper_ids, pg.paper_versions) v(id, at)
+                  LEFT JOIN papers p ON p.id = v.id WHERE p.updated_at IS DISTINCT FROM v.at)"""
+
 
 def reusable_page(conn: psycopg.Connection, user_id: str, *, max_age_seconds: float, limit: int,
                   paper_columns: str, variant: str | None = None, held_feed: str | None = None,
@@ -76,8 +80,7 @@ def reusable_page(conn: psycopg.Connection, user_id: str, *, max_age_seconds: fl
         ), ready AS MATERIALIZED (
             SELECT pg.feed_id, pg.created_at, pg.shown FROM snap s
             JOIN feed_pages pg ON pg.feed_id = s.id AND pg.variant = %(variant)s
-            WHERE NOT EXISTS (SELECT 1 FROM unnest(pg.paper_ids, pg.paper_versions) v(id, at)
-                              LEFT JOIN papers p ON p.id = v.id WHERE p.updated_at IS DISTINCT FROM v.at)
+            WHERE {_PAGE_UNCHANGED}
         )
         SELECT s.id::text AS feed_id, s.model_version AS feed_model_version, s.served AS feed_served,
                -- The body is read (de-TOASTed and sent) only when the caller does not hold it already.
@@ -126,8 +129,7 @@ def finished_page(conn: psycopg.Connection, user_id: str, *, max_age_seconds: fl
                CASE WHEN s.id::text IS DISTINCT FROM %(held_feed)s OR pg.created_at IS DISTINCT FROM %(held_at)s
                     THEN pg.body END AS body
         FROM snap s JOIN feed_pages pg ON pg.feed_id = s.id AND pg.variant = %(variant)s
-        WHERE NOT EXISTS (SELECT 1 FROM unnest(pg.paper_ids, pg.paper_versions) v(id, at)
-                          LEFT JOIN papers p ON p.id = v.id WHERE p.updated_at IS DISTINCT FROM v.at)
+        WHERE {_PAGE_UNCHANGED}
         """,  # nosec B608  # SQL from fragments chosen in code (fixed clauses); every value is a bound parameter
         {"u": user_id, "max_age": max_age_seconds, "variant": variant, "held_feed": held_feed, "held_at": held_at},
     ).fetchone()
