@@ -27,11 +27,12 @@ its ``updated_at`` and the page is built again from the list. Later pages (curso
 are read once.
 
 Held pages: an API process keeps the finished pages it has answered (``HeldPage``, bounded, in
-services/api/ready.py) and names the one it holds in the request (``FeedRequest.held_page``). The same
-query still decides whether a finished page is valid, and which; when it is the held one, its bytes are
-not read from the table nor sent over the connection (HELD). Validity stays in PostgreSQL, so every
-write that makes a kept page stale (from the API, the worker, the dashboard or plain SQL) does the same
-to a held one.
+services/api/ready.py) and names the one it holds in the request (``FeedRequest.held_page``). The
+database still decides whether a finished page is valid, and which (``serve_finished``: a statement of
+its own with the same validity, cheap to plan, tried first and outside any transaction by the API);
+when it is the held one, its bytes are not read from the table nor sent over the connection (HELD).
+Validity stays in PostgreSQL, so every write that makes a kept page stale (from the API, the worker,
+the dashboard or plain SQL) does the same to a held one.
 """
 
 from __future__ import annotations
