@@ -76,7 +76,12 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _commit_or_rollback(response: Response) -> Response:
         connection = g.get("db_conn")
-        if connection is None or connection.closed or connection.autocommit:  # autocommit: nothing to end
+        if connection is None or connection.closed:
+            return response
+        if connection.autocommit:  # only reads_first reads, each committed on its own: nothing to end
+            if response.status_code < 400:
+                for callback in g.pop("after_commit", []):
+                    callback()
             return response
         if response.status_code >= 400:
             with contextlib.suppress(psycopg.Error):
