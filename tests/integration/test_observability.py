@@ -38,7 +38,7 @@ def engine(settings, clean_db, tmp_path):
 def test_metrics_show_feeds_models_queues_and_the_outbox_after_real_traffic(engine, clean_db, headers):
     client = create_app(engine, db=clean_db).test_client()
     assert client.put("/v1/users/ada", json={}, headers=headers["write"]).status_code == 201
-    for _ in range(2):  # ranked now, then its first page served again finished
+    for _ in range(2):  # ranked now, then its first page served again finished (held by this process)
         assert client.get("/v1/users/ada/feed?limit=5", headers=headers["read"]).status_code == 200
     # Another page size: read from the stored list
     assert client.get("/v1/users/ada/feed?limit=4", headers=headers["read"]).status_code == 200
@@ -51,9 +51,9 @@ def test_metrics_show_feeds_models_queues_and_the_outbox_after_real_traffic(engi
     samples = _samples(response.get_data(as_text=True))
 
     served = {s.labels["served_from"]: s.value for s in samples["paperfeed_feed_requests_total"]}
-    assert served["ranked"] >= 1 and served.get("stored", 0) >= 1 and served.get("ready", 0) >= 1
+    assert served["ranked"] >= 1 and served.get("stored", 0) >= 1 and served.get("held", 0) >= 1
     sizes = {s.labels["served_from"]: s.value for s in samples["paperfeed_feed_items_sum"]}
-    assert sizes["ready"] == served["ready"] * sizes["ranked"] / served["ranked"]  # a kept page's items counted
+    assert sizes["held"] == served["held"] * sizes["ranked"] / served["ranked"]  # a kept page's items counted
     assert any(s.labels["served_from"] == "ranked" for s in samples["paperfeed_feed_duration_seconds_count"])
     assert sum(s.value for s in samples["paperfeed_feed_items_sum"]) >= 5
     live = {s.labels["kind"]: s.labels["version"] for s in samples["paperfeed_model_live"]}
