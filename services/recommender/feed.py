@@ -73,8 +73,9 @@ class FeedRequest:
 
 
 def finished_first_page(conn: psycopg.Connection, settings: Settings, request: FeedRequest) -> dict[str, Any] | None:
-    """What ``get_feed`` would answer when that is a finished first page (feed_cache: kept or held),
-    else None. One read that needs no transaction (a reader may serve it from autocommit)."""
+    """The finished first page answering ``request`` (feed_cache: kept or held), else None (then
+    ``get_feed`` builds the answer). One read that needs no transaction (a reader may serve it from
+    autocommit)."""
     if request.cursor is not None or request.category is not None or request.exclude or request.page_variant is None:
         return None
     return feed_cache.serve_finished(conn, settings, request.user_id, request.page_variant, request.held_page)
@@ -82,7 +83,8 @@ def finished_first_page(conn: psycopg.Connection, settings: Settings, request: F
 
 def get_feed(conn: psycopg.Connection, live: LiveModels, settings: Settings, request: FeedRequest) -> dict[str, Any]:
     """A page of the user's feed: the next page of a ranked list (cursor), the user's still-valid ranked
-    list served again (plain requests, see feed_cache), or a list ranked now and stored."""
+    list served again (plain requests, see feed_cache), or a list ranked now and stored. Finished pages
+    are not looked for here: ``finished_first_page`` is asked first by callers that may keep them."""
     def cold_ranker(cold_request: FeedRequest) -> tuple[list[ranking.Candidate], str | None]:
         ranked, _, treatment = _ranked(conn, live, settings, cold_request, deterministic=True)
         return ranked, served_version(conn, live, treatment.settings)
@@ -93,8 +95,7 @@ def get_feed(conn: psycopg.Connection, live: LiveModels, settings: Settings, req
         return _next_page(conn, request)
     plain = request.category is None and not request.exclude
     if plain:
-        reused = feed_cache.serve_reusable(conn, settings, request.user_id, request.limit, request.page_variant,
-                                           request.held_page)
+        reused = feed_cache.serve_reusable(conn, settings, request.user_id, request.limit, request.page_variant)
         if reused is not None:
             return reused
     if not users_store.exists(conn, request.user_id):  # a read writes nothing for an unknown id (cold_feed)

@@ -21,16 +21,16 @@ is bounded by FEED_REUSE_SECONDS.
 Finished pages: the first page of a reusable feed, once answered, is kept as the exact bytes sent
 (``keep_page``, table feed_pages) under the request's *variant* (page size, fields, response format;
 the API computes it), together with every paper on it and that paper's ``updated_at``. The same request
-while the feed is still reusable is answered with those bytes by the same single query (READY), no
-list expanded and no JSON assembled; an edited, hidden, unhidden or deleted paper on the page changes
+while the feed is still reusable is answered with those bytes (``serve_finished``, READY: a small
+statement of its own, tried first and outside any transaction by the API), no list expanded and no
+JSON assembled; an edited, hidden, unhidden or deleted paper on the page changes
 its ``updated_at`` and the page is built again from the list. Later pages (cursors) are not kept: they
 are read once.
 
 Held pages: an API process keeps the finished pages it has answered (``HeldPage``, bounded, in
 services/api/ready.py) and names the one it holds in the request (``FeedRequest.held_page``). The
-database still decides whether a finished page is valid, and which (``serve_finished``: a statement of
-its own with the same validity, cheap to plan, tried first and outside any transaction by the API);
-when it is the held one, its bytes are not read from the table nor sent over the connection (HELD).
+database still decides whether a finished page is valid, and which (``serve_finished``); when it is
+the held one, its bytes are not read from the table nor sent over the connection (HELD).
 Validity stays in PostgreSQL, so every write that makes a kept page stale (from the API, the worker,
 the dashboard or plain SQL) does the same to a held one.
 """
@@ -89,40 +89,32 @@ class HeldPage:
 
 def serve_finished(conn: psycopg.Connection, settings: Settings, user_id: str, variant: str,
                    held: HeldPage | None = None) -> dict[str, Any] | None:
-    """The finished first page of the user's still-valid ranked feed kept for ``variant`` (as
-    ``serve_reusable`` answers it), or None when there is none: one read, nothing written."""
+    """The finished first page of the user's still-valid ranked feed kept for ``variant`` (READY_BODY:
+    ``held``'s own bytes when that is the valid page, HELD, else the bytes read from the table, READY),
+    or None when there is none: one read, nothing written."""
     if settings.feed_reuse_seconds <= 0:
         return None
     row = feeds_store.finished_page(conn, user_id, max_age_seconds=settings.feed_reuse_seconds, variant=variant,
                                     held_feed=held.feed_id if held else None, held_at=held.kept_at if held else None)
     if row is None:
         return None
-    return _finished({"feed_id": row["feed_id"], "model_version": row["model_version"], "page": row["body"],
-                      "page_kept_at": row["kept_at"], "page_shown": row["shown"]}, held)
-
-
-def _finished(hit: dict[str, Any], held: HeldPage | None) -> dict[str, Any]:
-    from_table = hit["page"] is not None  # None: the held page is the valid one (the query said so)
-    return {READY_BODY: bytes(hit["page"]) if from_table else held.body, READY_SHOWN: hit["page_shown"],
-            READY_KEPT_AT: hit["page_kept_at"], "feed_id": hit["feed_id"], "model_version": hit["model_version"],
+    from_table = row["body"] is not None  # None: the held page is the valid one (the query said so)
+    return {READY_BODY: bytes(row["body"]) if from_table else held.body, READY_SHOWN: row["shown"],
+            READY_KEPT_AT: row["kept_at"], "feed_id": row["feed_id"], "model_version": row["model_version"],
             SERVED_FROM: READY if from_table else HELD}
 
 
 def serve_reusable(conn: psycopg.Connection, settings: Settings, user_id: str, limit: int,
-                   variant: str | None = None, held: HeldPage | None = None) -> dict[str, Any] | None:
-    """The first page of the user's still-valid ranked feed, or None when it must be ranked anew: the
-    finished bytes kept for ``variant`` when they are still true (READY_BODY: ``held``'s own bytes when
-    that is the page, HELD, else read from the table, READY), else the page read from the stored list
-    (with a KEEP for ``keep_page`` when ``variant`` is given)."""
+                   variant: str | None = None) -> dict[str, Any] | None:
+    """The first page of the user's still-valid ranked feed read from the stored list (with a KEEP for
+    ``keep_page`` when ``variant`` is given), or None when it must be ranked anew. A finished page kept
+    for the feed is ``serve_finished``'s: callers that may be answered with one ask it first."""
     if settings.feed_reuse_seconds <= 0:
         return None
     hit = feeds_store.reusable_page(conn, user_id, max_age_seconds=settings.feed_reuse_seconds, limit=limit,
-                                    paper_columns=PAPER_COLUMNS, variant=variant,
-                                    held_feed=held.feed_id if held else None, held_at=held.kept_at if held else None)
+                                    paper_columns=PAPER_COLUMNS)
     if hit is None:
         return None
-    if hit["page_kept_at"] is not None:  # kept only after the page was counted as served (below)
-        return _finished(hit, held)
     end = len(hit["rows"])
     if hit["served"] < end:  # impressions: how far into this list the user has been shown
         feeds_store.mark_served(conn, hit["feed_id"], end)

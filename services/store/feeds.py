@@ -62,62 +62,48 @@ _PAGE_UNCHANGED = """NOT EXISTS (SELECT 1 FROM unnest(pg.paper_ids, pg.paper_ver
 
 
 def reusable_page(conn: psycopg.Connection, user_id: str, *, max_age_seconds: float, limit: int,
-                  paper_columns: str, variant: str | None = None, held_feed: str | None = None,
-                  held_at: dt.datetime | None = None) -> dict[str, Any] | None:
-    """In one round trip: the user's newest still-valid reusable feed and either its finished first page
-    (kept under ``variant`` by ``keep_page``, all its papers unchanged since: ``page_kept_at`` is when it
-    was kept and ``page`` its bytes) or, when there is none, its first ``limit`` entries joined to their
-    papers (``rows``; each row says whether its paper is ``feed_visible`` and carries the paper's
-    ``updated_at`` even when it is not). None when there is no such feed. ``paper_columns`` are selected
-    from papers ``p``. ``held_feed``/``held_at``: the caller already holds the bytes of that feed's page
-    kept at that time; when that is the page found, ``page`` is None (its ~40 KB are not sent)."""
+                  paper_columns: str) -> dict[str, Any] | None:
+    """In one round trip: the user's newest still-valid reusable feed with its first ``limit`` entries
+    joined to their papers (``rows``; each row says whether its paper is ``feed_visible`` and carries the
+    paper's ``updated_at`` even when it is not), its ``served`` and ``total`` entries. None when there is
+    no such feed. ``paper_columns`` are selected from papers ``p``. (A finished page kept for the feed is
+    ``finished_page``'s to read.)"""
     rows = conn.execute(
         f"""
         WITH snap AS MATERIALIZED (
             SELECT f.id, f.model_version, f.served FROM feeds f
             WHERE f.user_id = %(u)s AND {_VALID}
             ORDER BY f.created_at DESC LIMIT 1
-        ), ready AS MATERIALIZED (
-            SELECT pg.feed_id, pg.created_at, pg.shown FROM snap s
-            JOIN feed_pages pg ON pg.feed_id = s.id AND pg.variant = %(variant)s
-            WHERE {_PAGE_UNCHANGED}
         )
         SELECT s.id::text AS feed_id, s.model_version AS feed_model_version, s.served AS feed_served,
-               -- The body is read (de-TOASTed and sent) only when the caller does not hold it already.
-               (SELECT pg.body FROM ready r JOIN feed_pages pg ON pg.feed_id = r.feed_id AND pg.variant = %(variant)s
-                WHERE r.feed_id::text IS DISTINCT FROM %(held_feed)s OR r.created_at IS DISTINCT FROM %(held_at)s
-               ) AS feed_page,
-               (SELECT created_at FROM ready) AS feed_page_kept_at, (SELECT shown FROM ready) AS feed_page_shown,
-               CASE WHEN NOT EXISTS (SELECT 1 FROM ready)
-                    THEN (SELECT jsonb_array_length(f.items) FROM feeds f WHERE f.id = s.id) END AS feed_total,
+               (SELECT jsonb_array_length(f.items) FROM feeds f WHERE f.id = s.id) AS feed_total,
                e.ord AS feed_position, e.entry AS feed_entry,
                (p.deleted_at IS NULL AND NOT p.hidden) AS feed_visible, p.updated_at AS feed_paper_version,
                {paper_columns}
         FROM snap s
-        -- The stored list is read (and de-TOASTed) only when no finished page answers the request.
         LEFT JOIN LATERAL (SELECT x.entry, x.ord
                            FROM feeds f, jsonb_array_elements(f.items) WITH ORDINALITY x(entry, ord)
-                           WHERE f.id = s.id AND x.ord <= %(limit)s AND NOT EXISTS (SELECT 1 FROM ready)) e ON true
+                           WHERE f.id = s.id AND x.ord <= %(limit)s) e ON true
         LEFT JOIN papers p ON p.id = e.entry ->> 'p'
         ORDER BY e.ord
         """,  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
-        {"u": user_id, "max_age": max_age_seconds, "limit": limit, "variant": variant, "held_feed": held_feed,
-         "held_at": held_at},
+        {"u": user_id, "max_age": max_age_seconds, "limit": limit},
     ).fetchall()
     if not rows:
         return None
     head = rows[0]
     return {"feed_id": head["feed_id"], "model_version": head["feed_model_version"], "served": head["feed_served"],
-            "page": head["feed_page"], "page_kept_at": head["feed_page_kept_at"], "page_shown": head["feed_page_shown"],
             "total": head["feed_total"], "rows": [r for r in rows if r["feed_position"] is not None]}
 
 
 def finished_page(conn: psycopg.Connection, user_id: str, *, max_age_seconds: float, variant: str,
                   held_feed: str | None = None, held_at: dt.datetime | None = None) -> dict[str, Any] | None:
-    """The finished first page that ``reusable_page`` would find (same validity), alone: ``feed_id``,
-    ``model_version``, ``kept_at``, ``shown`` and ``body`` (None when it is the held one, as there), or
-    None. A statement of its own, small enough to plan in a fraction of the big one's time: it runs on
-    every repeated feed request, often as a one-off plan."""
+    """The finished first page kept (``keep_page``) for the user's newest still-valid reusable feed (the
+    feed ``reusable_page`` would read) under ``variant``, while every paper on it is unchanged: ``feed_id``,
+    ``model_version``, ``kept_at``, ``shown`` and ``body``, or None. ``held_feed``/``held_at``: the caller
+    already holds the bytes of that feed's page kept at that time; when that is the page found, ``body``
+    is None (its ~40 KB are neither de-TOASTed nor sent). A statement of its own, small enough to plan
+    cheaply: it runs on every repeated feed request, often as a one-off plan."""
     return conn.execute(
         f"""
         WITH snap AS MATERIALIZED (
@@ -138,9 +124,9 @@ def finished_page(conn: psycopg.Connection, user_id: str, *, max_age_seconds: fl
 def keep_page(conn: psycopg.Connection, *, feed_id: str, variant: str, paper_ids: list[str],
               paper_versions: list[Any], shown: int, body: bytes, keep_variants: int) -> dt.datetime:
     """Keep ``body``, the finished first page of feed ``feed_id`` as requested in ``variant``, to be served
-    by ``reusable_page`` while every paper in ``paper_ids`` still has its ``paper_versions`` (updated_at;
-    None for a paper that does not exist); returns when it was kept (what ``reusable_page`` answers as
-    ``page_kept_at``). The feed keeps its ``keep_variants`` newest pages. Its loss in a crash costs
+    by ``finished_page`` while every paper in ``paper_ids`` still has its ``paper_versions`` (updated_at;
+    None for a paper that does not exist); returns when it was kept (what ``finished_page`` answers as
+    ``kept_at``). The feed keeps its ``keep_variants`` newest pages. Its loss in a crash costs
     nothing, so this does not wait for the WAL flush."""
     kept_at = conn.execute(
         f"INSERT INTO feed_pages (feed_id, variant, paper_ids, paper_versions, shown, body) "
