@@ -68,12 +68,20 @@ def revoke(conn: psycopg.Connection, key_id: int) -> bool:
                         (key_id,)).rowcount == 1
 
 
+_AUTH_EPOCH = "SELECT stamp::text AS stamp FROM auth_epoch"
+
+
 def auth_epoch(conn: psycopg.Connection) -> str | None:
     """The stamp that every credential-revoking write changes (migration 0014's triggers), or None if
     its row is missing (a TRUNCATE of auth_epoch itself: then nothing may be trusted from a cache).
 
-    Sent in pipeline mode, so when it opens the transaction its BEGIN travels in the same round trip."""
-    with conn.pipeline():
-        cursor = conn.execute("SELECT stamp::text AS stamp FROM auth_epoch")
+    When it opens the transaction it is sent in pipeline mode, so the BEGIN travels in the same round
+    trip; on an autocommit connection (a reads_first request) there is no BEGIN, and pipeline mode would
+    only add its own synchronisation to the one statement."""
+    if conn.autocommit:
+        cursor = conn.execute(_AUTH_EPOCH)
+    else:
+        with conn.pipeline():
+            cursor = conn.execute(_AUTH_EPOCH)
     row = cursor.fetchone()
     return row["stamp"] if row else None
