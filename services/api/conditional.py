@@ -1,7 +1,8 @@
 """Conditional GETs: ``ETag`` on answers that repeat, ``304 Not Modified`` when ``If-None-Match`` matches.
 
 The tag is a hash of the exact body, so it changes exactly when the answer does (a paper edited, a new
-trending computation, a feed re-ranked) and needs no bookkeeping. The server still builds the answer;
+trending computation, a feed re-ranked) and needs no bookkeeping. A view that already knows its body's
+tag (a held feed page, services/api/ready.py) sets it, and it is kept rather than hashed again. The server still builds the answer;
 what a client saves is the transfer and its own re-rendering. ``Cache-Control: private, no-cache``: the
 answers depend on the caller's credential, so shared caches must not keep them, and a client must ask
 again (cheaply, with If-None-Match) before reusing one.

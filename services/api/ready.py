@@ -16,6 +16,7 @@ document.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import threading
 from collections import OrderedDict
@@ -24,6 +25,7 @@ from typing import Any
 
 import orjson
 from flask import Flask, Response, current_app
+from werkzeug.http import generate_etag
 
 from schemas.feed import FeedPage, Reason
 from schemas.papers import PAPER_ALWAYS, PaperOut
@@ -85,7 +87,9 @@ class PaperFragments:
 
 class HeldPages:
     """Bounded LRU of finished first pages answered by this process: (user id, variant) → HeldPage, at
-    most ``max_bytes`` of bodies. Holding a page never decides that it is served: the feed query does."""
+    most ``max_bytes`` of bodies. Holding a page never decides that it is served: the feed query does.
+    A page is held with its ETag (the tag ``conditional`` would compute from the same bytes), so an
+    answer served from here is not hashed again."""
 
     def __init__(self, max_bytes: int = HELD_PAGE_BYTES) -> None:
         self.max_bytes = max_bytes
@@ -103,6 +107,8 @@ class HeldPages:
     def put(self, user_id: str, variant: str, page: HeldPage) -> None:
         if len(page.body) > self.max_bytes:
             return
+        if page.etag is None:
+            page = dataclasses.replace(page, etag=generate_etag(page.body))
         with self._lock:
             old = self._entries.pop((user_id, variant), None)
             if old is not None:
@@ -165,8 +171,12 @@ def page_variant(limit: int, selected: tuple[str, ...] | None) -> str:
     return f"{PAGE_FORMAT}|{limit}|{fields}"
 
 
-def json_response(body: bytes) -> Response:
-    return Response(body, mimetype=JSON_MIMETYPE)
+def json_response(body: bytes, etag: str | None = None) -> Response:
+    """``body`` as JSON; ``etag``: its strong tag when already known (``conditional`` then keeps it)."""
+    response = Response(body, mimetype=JSON_MIMETYPE)
+    if etag is not None:
+        response.set_etag(etag)
+    return response
 
 
 def select(items: Iterable[Mapping[str, Any]], always: tuple[str, ...], selected: tuple[str, ...] | None

@@ -79,12 +79,13 @@ class PageToKeep:
 @dataclass(frozen=True)
 class HeldPage:
     """A finished first page an API process holds: its feed, when it was kept (``keep_page``'s answer)
-    and its bytes and item count."""
+    and its bytes and item count; ``etag``, the answer's HTTP tag, once the holder has computed it."""
 
     feed_id: str
     kept_at: dt.datetime
     body: bytes
     shown: int
+    etag: str | None = None
 
 
 def serve_finished(conn: psycopg.Connection, settings: Settings, user_id: str, variant: str,

@@ -153,7 +153,11 @@ def test_a_held_page_is_served_only_while_the_database_finds_it_valid(engine_set
 
     events(one, headers["write"], *({"user_id": "h", "paper_id": p["id"], "type": "star"} for p in catalogue[:3]))
     first = get(one)  # ranked, kept, held by one
-    assert get(one).data == first.data and served_from(one, "held") == 1
+    held = get(one)
+    assert held.data == first.data and served_from(one, "held") == 1
+    assert held.headers["ETag"] == first.headers["ETag"]  # held with the tag of its bytes
+    revalidated = one.get("/v1/users/h/feed?limit=5", headers={**headers["read"], "If-None-Match": held.headers["ETag"]})
+    assert revalidated.status_code == 304 and served_from(one, "held") == 2
     assert get(two).data == first.data and served_from(two, "ready") == 1  # two reads the kept bytes ...
     assert get(two).data == first.data and served_from(two, "held") == 1  # ... then holds them
 
@@ -163,7 +167,7 @@ def test_a_held_page_is_served_only_while_the_database_finds_it_valid(engine_set
         conn.execute("UPDATE papers SET hidden = true, updated_at = now() WHERE id = %s", (hidden,))
     for client in (one, two):
         assert hidden not in {i["paper"]["id"] for i in get(client).get_json()["items"]}
-    assert served_from(one, "held") == 1 and served_from(two, "held") == 1
+    assert served_from(one, "held") == 2 and served_from(two, "held") == 1
 
     # The reader's star through process two: process one ranks anew instead of serving its page.
     rebuilt = get(one)

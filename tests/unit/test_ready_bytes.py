@@ -7,10 +7,11 @@ import json
 
 import pytest
 from marshmallow import ValidationError
+from werkzeug.http import generate_etag
 
 from schemas.feed import FeedPage, FeedQuery
 from schemas.papers import PAPER_ALWAYS, PAPER_OPTIONAL, PaperPage, PaperSearchQuery
-from services.api.ready import HeldPages, PaperFragments, feed_page_bytes, select
+from services.api.ready import HeldPages, PaperFragments, feed_page_bytes, json_response, select
 from services.recommender.feed_cache import HeldPage
 
 AT = dt.datetime(2026, 4, 1, 12, 30, 5, 123456, tzinfo=dt.UTC)
@@ -132,3 +133,12 @@ def test_held_pages_stay_within_their_bytes_dropping_the_least_recently_used():
     assert pages.get("a", "other variant") is None
     pages.put("d", "v", held("fd", 101))  # larger than the whole store: not held, nothing dropped
     assert pages.get("d", "v") is None and pages.size_bytes == 50
+
+
+def test_a_page_is_held_with_the_tag_of_its_bytes():
+    pages = HeldPages()
+    page = held("f", 30)
+    pages.put("a", "v", page)
+    assert pages.get("a", "v").etag == generate_etag(page.body)  # what conditional's add_etag would set
+    response = json_response(page.body, pages.get("a", "v").etag)
+    assert response.get_etag() == (generate_etag(page.body), False)

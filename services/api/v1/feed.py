@@ -37,9 +37,10 @@ def feed(args, user_id):
     started = time.perf_counter()
     variant = ready.page_variant(request_page.limit, selection)
     held = ready.held_pages()
+    held_page = held.get(user_id, variant)
     feed_request = FeedRequest(
         user_id=user_id, limit=request_page.limit, cursor=args.get("cursor"), category=args.get("category"),
-        exclude=exclude, page_variant=variant, held_page=held.get(user_id, variant))
+        exclude=exclude, page_variant=variant, held_page=held_page)
     # The commonest answer, a finished first page, is one read outside any transaction (@reads_first).
     result = (finished_first_page(read_conn(), settings(), feed_request)
               or get_feed(conn(), live_models(), settings(), feed_request))
@@ -55,4 +56,6 @@ def feed(args, user_id):
     if finished is not None:
         held.put(user_id, variant, finished)
     state().metrics.observe_feed(result, time.perf_counter() - started)
-    return ready.json_response(body)
+    # A held page's answer carries the tag computed when it was first held (the same bytes' tag).
+    etag = held_page.etag if held_page is not None and result.get(feed_cache.SERVED_FROM) == feed_cache.HELD else None
+    return ready.json_response(body, etag)
