@@ -48,14 +48,15 @@ def feed(args, user_id):
     # FeedPage's JSON is assembled from per-paper ready fragments (services/api/ready.py), not dumped
     # anew, and kept finished when it may be.
     body = result.get(feed_cache.READY_BODY)
+    served_held = result.get(feed_cache.SERVED_FROM) == feed_cache.HELD
     if body is None:
         body = ready.feed_page_bytes(result, ready.fragments(), selection)
         finished = feed_cache.keep_page(conn(), result, body)
-    else:
-        finished = feed_cache.held_page(result)
+    else:  # a held page is held already, with its tag; one read from the table is held from now on
+        finished = None if served_held else feed_cache.held_page(result)
     if finished is not None:
         held.put(user_id, variant, finished)
     state().metrics.observe_feed(result, time.perf_counter() - started)
-    # A held page's answer carries the tag computed when it was first held (the same bytes' tag).
-    etag = held_page.etag if held_page is not None and result.get(feed_cache.SERVED_FROM) == feed_cache.HELD else None
+    # A held answer carries the tag computed when its page was first held (the tag of the same bytes).
+    etag = held_page.etag if served_held and held_page is not None else None
     return ready.json_response(body, etag)
