@@ -26,7 +26,6 @@ import json
 import os
 import pstats
 import random
-import re
 import sys
 import threading
 import time
@@ -40,6 +39,7 @@ from infra.threads import cap_native_threads  # noqa: E402
 cap_native_threads(1)
 
 import psutil  # noqa: E402
+from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
 
 from bench.common import (  # noqa: E402
     REPO,
@@ -147,16 +147,15 @@ class WorkerSampler:
                 for pid, rows in self.samples.items() if rows]
 
 
-_SERVED_FROM = re.compile(r'^paperfeed_feed_requests_total\{served_from="(\w+)"\} ([\d.e+]+)$', re.M)
-
-
 def served_from(port: int, token: str | None) -> dict[str, float]:
     """The API's feed answers so far by how they were produced (/metrics: ranked, stored, ready, held, …)."""
     request = urllib.request.Request(f"http://127.0.0.1:{port}/metrics",
                                      headers={"Authorization": f"Bearer {token}"} if token else {})
     with urllib.request.urlopen(request, timeout=30) as response:  # nosec B310  # loopback, our own server
         text = response.read().decode()
-    return {how: float(n) for how, n in _SERVED_FROM.findall(text)}
+    return {sample.labels["served_from"]: sample.value
+            for family in text_string_to_metric_families(text) if family.name == "paperfeed_feed_requests"
+            for sample in family.samples if sample.name == "paperfeed_feed_requests_total"}
 
 
 def step(port: int, master_pid: int, headers: dict, clients: int, seconds: float, users: int,
