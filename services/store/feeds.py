@@ -128,20 +128,27 @@ def keep_page(conn: psycopg.Connection, *, feed_id: str, variant: str, paper_ids
     None for a paper that does not exist); returns when it was kept (what ``finished_page`` answers as
     ``kept_at``). The feed keeps its ``keep_variants`` newest pages. Its loss in a crash costs
     nothing, so this does not wait for the WAL flush."""
-    kept_at = conn.execute(
-        f"INSERT INTO feed_pages (feed_id, variant, paper_ids, paper_versions, shown, body) "
-        f"SELECT %s, %s, %s, %s::timestamptz[], %s, %s FROM {_NO_FLUSH} "
-        f"ON CONFLICT (feed_id, variant) DO UPDATE SET paper_ids = excluded.paper_ids, "
-        f"paper_versions = excluded.paper_versions, shown = excluded.shown, body = excluded.body, "
-        f"created_at = now() RETURNING created_at",  # nosec B608  # SQL from fragments chosen in code (fixed clauses); every value is a bound parameter
-        (feed_id, variant, paper_ids, paper_versions, shown, body),
+    # One statement: the DELETE sees the pages as they were before this INSERT, so it keeps the
+    # ``keep_variants - 1`` newest of the feed's other variants beside this one.
+    return conn.execute(
+        f"""
+        WITH kept AS (
+            INSERT INTO feed_pages (feed_id, variant, paper_ids, paper_versions, shown, body)
+            SELECT %(f)s, %(v)s, %(ids)s, %(versions)s::timestamptz[], %(shown)s, %(body)s FROM {_NO_FLUSH}
+            ON CONFLICT (feed_id, variant) DO UPDATE SET paper_ids = excluded.paper_ids,
+                paper_versions = excluded.paper_versions, shown = excluded.shown, body = excluded.body,
+                created_at = now()
+            RETURNING created_at
+        ), trimmed AS (
+            DELETE FROM feed_pages WHERE feed_id = %(f)s AND variant <> %(v)s AND variant NOT IN (
+                SELECT variant FROM feed_pages WHERE feed_id = %(f)s AND variant <> %(v)s
+                ORDER BY created_at DESC, variant LIMIT greatest(%(k)s - 1, 0))
+        )
+        SELECT created_at FROM kept
+        """,  # nosec B608  # SQL from fragments chosen in code (fixed clauses); every value is a bound parameter
+        {"f": feed_id, "v": variant, "ids": paper_ids, "versions": paper_versions, "shown": shown, "body": body,
+         "k": keep_variants},
     ).fetchone()["created_at"]
-    conn.execute(
-        "DELETE FROM feed_pages WHERE feed_id = %(f)s AND variant NOT IN "
-        "(SELECT variant FROM feed_pages WHERE feed_id = %(f)s ORDER BY created_at DESC, variant LIMIT %(k)s)",
-        {"f": feed_id, "k": keep_variants},
-    )
-    return kept_at
 
 
 def users_to_precompute(conn: psycopg.Connection, *, active_days: float, fresh_seconds: float,
