@@ -10,6 +10,7 @@ feed precompute), starts gunicorn (the API_WORKERS × API_THREADS defaults), and
      5 % search  GET  /v1/papers?q=…&limit=20
      5 % lookups GET  /v1/papers/{id}/similar?limit=10 or /v1/trending?window=week&limit=20
 
+a first step at 2 clients reported apart as the cold start (the just-built database's pages are cold), then
 stepping the number of closed-loop clients up (2, 4, 8, …) until p99 passes 100 ms. For each step:
 requests/s, p50/p95/p99 per endpoint, errors, CPU and memory (RSS and USS) per gunicorn worker. Then a
 profile of the feed path (cProfile, in-process) for both the stored-feed and the ranking path.
@@ -237,6 +238,8 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--seconds", type=float, default=20.0, help="per concurrency step")
     parser.add_argument("--steps", default="2,4,8,16,32,64")
+    parser.add_argument("--cold-seconds", type=float, default=30.0,
+                        help="a first step at 2 clients, reported apart: the just-built database served cold")
     args = parser.parse_args()
     result: dict = {"benchmark": "load", "cpu_count": os.cpu_count(), "steps": []}
     with fresh_database("bench-load") as (server_settings, url):
@@ -251,7 +254,12 @@ def main() -> None:
             # `paperfeed api` execs gunicorn: our child process is its master.
             gunicorn = next(p for p in psutil.Process().children() if "gunicorn" in " ".join(p.cmdline()))
             token = settings.metrics_token
-            step(port, gunicorn.pid, headers, 4, 3.0, args.users, paper_ids, token)  # warm-up
+            # The first seconds after the build run far slower than the same steps later (50-100 vs ~210 req/s
+            # at 2 clients, docs/benchmarks.md): PostgreSQL reads cold pages the build just wrote. That start
+            # is reported as its own row and kept out of the sustained figure.
+            result["cold"] = step(port, gunicorn.pid, headers, 2, args.cold_seconds, args.users, paper_ids, token)
+            print(f"cold start, 2 clients: {result['cold']['rps']} req/s  p99 {result['cold']['p99_ms']} ms  "
+                  f"feeds {result['cold']['feeds_served_from']}", flush=True)
             for clients in (int(c) for c in args.steps.split(",")):
                 row = step(port, gunicorn.pid, headers, clients, args.seconds, args.users, paper_ids, token)
                 result["steps"].append(row)
