@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import tracemalloc
 
 import pytest
 from marshmallow import ValidationError
@@ -95,6 +96,23 @@ def test_a_paper_changed_is_a_new_fragment_and_the_cache_is_bounded():
     assert (roomy.hits, roomy.misses) == (0, 4)
     assert feed_page_bytes(page, roomy) == feed_page_bytes(page, PaperFragments())
     assert (roomy.hits, roomy.misses) == (4, 4)  # the same versions come from the cache
+
+
+def test_a_kept_fragment_costs_its_length_not_the_encoders_buffer():
+    # orjson >= 3.12 returns bytes that keep its whole write buffer (16 KB for a paper with an abstract);
+    # the cache holds thousands per API worker, so it must keep copies of exactly their length.
+    papers = [paper(f"2605.{n:05d}", abstract="word " * 300) for n in range(400)]
+    cache = PaperFragments(capacity=len(papers))
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        kept = sum(len(cache.paper(p, None)) for p in papers)
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert len(cache) == len(papers) and kept > 400 * 1500
+    # The bytes themselves plus each entry's key and link: well under twice the content.
+    assert grown < 1.5 * kept, (grown, kept)
 
 
 def test_unknown_fields_are_rejected_naming_the_parameter():
