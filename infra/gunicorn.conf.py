@@ -1,5 +1,6 @@
 """gunicorn settings for the Paperfeed API, from the same environment Settings reads."""
 
+import gc
 import os
 import shutil
 import tempfile
@@ -16,6 +17,15 @@ cap_native_threads(1)
 from services.config import Settings  # noqa: E402
 
 _settings = Settings.from_env()
+
+# The modules every worker needs, imported once here in the master, so that the workers it forks share
+# them (copy on write) instead of each holding its own copy: the app's code, and what serving imports on
+# first use (faiss to map the index, scikit-learn's stop words for interest labels). Only modules: the app
+# itself, its pools and connections are still created in each worker (services.app:create_app()).
+import faiss  # noqa: E402, F401
+import sklearn.feature_extraction.text  # noqa: E402, F401
+
+import services.app  # noqa: E402, F401
 
 bind = f"{_settings.host}:{_settings.port}"
 workers = _settings.api_workers
@@ -55,6 +65,12 @@ if _settings.log_format == "json":
 # gunicorn ≥ 25 opens a control socket at one fixed path per user ($HOME/.gunicorn/gunicorn.ctl) that can
 # resize or stop the server: nothing here uses it, and several instances on one machine would share it.
 control_socket_disable = True
+
+
+def pre_fork(server, worker):
+    # Everything the master holds now goes to the collector's permanent generation: a worker's collections
+    # then never walk (and write to) those objects, which would copy their pages into every worker.
+    gc.freeze()
 
 
 def child_exit(server, worker):
