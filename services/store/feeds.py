@@ -103,7 +103,13 @@ def finished_page(conn: psycopg.Connection, user_id: str, *, max_age_seconds: fl
     ``model_version``, ``kept_at``, ``shown`` and ``body``, or None. ``held_feed``/``held_at``: the caller
     already holds the bytes of that feed's page kept at that time; when that is the page found, ``body``
     is None (its ~40 KB are neither de-TOASTed nor sent). A statement of its own, small enough to plan
-    cheaply: it runs on every repeated feed request, often as a one-off plan."""
+    cheaply: it runs on every repeated feed request, often as a one-off plan.
+
+    The page is looked up by its key inside a LATERAL ... LIMIT 1, which the planner can neither flatten
+    nor push the unchanged-papers check into: as a plain join, with ``feed_pages`` planned as the near-empty
+    table it was at the last ANALYZE, it scanned *every* kept page of the variant and checked each one's
+    papers before matching the feed (6 ms at 81 kept pages, growing with every page kept:
+    docs/benchmarks.md)."""
     return conn.execute(
         f"""
         WITH snap AS MATERIALIZED (
@@ -114,7 +120,9 @@ def finished_page(conn: psycopg.Connection, user_id: str, *, max_age_seconds: fl
         SELECT s.id::text AS feed_id, s.model_version, pg.created_at AS kept_at, pg.shown,
                CASE WHEN s.id::text IS DISTINCT FROM %(held_feed)s OR pg.created_at IS DISTINCT FROM %(held_at)s
                     THEN pg.body END AS body
-        FROM snap s JOIN feed_pages pg ON pg.feed_id = s.id AND pg.variant = %(variant)s
+        FROM snap s CROSS JOIN LATERAL (
+            SELECT * FROM feed_pages kept WHERE kept.feed_id = s.id AND kept.variant = %(variant)s LIMIT 1
+        ) pg
         WHERE {_PAGE_UNCHANGED}
         """,  # nosec B608  # SQL from fragments chosen in code (fixed clauses); every value is a bound parameter
         {"u": user_id, "max_age": max_age_seconds, "variant": variant, "held_feed": held_feed, "held_at": held_at},
