@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Callable
 
 import psycopg
@@ -17,8 +16,6 @@ from services.store.meta import SCHEMA_REVISION
 from services.web.state import state
 
 log = logging.getLogger(__name__)
-# Tells the API's worker processes apart in /readyz without publishing a process id.
-INSTANCE = uuid.uuid4().hex[:12]
 
 blp = Blueprint("health", __name__, description="Liveness and readiness (no authentication)")
 
@@ -42,7 +39,7 @@ def readyz():
     checks = readiness.check()
     ready = all(value == "ok" for value in checks.values())
     body = {"status": "ready" if ready else "not ready", "checks": checks,
-            "serving": shared.models.versions(), "instance": INSTANCE}
+            "serving": shared.models.versions(), "instance": shared.instance}
     if readiness.warnings():
         body["warnings"] = readiness.warnings()
     return body, 200 if ready else 503

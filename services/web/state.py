@@ -7,7 +7,8 @@ purpose: a test may point ``tasks`` at a queue of its own before sending request
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 
 from flask import Flask, current_app
 
@@ -29,6 +30,9 @@ class AppState:
     models: LiveModels  # the live index and CF model, swapped in when the worker publishes new ones
     tasks: TaskClient  # sends worker tasks by name (operators' jobs, imports)
     metrics: ApiMetrics  # request counts and latency; the dashboard shows feed latency from it
+    # Tells the API's worker processes apart in /readyz without publishing a process id. Made with the
+    # state in each worker, never at import: gunicorn's master imports the app's modules before forking.
+    instance: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
 
 
 def install(app: Flask, shared: AppState) -> None:

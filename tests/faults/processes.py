@@ -95,7 +95,11 @@ def api_server(settings: Settings, log: Path, **env: str) -> Iterator[ApiServer]
     try:
         wait_until(lambda: _healthy(port) or proc.poll() is not None, 60, message="gunicorn answering")
         assert proc.poll() is None, f"gunicorn exited: see {log}"
-        yield ApiServer(proc, port, log)
+        server = ApiServer(proc, port, log)
+        # The master imports the app before forking, so the first worker can answer before the last is
+        # forked: tests that count or kill workers need all of them.
+        wait_until(lambda: len(server.workers()) >= settings.api_workers, 30, message="every gunicorn worker")
+        yield server
     finally:
         stop_group(proc)
 
