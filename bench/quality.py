@@ -76,7 +76,7 @@ EMBEDDERS = ("tfidf-lsa", "minilm")
 # The settings the content retriever's hits depend on (bench memo key).
 CONTENT_SETTINGS = ("feed_size", "feed_content_lexical", "feed_content_sharpen", "feed_content_expansion",
                     "feed_interest_clusters", "feed_max_interests", "feed_interest_similarity",
-                    "feed_reason_similarity")
+                    "feed_reason_similarity", "feed_lexical_neighbours")
 Hits = list[Hit]
 
 
@@ -356,7 +356,7 @@ def run(args: argparse.Namespace) -> dict:
 
     t = time.perf_counter()
     # As the worker's index build: the sparse TF-IDF rows of every paper, published beside the index.
-    lexical = LexicalModel.fit(papers, pipeline.lexical_weights(settings))
+    lexical = LexicalModel.fit(papers, pipeline.lexical_weights(settings), neighbours=settings.lexical_neighbours)
     timings["lexical_fit"] = round(time.perf_counter() - t, 1)
     t = time.perf_counter()
     # As the worker's retrain: CF, then factors for never-saved papers from the live (full) index.
@@ -457,7 +457,7 @@ def run(args: argparse.Namespace) -> dict:
         "cf_itemknn_min_common", "feed_topical_similarity", "feed_topical_per_other",
         "feed_weight_trending", "feed_mmr_lambda", "feed_interest_clusters", "feed_content_lexical",
         "feed_content_sharpen", "feed_content_expansion", "feed_fusion", "feed_rank_k", "lexical_title_weight",
-        "lexical_abstract_weight", "lexical_labels_weight", "lexical_categories_weight",
+        "lexical_neighbours", "feed_lexical_neighbours", "lexical_abstract_weight", "lexical_labels_weight", "lexical_categories_weight",
         "lexical_broad_label_share", "feed_max_interests", "feed_interest_similarity", "feed_reason_similarity")}
     return {"data": str(data), "split": args.split, "validation": args.validation,
             "validation_keep": args.validation_keep, "users": len(users),

@@ -476,6 +476,11 @@ class Settings:
     lexical_broad_label_share: float = _env(
         "LEXICAL_BROAD_LABEL_SHARE", _parse_float(0.0, 1.0), default=0.05,
         help="A label on more than this share of the catalogue counts as broad (like a category).")
+    lexical_neighbours: int = _env(
+        "LEXICAL_NEIGHBOURS", _parse_int(0, 2000), default=200,
+        help="Nearest papers by TF-IDF cosine stored per paper with each index (0: none): where the feed "
+             "looks for an interest's lexical matches instead of scoring the whole catalogue. Costs one "
+             "sparse self-product of the catalogue per index build (≈ 20 s at 20k papers).")
     artifact_refresh_seconds: float = _env(
         "ARTIFACT_REFRESH_SECONDS", _parse_float(0.0, 3600), default=5.0,
         help="How often API processes look for a new live model or index version.")
@@ -597,6 +602,11 @@ class Settings:
         "FEED_CONTENT_LEXICAL", _parse_float(0.0, 1.0), default=0.6,
         help="Share of the content score from the exact TF-IDF score; the rest is the dense index's cosine "
              "(0: dense only, as with an index published without TF-IDF rows).")
+    feed_lexical_neighbours: int = _env(
+        "FEED_LEXICAL_NEIGHBOURS", _parse_int(0, 2000), default=200,
+        help="Stored neighbours of each profile paper (and of an interest's best matches) scored exactly "
+             "for the lexical view, at most LEXICAL_NEIGHBOURS; 0 scores the whole catalogue (≈ 5× the CPU "
+             "at 20k papers, the same top: docs/benchmarks.md).")
     feed_content_sharpen: float = _env(
         "FEED_CONTENT_SHARPEN", _parse_float(0.1, 10.0), default=1.0,
         help="Exponent on each profile paper's TF-IDF cosine before they are summed (1: one sparse mat-vec "

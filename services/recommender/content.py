@@ -208,8 +208,10 @@ def content_hits(index: LoadedIndex, profile: Sequence[Mapping[str, Any]], setti
                 found.update((pid, None) for pid, _ in row[: depths[g]] if pid not in own)
     lexical_columns = None
     if share > 0.0:
+        # The dense view's finds are passed on: each needs its lexical score for the fusion below.
         lexical_columns = index.lexical.group_scores([i.members for i in interests], weight_of,
-                                                     expansion=settings.feed_content_expansion)
+                                                     expansion=settings.feed_content_expansion,
+                                                     neighbours=settings.feed_lexical_neighbours, also=found)
         for g in range(len(interests)):
             found.update((index.lexical.paper_ids[r], None) for r in top_positive(lexical_columns[:, g], depths[g]))
     hit_ids = list(found)

@@ -36,9 +36,19 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from services.recommender.lexical_neighbours import NONE, candidate_rows, nearest
+
 # The CSR arrays as plain .npy files, so that API processes memory-map one shared copy (an .npz member
 # cannot be mapped: each process would hold its own, ~19 MB for 20k arXiv papers).
 LEXICAL_FILES = {"data": "lexical-data.npy", "indices": "lexical-indices.npy", "indptr": "lexical-indptr.npy"}
+# Each row's nearest rows (``lexical_neighbours.nearest``), beside them; absent from indexes built before.
+NEIGHBOURS_FILE = "lexical-neighbours.npy"
+# ``group_scores`` with neighbours scans the whole catalogue instead when an interest's candidates would
+# be more than this share of it (a very long profile): the scan is then the cheaper way.
+CANDIDATE_SHARE = 0.25
+# With expansion, the best papers' first neighbours join the candidates: this many times fewer of each
+# than of the profile's papers (they are close to the profile already, most of theirs are in).
+EXPANSION_NEIGHBOURS_DIVISOR = 4
 # A profile longer than this is cut to its first (newest) papers: bounded cost for prolific users.
 MAX_PROFILE = 500
 # Pseudo-relevance feedback (``expansion``): how many of the first query's best papers form the second.
@@ -124,22 +134,29 @@ class LexicalModel:
 
     ``candidates``, when set, is the boolean mask of the rows that may be returned (all rows can still
     be profile papers): the offline cold-start split scores only its new papers.
+    ``neighbours``, when set, holds each row's nearest rows (``lexical_neighbours``), where
+    ``group_scores`` looks for an interest's matches instead of scanning every row.
     """
 
     paper_ids: tuple[str, ...]
     matrix: sp.csr_matrix
     positions: dict[str, int] = field(default_factory=dict)
     candidates: np.ndarray | None = None
+    neighbours: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if not self.positions:
             object.__setattr__(self, "positions", {pid: i for i, pid in enumerate(self.paper_ids)})
         if self.matrix.shape[0] != len(self.paper_ids):
             raise ValueError(f"lexical matrix has {self.matrix.shape[0]} rows for {len(self.paper_ids)} papers")
+        if self.neighbours is not None and (self.neighbours.ndim != 2 or len(self.neighbours) != len(self.paper_ids)):
+            raise ValueError(f"lexical neighbours have shape {self.neighbours.shape} for {len(self.paper_ids)} papers")
 
     @classmethod
-    def fit(cls, papers: Sequence[Mapping[str, Any]], weights: FieldWeights = FieldWeights()) -> LexicalModel:
-        """Rows for ``papers`` (dicts with id, title, abstract, categories), vocabulary fitted on them."""
+    def fit(cls, papers: Sequence[Mapping[str, Any]], weights: FieldWeights = FieldWeights(), *,
+            neighbours: int = 0) -> LexicalModel:
+        """Rows for ``papers`` (dicts with id, title, abstract, categories), vocabulary fitted on them, and
+        with ``neighbours`` > 0 each row's that many nearest rows."""
         fine, broad = split_labels([_labels(p) for p in papers], weights.broad_share)
         blocks = []
         for name, texts, analyzer, ngrams in (
@@ -154,7 +171,9 @@ class LexicalModel:
                     blocks.append(block * np.float32(weight))
         matrix = sp.hstack(blocks, format="csr", dtype=np.float32) if blocks else \
             sp.csr_matrix((len(papers), 0), dtype=np.float32)
-        return cls(tuple(str(p["id"]) for p in papers), _normalise_rows(matrix))
+        matrix = _normalise_rows(matrix)
+        return cls(tuple(str(p["id"]) for p in papers), matrix,
+                   neighbours=nearest(matrix, neighbours) if neighbours > 0 else None)
 
     def save(self, folder: Path) -> None:
         matrix = self.matrix.tocsr()
@@ -162,6 +181,8 @@ class LexicalModel:
         for part, name in LEXICAL_FILES.items():
             np.save(folder / name, getattr(matrix, part))
         (folder / "lexical-shape.json").write_text(json.dumps(list(matrix.shape)))
+        if self.neighbours is not None:
+            np.save(folder / NEIGHBOURS_FILE, np.asarray(self.neighbours, dtype=np.int32))
 
     @classmethod
     def load(cls, folder: Path, paper_ids: Sequence[str]) -> LexicalModel | None:
@@ -177,7 +198,13 @@ class LexicalModel:
             raise ValueError(f"lexical rows in {folder} are inconsistent")
         matrix = sp.csr_matrix((data, indices, indptr), shape=shape, copy=False)
         matrix.has_sorted_indices = True  # sorted at save; skips a scan that would touch every page
-        return cls(tuple(paper_ids), matrix)
+        neighbours = None
+        if (folder / NEIGHBOURS_FILE).is_file():
+            neighbours = np.load(folder / NEIGHBOURS_FILE, mmap_mode="r")
+            if neighbours.dtype != np.int32 or neighbours.ndim != 2 or len(neighbours) != shape[0] or (
+                    neighbours.size and not NONE <= int(neighbours.min()) <= int(neighbours.max()) < shape[0]):
+                raise ValueError(f"lexical neighbours in {folder} do not fit the rows")
+        return cls(tuple(paper_ids), matrix, neighbours=neighbours)
 
     def restricted(self, candidate_ids: Iterable[str]) -> LexicalModel:
         """The same rows, returning only ``candidate_ids``."""
@@ -235,34 +262,63 @@ class LexicalModel:
         return sp.csr_matrix(select @ self.matrix, dtype=np.float32)
 
     def group_scores(self, groups: Sequence[Sequence[str]], weights: Mapping[str, float], *,
-                     expansion: float = 0.0) -> np.ndarray:
-        """papers × groups: column g scores every row against group g alone (its papers' rows summed with
-        their ``weights``, widened by ``expansion / len(group)`` as in ``score``), scaled so that the best
-        row scores 1. Rows of any group's paper, and rows outside ``candidates``, score 0. All groups in
-        one pass over the catalogue's rows (two with expansion): a sparse × dense product, not one mat-vec
-        per group."""
-        out = np.zeros((len(self.paper_ids), len(groups)), dtype=np.float32)
+                     expansion: float = 0.0, neighbours: int = 0, also: Iterable[str] = ()) -> np.ndarray:
+        """papers × groups: column g scores rows against group g alone (its papers' rows summed with their
+        ``weights``, widened by ``expansion / len(group)`` as in ``score``), scaled so that the best row
+        scores 1. Rows of any group's paper, and rows outside ``candidates``, score 0.
+
+        Which rows are scored: every row (all groups in one sparse × dense pass, two with expansion),
+        unless ``neighbours`` > 0 and the model has neighbour lists (and no ``candidates`` mask, an
+        offline device that the lists do not know). Then, per group, only the first ``neighbours``
+        neighbours of its papers, with expansion the first ``neighbours // EXPANSION_NEIGHBOURS_DIVISOR``
+        of its EXPANSION_DEPTH best papers too, and the rows of ``also`` (papers the caller needs a score
+        for); the others score 0. Scored rows get their exact score either way (``lexical_neighbours``
+        says why that loses nothing in practice); a group whose candidates exceed CANDIDATE_SHARE of the
+        catalogue is scanned whole.
+        """
+        n = len(self.paper_ids)
+        out = np.zeros((n, len(groups)), dtype=np.float32)
         members = [[pid for pid in group if pid in self.positions][:MAX_PROFILE] for group in groups]
         known = [pid for group in members for pid in group]
         if not known:
             return out
-        own = [self.positions[pid] for pid in known]
+        own = np.array([self.positions[pid] for pid in known], dtype=np.int64)
+        starts = np.cumsum([0] + [len(group) for group in members])
         select = np.zeros((len(known), len(groups)), dtype=np.float32)
-        row = 0
         for g, group in enumerate(members):
-            for pid in group:
-                select[row, g] = weights[pid]
-                row += 1
-        queries = np.asarray(self.matrix[own].T @ select, dtype=np.float32)  # terms × groups
-        scores = np.asarray(self.matrix @ queries, dtype=np.float32)
+            select[starts[g]: starts[g + 1], g] = [weights[pid] for pid in group]
+        queries = _dense(self.matrix[own].T @ select)  # terms × groups
+        depth = min(neighbours, self.neighbours.shape[1]) \
+            if self.neighbours is not None and self.candidates is None else 0
+        if not depth:
+            return self._scanned(queries, members, own, expansion)
+        own_mask = np.zeros(n, dtype=bool)
+        own_mask[own] = True
+        wanted = np.array([self.positions[pid] for pid in also if pid in self.positions], dtype=np.int64)
+        for g, group in enumerate(members):
+            if not group:
+                continue
+            rows = candidate_rows(self.neighbours, own[starts[g]: starts[g + 1]], depth, also=wanted,
+                                  without=own_mask)
+            if len(rows) > CANDIDATE_SHARE * n:
+                out[:, g] = self._scanned(queries[:, g: g + 1], [group], own, expansion)[:, 0]
+                continue
+            rows, column = self._looked_up(rows, queries[:, g], own, own_mask, expansion / len(group), depth)
+            out[rows, g] = column
+        return out
+
+    def _scanned(self, queries: np.ndarray, members: Sequence[Sequence[str]], own: np.ndarray,
+                 expansion: float) -> np.ndarray:
+        """``group_scores`` over every row: rows × groups, each column's best 1."""
+        scores = _dense(self.matrix @ queries)
         scores[own] = 0.0
         if expansion > 0:
             second_queries = np.zeros_like(queries)
             for g, group in enumerate(members):
                 best = top_positive(scores[:, g], EXPANSION_DEPTH) if group else np.zeros(0, dtype=int)
                 if len(best):
-                    second_queries[:, g] = np.asarray(self.matrix[best].T @ (scores[best, g] / scores[best[0], g])).ravel()
-            second = np.asarray(self.matrix @ second_queries, dtype=np.float32)
+                    second_queries[:, g] = _dense(self.matrix[best].T @ (scores[best, g] / scores[best[0], g])).ravel()
+            second = _dense(self.matrix @ second_queries)
             for g, group in enumerate(members):
                 first_top, second_top = scores[:, g].max(), second[:, g].max()
                 if group and first_top > 0 and second_top > 0:
@@ -271,8 +327,34 @@ class LexicalModel:
         if self.candidates is not None:
             scores[~self.candidates] = 0.0
         top = scores.max(axis=0)
+        out = np.zeros_like(scores)
         np.divide(scores, top, out=out, where=top > 0)
         return out
+
+    def _looked_up(self, rows: np.ndarray, query: np.ndarray, own: np.ndarray, own_mask: np.ndarray,
+                   expansion: float, depth: int) -> tuple[np.ndarray, np.ndarray]:
+        """One group of ``group_scores`` over candidate ``rows`` (none of them the profile's): (the rows
+        scored, their scores, the best 1). ``expansion``: the group's weight of its second query."""
+        block = self.matrix[rows]  # each candidate row copied once
+        first = _dense(block @ query)
+        if expansion > 0 and first.max(initial=0.0) > 0:
+            picked = top_positive(first, EXPANSION_DEPTH)
+            best = rows[picked]
+            second_query = _dense(self.matrix[best].T @ (first[picked] / first[picked[0]]))
+            second = _dense(block @ second_query)
+            # The best papers' nearest neighbours join the candidates, scored by both queries.
+            taken = own_mask.copy()
+            taken[rows] = True
+            extra = candidate_rows(self.neighbours, best, max(1, depth // EXPANSION_NEIGHBOURS_DIVISOR), without=taken)
+            both = _dense(self.matrix[extra] @ np.stack([query, second_query], axis=1))
+            first, second = np.concatenate([first, both[:, 0]]), np.concatenate([second, both[:, 1]])
+            rows = np.concatenate([rows, extra])
+            # The second query's scale, as in a scan: its best row, a profile paper included.
+            second_top = max(float(second.max()), float(_dense(self.matrix[own] @ second_query).max()))
+            if second_top > 0:
+                first = first / first.max() + np.float32(expansion) * second / second_top
+        top = float(first.max(initial=0.0))
+        return rows, first / top if top > 0 else np.zeros_like(first)
 
     def _expanded(self, scores: np.ndarray, weight: float) -> np.ndarray:
         """``scores / max + weight * second / max(second)``, the second query being the EXPANSION_DEPTH
@@ -321,6 +403,11 @@ def item_scores(similarities: np.ndarray, weights: np.ndarray, sharpen: float) -
     if sharpen != 1.0:
         sims = sims ** np.float32(sharpen)
     return np.asarray(sims @ weights.astype(np.float32), dtype=np.float32)
+
+
+def _dense(product: Any) -> np.ndarray:
+    """A sparse product's result as a float32 array (a sparse result made dense)."""
+    return np.asarray(product.toarray() if sp.issparse(product) else product, dtype=np.float32)
 
 
 def top_positive(scores: np.ndarray, k: int) -> np.ndarray:

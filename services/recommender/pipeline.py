@@ -224,7 +224,7 @@ def build_lexical(db: Database, paper_ids: list[str], settings: Settings) -> Lex
     with db.connection() as conn:
         texts = {p["id"]: p for p in embeddings.paper_texts(conn)}
     papers = [texts.get(pid) or {"id": pid} for pid in paper_ids]
-    return LexicalModel.fit(papers, lexical_weights(settings))
+    return LexicalModel.fit(papers, lexical_weights(settings), neighbours=settings.lexical_neighbours)
 
 
 def _live_index(db: Database, artifacts: ArtifactStore, settings: Settings) -> faiss_index.LoadedIndex | None:
