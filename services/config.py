@@ -480,7 +480,7 @@ class Settings:
         "LEXICAL_NEIGHBOURS", _parse_int(0, 2000), default=200,
         help="Nearest papers by TF-IDF cosine stored per paper with each index (0: none): where the feed "
              "looks for an interest's lexical matches instead of scoring the whole catalogue. Costs one "
-             "sparse self-product of the catalogue per index build (≈ 20 s at 20k papers).")
+             "sparse self-product of the catalogue per index build (≈ 16 s of CPU at 20k papers).")
     artifact_refresh_seconds: float = _env(
         "ARTIFACT_REFRESH_SECONDS", _parse_float(0.0, 3600), default=5.0,
         help="How often API processes look for a new live model or index version.")
@@ -605,8 +605,8 @@ class Settings:
     feed_lexical_neighbours: int = _env(
         "FEED_LEXICAL_NEIGHBOURS", _parse_int(0, 2000), default=200,
         help="Stored neighbours of each profile paper (and of an interest's best matches) scored exactly "
-             "for the lexical view, at most LEXICAL_NEIGHBOURS; 0 scores the whole catalogue (≈ 5× the CPU "
-             "at 20k papers, the same top: docs/benchmarks.md).")
+             "for the lexical view, at most LEXICAL_NEIGHBOURS; 0 scores the whole catalogue (≈ 3× the "
+             "lexical scoring's CPU at 20k papers, the same recall: docs/benchmarks.md).")
     feed_content_sharpen: float = _env(
         "FEED_CONTENT_SHARPEN", _parse_float(0.1, 10.0), default=1.0,
         help="Exponent on each profile paper's TF-IDF cosine before they are summed (1: one sparse mat-vec "

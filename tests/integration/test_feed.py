@@ -13,7 +13,8 @@ from infra.cli import DEMO_CATALOGUE
 from services.app import create_app
 from services.catalog.importer import import_lines
 from services.recommender import pipeline
-from services.recommender.artifacts import ArtifactStore
+from services.recommender.artifacts import ArtifactKind, ArtifactStore
+from services.recommender.index import LoadedIndex
 from services.store import models
 from services.web.state import state
 
@@ -235,6 +236,12 @@ def test_every_index_version_records_its_holdout_metrics(client, headers, catalo
     metrics = row["metrics"]
     assert metrics["holdout_users"] == 40 and 0.0 <= metrics["recall@20"] <= 1.0
     assert metrics["ann_recall@10"] >= 0.9
+    # Published with each paper's nearest papers by TF-IDF cosine, where the feed's lexical scoring looks.
+    folder = ArtifactStore(hnsw.artifacts).local(ArtifactKind.INDEX, built["version"])
+    served = LoadedIndex.load(folder, version=built["version"], embedder=row["params"]["embedder"], ef_search=16)
+    table = served.lexical.neighbours
+    assert table.shape == (built["indexed"], min(hnsw.lexical_neighbours, built["indexed"] - 1))
+    assert (table[:, 0] >= 0).all() and (table[:, 0] != np.arange(len(table))).all()
 
 
 def test_an_empty_stored_feed_is_served_again(client, headers, clean_db):
