@@ -20,9 +20,9 @@ the cosine to the summed profile (the classic TF-IDF profile); above 1 a close m
 papers outweighs loose matches to many, which keeps several interests apart without clustering.
 
 Cost per user: one sparse product of the catalogue with the profile's rows, O(catalogue postings of the
-profile's terms), ≈ 1.4 ms per query at 20k papers; the feed's ``group_scores`` looks only at the stored
-nearest neighbours of the profile's papers instead (``lexical_neighbours``), ≈ 3× cheaper, same top. No I/O here apart
-from ``save``/``load`` of the artifact file.
+profile's terms), ≈ 1.4 ms per query at 20k papers; the feed's ``group_scores`` looks only at the
+stored nearest neighbours of the profile's papers instead (``lexical_neighbours``), ≈ 3× cheaper, same
+top. No I/O here apart from ``save``/``load`` of the artifact files.
 """
 
 from __future__ import annotations
@@ -202,7 +202,8 @@ class LexicalModel:
         neighbours = None
         if (folder / NEIGHBOURS_FILE).is_file():
             neighbours = np.load(folder / NEIGHBOURS_FILE, mmap_mode="r")
-            if neighbours.dtype != np.int32 or neighbours.ndim != 2 or len(neighbours) != shape[0] or (
+            # Shape is checked with every model (__post_init__); the ids must be rows of this matrix.
+            if neighbours.dtype != np.int32 or (
                     neighbours.size and not NONE <= int(neighbours.min()) <= int(neighbours.max()) < shape[0]):
                 raise ValueError(f"lexical neighbours in {folder} do not fit the rows")
         return cls(tuple(paper_ids), matrix, neighbours=neighbours)

@@ -38,7 +38,7 @@ def nearest(matrix: sp.csr_matrix, k: int, *, chunk: int = CHUNK) -> np.ndarray:
         stop = min(n, start + chunk)
         block = np.asarray((matrix[start:stop] @ transposed).toarray(), dtype=np.float32)
         block[np.arange(stop - start), np.arange(start, stop)] = 0.0  # a paper is not its own neighbour
-        top = np.argpartition(-block, k - 1, axis=1)[:, :k] if k < n else np.argsort(-block, axis=1)[:, :k]
+        top = np.argpartition(-block, k - 1, axis=1)[:, :k]  # k < n: always a proper partition
         scores = np.take_along_axis(block, top, axis=1)
         # best first, ties by lower row (lexsort's last key is the primary one)
         order = np.lexsort((top, -scores), axis=1)
