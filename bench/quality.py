@@ -400,7 +400,8 @@ def run(args: argparse.Namespace) -> dict:
             if key not in memo:
                 memo.clear()  # rankers run user by user: only the current user's hits are reused
                 interests = profile_interests(index, profile.get(user, []), s)
-                memo[key] = (feed.content_hits(index, profile.get(user, []), s, interests), interest_refs(interests))
+                memo[key] = (feed.content_hits(index, profile.get(user, []), s, interests, name_papers=False),
+                             interest_refs(interests))  # reasons are not scored here: not named
             return memo[key]
 
         def hybrid(user: str, s: Settings, with_cf: bool = True, with_others: bool = True,

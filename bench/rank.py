@@ -56,6 +56,10 @@ try:  # absent from checkouts before issue 14, which this script can also measur
     from services.recommender.visibility import Visibility
 except ImportError:
     Visibility = None
+try:  # absent before reasons were named on the final list only (the content retriever named them)
+    from services.recommender.content import name_papers
+except ImportError:
+    name_papers = None
 
 
 def build(db: Database, store: ArtifactStore, settings, papers: Path, users: int, events: int) -> dict:
@@ -107,7 +111,8 @@ def measure(db: Database, live: LiveModels, settings, users: list[str], limit: i
 
 def stages(db: Database, live: LiveModels, settings, users: list[str]) -> dict:
     """Median CPU ms of each step of ``feed.rank`` for ``users``: each retriever, then ``feed.order``
-    (fusion, dropping, visibility, MMR, interest slots) with the process's hidden set."""
+    (fusion, dropping, visibility, MMR, interest slots) with the process's hidden set, then the reasons
+    naming the papers the list's content candidates resemble (featured papers are not pinned here)."""
     times: dict[str, list[float]] = {}
     for user_id in users:
         with db.connection() as conn:
@@ -129,7 +134,11 @@ def stages(db: Database, live: LiveModels, settings, users: list[str]) -> dict:
                     categories = papers_store.visible_categories(conn, [c.paper_id for c in best])
                     return [c for c in best if c.paper_id in categories]
                 step = functools.partial(feed.order, found, settings, unwanted=seen, index=index, keep=visible)
-            times.setdefault("order: fusion, visibility, MMR, slots", []).append(cpu_ms(step)[0])
+            ms, ranked = cpu_ms(step)
+            times.setdefault("order: fusion, visibility, MMR, slots", []).append(ms)
+            if name_papers is not None:
+                times.setdefault("reasons: papers named on the list", []).append(
+                    cpu_ms(name_papers, index, profile, settings, ranked)[0])
     return {name: round(statistics.median(values), 2) for name, values in times.items()}
 
 

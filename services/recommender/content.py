@@ -13,7 +13,11 @@
    its hit carries that interest and its share of the reader's weight (the feed gives each interest
    that share of the page: ``ranking.allot_interests``).
 3. Reasons: the profile paper the candidate is most similar to, named only at FEED_REASON_SIMILARITY or
-   above; below, the reason names the interest instead of a paper the item does not resemble.
+   above; below, the reason names the interest instead of a paper the item does not resemble. Finding
+   that paper is a hits × profile product (a few hundred hits by every profile paper, the costliest step
+   after retrieval itself) and only the hundred that make the feed need it: the feed asks for hits
+   without it (``name_papers=False``) and names papers on its final list (``name_papers``): the same
+   reasons, since the nearest profile paper depends on the hit and the profile alone.
 
 "Similarity" between two papers is one measure throughout (``Similarity``): the same lexical/dense mix
 as the score, from the exact TF-IDF cosine and the dense cosine of the stored vectors.
@@ -36,6 +40,7 @@ from services.config import Settings
 from services.recommender.hits import Hit, InterestRef, Reason, ReasonKind
 from services.recommender.index import LoadedIndex
 from services.recommender.lexical import top_positive
+from services.recommender.ranking import Candidate
 
 # In a centroid, and in the lexical sum, a star counts this many times as much as a read.
 STAR_WEIGHT = 2.0
@@ -178,11 +183,14 @@ def mark_topical(index: LoadedIndex, profile: Sequence[Mapping[str, Any]], setti
 
 
 def content_hits(index: LoadedIndex, profile: Sequence[Mapping[str, Any]], settings: Settings,
-                 interests: Sequence[Interest] | None = None) -> list[Hit]:
+                 interests: Sequence[Interest] | None = None, *, name_papers: bool = True) -> list[Hit]:
     """Hits for the user's ``profile`` rows (paper_id, kind: star or read, optional title; newest first),
     the profile's own papers left out: each interest's best (its share of FEED_SIZE, at least
     MIN_INTEREST_DEPTH, by each view), scored by their best interest, with a true reason (module
-    docstring). ``interests``: ``profile_interests`` of the same arguments, when the caller has them."""
+    docstring). ``interests``: ``profile_interests`` of the same arguments, when the caller has them.
+    ``name_papers`` False: every hit's reason names its interest (MATCHES_INTEREST); the caller names the
+    resembled papers of the hits it keeps with the function ``name_papers`` (scores, interests and order
+    are the same either way)."""
     similarity = similarity_for(index, settings)
     share = similarity.share
     if interests is None:
@@ -229,16 +237,44 @@ def content_hits(index: LoadedIndex, profile: Sequence[Mapping[str, Any]], setti
     best = np.argmax(per_interest, axis=1)
     scores = per_interest[np.arange(len(hit_ids)), best]
 
-    profile_ids = [row["paper_id"] for row in profile]
-    closeness = similarity.between(hit_ids, profile_ids, hit_dense)
-    anchors = closeness.argmax(axis=1)
-    named = closeness[np.arange(len(hit_ids)), anchors] >= settings.feed_reason_similarity
     refs = [InterestRef(g, i.share) for g, i in enumerate(interests)]
-    paper_reasons = {a: _paper_reason(rows[profile_ids[a]]) for a in set(anchors[named].tolist())}
     interest_reasons = [_interest_reason(i, len(interests)) for i in interests]
-    return [Hit(pid, score, paper_reasons[anchor] if is_named else interest_reasons[g], refs[g], topical=True)
-            for pid, score, anchor, is_named, g in zip(hit_ids, scores.tolist(), anchors.tolist(), named.tolist(),
-                                                       best.tolist(), strict=True)]
+    hits = [Hit(pid, score, interest_reasons[g], refs[g], topical=True)
+            for pid, score, g in zip(hit_ids, scores.tolist(), best.tolist(), strict=True)]
+    if not name_papers:
+        return hits
+    resembled = _resembled(similarity, profile, hit_ids, settings, hit_dense)
+    return [h if r is None else replace(h, reason=r) for h, r in zip(hits, resembled, strict=True)]
+
+
+def name_papers(index: LoadedIndex, profile: Sequence[Mapping[str, Any]], settings: Settings,
+                ranked: Sequence[Candidate]) -> list[Candidate]:
+    """``ranked`` with each interest reason (MATCHES_INTEREST, which only ``content_hits(...,
+    name_papers=False)`` gives) replaced by the profile paper its candidate resembles, where one is at
+    FEED_REASON_SIMILARITY or above: the reasons ``content_hits`` names, computed for these candidates
+    alone. Candidates without such a reason are returned as they are; nothing is changed in place."""
+    pending = [c for c in ranked if any(r.kind == ReasonKind.MATCHES_INTEREST for r in c.reasons)]
+    if not pending or not profile:
+        return list(ranked)
+    resembled = _resembled(similarity_for(index, settings), profile, [c.paper_id for c in pending], settings)
+    named = {c.paper_id: r for c, r in zip(pending, resembled, strict=True) if r is not None}
+    return [c if c.paper_id not in named else
+            replace(c, reasons=[named[c.paper_id] if r.kind == ReasonKind.MATCHES_INTEREST else r for r in c.reasons])
+            for c in ranked]
+
+
+def _resembled(similarity: Similarity, profile: Sequence[Mapping[str, Any]], paper_ids: Sequence[str],
+               settings: Settings, dense: np.ndarray | None = None) -> list[Reason | None]:
+    """Per paper of ``paper_ids``: the reason naming the ``profile`` paper it is most similar to (ties:
+    the newest), or None when even that one is below FEED_REASON_SIMILARITY. ``dense``: the papers'
+    ``similarity.dense_rows``, when already known."""
+    profile_ids = [row["paper_id"] for row in profile]
+    rows = {row["paper_id"]: row for row in profile}
+    closeness = similarity.between(paper_ids, profile_ids, dense)
+    anchors = closeness.argmax(axis=1)
+    named = closeness[np.arange(len(paper_ids)), anchors] >= settings.feed_reason_similarity
+    reasons = {a: _paper_reason(rows[profile_ids[a]]) for a in set(anchors[named].tolist())}
+    return [reasons[a] if is_named else None for a, is_named in zip(anchors.tolist(), named.tolist(), strict=True)]
 
 
 def _weight(row: Mapping[str, Any]) -> float:

@@ -28,7 +28,7 @@ from services import pagination
 from services.config import Settings
 from services.db import Database
 from services.errors import InvalidInput
-from services.recommender import cold_feed, experiments, feed_cache, ranking
+from services.recommender import cold_feed, content, experiments, feed_cache, ranking
 from services.recommender.content import content_hits
 from services.recommender.feed_cache import CURSOR_KIND
 from services.recommender.hits import Hit, Reason, ReasonKind
@@ -216,8 +216,11 @@ def rank(conn: psycopg.Connection, live: LiveModels, settings: Settings, request
     ranked = order(retrieved, settings, unwanted=seen | request.exclude, index=index, keep=keep, hidden=hidden)
     featured = live.shared(("featured",), SHARED_LIST_SECONDS, lambda: papers_store.featured_ids(
         conn, limit=MAX_FEATURED))
-    return pin_featured(ranked, [p for p in featured if hidden.shows(p)], unwanted=seen | request.exclude,
-                        keep=keep, size=settings.feed_size)
+    ranked = pin_featured(ranked, [p for p in featured if hidden.shows(p)], unwanted=seen | request.exclude,
+                          keep=keep, size=settings.feed_size)
+    # The content retriever's hits came with their interest as reason: the papers they resemble are
+    # named for the list's candidates alone.
+    return ranked if index is None else content.name_papers(index, profile, settings, ranked)
 
 
 def pin_featured(ranked: list[ranking.Candidate], featured: list[str], *, unwanted: Collection[str],

@@ -81,7 +81,8 @@ class RetrieverSpec:
 def _content(ctx: Retrieval, found: Mapping[str, Sequence[Hit]]) -> list[Hit]:
     if ctx.index is None or not ctx.profile:
         return []
-    return content_hits(ctx.index, ctx.profile, ctx.settings, ctx.interests)
+    # Interest reasons only: the feed names the resembled papers on its final list (content.name_papers).
+    return content_hits(ctx.index, ctx.profile, ctx.settings, ctx.interests, name_papers=False)
 
 
 def _cf(ctx: Retrieval, found: Mapping[str, Sequence[Hit]]) -> list[Hit]:

@@ -11,9 +11,10 @@ from services.recommender.content import (
     content_hits,
     group_interests,
     interest_refs,
+    name_papers,
     profile_interests,
 )
-from services.recommender.hits import InterestRef
+from services.recommender.hits import InterestRef, Reason, ReasonKind
 from services.recommender.itemknn import ItemKnn
 from services.recommender.lexical import FieldWeights, LexicalModel
 from services.recommender.ranking import Candidate, allot_interests, topical_first
@@ -105,6 +106,31 @@ def test_two_interests_retrieve_apart_and_reasons_name_the_closest_paper():
     for pid in ("v1", "v2"):
         if pid in hits:  # ... but said to be for an interest, not similar to a paper
             assert hits[pid].reason.paper_id is None and hits[pid].reason.kind == "matches_your_interest"
+
+
+def test_papers_named_on_the_final_list_are_those_content_hits_names():
+    """The feed retrieves with interest reasons only and names the resembled papers on its list
+    (content.name_papers): for every hit, the same reason as content_hits names at once, and nothing
+    else about the hits changes."""
+    index = _index()
+    settings = Settings.from_env({"FEED_SIZE": "10"})
+    profile = [{"paper_id": "d1", "kind": "star", "title": "diffusion models for image synthesis"},
+               {"paper_id": "s1", "kind": "read", "title": "speech recognition for low resource languages"},
+               {"paper_id": "s2", "kind": "star", "title": "speech synthesis with expressive prosody"}]
+    named = content_hits(index, profile, settings)
+    unnamed = content_hits(index, profile, settings, name_papers=False)
+    assert [(h.paper_id, h.score, h.interest) for h in unnamed] == [(h.paper_id, h.score, h.interest) for h in named]
+    assert {h.reason.kind for h in unnamed} == {"matches_your_interest"}
+    assert {h.reason.kind for h in named} > {"matches_your_interest"}  # some papers are named, not all
+    # a candidate also carrying another retriever's reason keeps it, in its place
+    trending = Reason(ReasonKind.TRENDING, "trending this week")
+    candidates = [Candidate(h.paper_id, {"content": h.score}, [h.reason, trending], h.score, h.interest)
+                  for h in unnamed]
+    candidates.append(Candidate("x", {"trending": 1.0}, [trending], 0.1))
+    out = name_papers(index, profile, settings, candidates)
+    assert [c.reasons for c in out] == [[h.reason, trending] for h in named] + [[trending]]
+    assert [c.reasons[0] for c in candidates[:-1]] == [h.reason for h in unnamed]  # not changed in place
+    assert name_papers(index, [], settings, candidates) == candidates
 
 
 def test_a_new_star_in_a_new_field_is_an_interest_of_its_own():
