@@ -12,10 +12,23 @@ feed precompute), starts gunicorn (the API_WORKERS × API_THREADS defaults), and
 
 a first step at 2 clients reported apart as the cold start (the just-built database's pages are cold), then
 stepping the number of closed-loop clients up (2, 4, 8, …) until p99 passes 100 ms. For each step:
-requests/s, p50/p95/p99 per endpoint, errors, CPU and memory (RSS and USS) per gunicorn worker. Then a
-profile of the feed path (cProfile, in-process) for both the stored-feed and the ranking path.
+requests/s, p50/p95/p99 per endpoint, errors, CPU and memory (RSS and USS) per gunicorn worker. The
+Python clients run on the same cores as the server, so their CPU is charged to its throughput.
+
+Then the same mix from Debian's ``wrk``, the external load generator (its per-request cost is a small
+fraction of a Python client's), on the same server and data in the same run: a Lua script
+(WRK_MIX_SCRIPT) draws each request as ``_client`` does, users and papers at random, every wrk thread
+seeded apart. ``--wrk-connections`` (4,8,16,32; threads = min(2, connections)) steps up until a step's
+p99 passes 100 ms, ``--wrk-seconds`` each, ``--wrk-runs`` rounds, each round opening with ``/healthz``
+at 16 connections as that round's ceiling. Per step: req/s, p50/p99, errors (every non-2xx answer and
+socket error), CPU ms per request by program (gunicorn, postgres, wrk, …) and how the feeds were served;
+the sustained figure is the median across rounds of each round's best step with p99 ≤ 100 ms and no
+errors. ``--no-wrk`` skips it; without ``wrk`` on PATH it is skipped with a message (apt-get install wrk).
+
+Last, a profile of the feed path (cProfile, in-process) for both the stored-feed and the ranking path.
 
     .venv/bin/python bench/load.py --out bench/results/load.json [--seconds 20] [--events 1000000]
+    .venv/bin/python bench/load.py --wrk-connections 8,16,32,64 --wrk-seconds 20 --wrk-runs 3
 """
 
 from __future__ import annotations
@@ -27,10 +40,13 @@ import json
 import os
 import pstats
 import random
+import shutil
+import statistics
 import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -51,7 +67,8 @@ from bench.common import (  # noqa: E402
     precompute_feeds,
     run_processes,
 )
-from bench.feed import ARXIV, simulate_events  # noqa: E402
+from bench.feed import ARXIV, WRK_CONNECTIONS, run_wrk, run_wrk_script, simulate_events  # noqa: E402
+from bench.wrk_mix import connection_counts, mix_counts, render_wrk_mix  # noqa: E402
 from services import keys  # noqa: E402
 from services.catalog.importer import import_lines, open_text  # noqa: E402
 from services.db import Database  # noqa: E402
@@ -177,9 +194,69 @@ def step(port: int, master_pid: int, headers: dict, clients: int, seconds: float
     after = served_from(port, metrics_token)
     return {"clients": clients, **_summarise(every, sum(e for _, e in merged.values()), wall),
             "per_endpoint": {name: _summarise(lat, err, wall) for name, (lat, err) in sorted(merged.items())},
-            "feeds_served_from": {how: int(n - before.get(how, 0.0)) for how, n in sorted(after.items())
-                                  if n > before.get(how, 0.0)},
-            "workers": sampler.report()}
+            "feeds_served_from": served_between(before, after), "workers": sampler.report()}
+
+
+def served_between(before: dict[str, float], after: dict[str, float]) -> dict[str, int]:
+    """The feed answers between two ``served_from`` readings by how they were produced (ways that grew)."""
+    return {how: int(n - before.get(how, 0.0)) for how, n in sorted(after.items())
+            if n > before.get(how, 0.0)}
+
+
+def wrk_mix_step(port: int, script: str, *, connections: int, seconds: float,
+                 metrics_token: str | None) -> dict:
+    """One wrk run of the mix script at ``connections`` connections (min(2, connections) threads): wrk's
+    req/s, p50/p99 and CPU ms per request by program; ``errors``, every non-2xx answer (``non_2xx``) plus
+    every socket error; requests issued per kind; and how the feeds answered meanwhile were served."""
+    before = served_from(port, metrics_token)
+    threads = min(2, connections)
+    figures, output = run_wrk_script(port, script, seconds=seconds, connections=connections, threads=threads)
+    after = served_from(port, metrics_token)
+    issued = mix_counts(output)
+    unexpected = issued.pop("unexpected_status")
+    wrk_counted = figures.pop("non_2xx_3xx")
+    return {"connections": connections, "threads": threads, **figures,
+            "errors": figures["errors"] + unexpected, "non_2xx": wrk_counted + unexpected, "issued": issued,
+            "feeds_served_from": served_between(before, after)}
+
+
+def wrk_mix(port: int, *, key: str, metrics_token: str | None, users: int, paper_ids: Sequence[str],
+            connections: Sequence[int], seconds: float, runs: int) -> dict:
+    """``runs`` rounds of: /healthz with wrk (the round's ceiling), then the mix at each of ``connections``
+    in turn, ``seconds`` each, until a step's p99 passes P99_LIMIT_MS (that step is kept). Each step draws
+    its own requests (its seed follows round and connections). Returns the rounds and their summary."""
+    rounds: list[dict] = []
+    for n in range(runs):
+        healthz = run_wrk(port, prefix="/healthz", seconds=seconds)
+        print(f"wrk round {n + 1}: /healthz at {WRK_CONNECTIONS} connections {healthz['rps']} req/s  "
+              f"p99 {healthz['p99_ms']} ms  errors {healthz['errors']}", flush=True)
+        steps: list[dict] = []
+        for count in connections:
+            seed = 7919 * count + 104_729 * n
+            script = render_wrk_mix(key=key, users=users, paper_ids=paper_ids, seed=seed, search_words=SEARCH_WORDS)
+            row = wrk_mix_step(port, script, connections=count, seconds=seconds, metrics_token=metrics_token)
+            steps.append(row)
+            print(f"wrk mix, {count:>3} connections: {row['rps']:>7} req/s  p50 {row['p50_ms']:>6} ms  "
+                  f"p99 {row['p99_ms']:>7} ms  errors {row['errors']}  issued {row['issued']}", flush=True)
+            if row["p99_ms"] > P99_LIMIT_MS:
+                break
+        rounds.append({"healthz": healthz, "steps": steps})
+    return {"seconds": seconds, "rounds": rounds, "sustained": wrk_sustained(rounds)}
+
+
+def wrk_sustained(rounds: Sequence[dict]) -> dict:
+    """Each round's best step (the highest req/s with p99 ≤ P99_LIMIT_MS and no errors; None when no step
+    held) and the median of those bests' req/s over the rounds that had one (None if none did), beside
+    the median /healthz req/s."""
+    bests = []
+    for r in rounds:
+        held = [s for s in r["steps"] if s["p99_ms"] <= P99_LIMIT_MS and s["errors"] == 0]
+        best = max(held, key=lambda s: s["rps"]) if held else None
+        bests.append({k: best[k] for k in ("connections", "rps", "p50_ms", "p99_ms")} if best else None)
+    held_rps = [b["rps"] for b in bests if b]
+    healthz_rps = [r["healthz"]["rps"] for r in rounds]
+    return {"rps": round(statistics.median(held_rps), 2) if held_rps else None, "per_round": bests,
+            "healthz_rps": round(statistics.median(healthz_rps), 2) if healthz_rps else None}
 
 
 def profile_feed(db: Database, settings, users: int) -> dict:
@@ -222,7 +299,8 @@ def build_data(settings, args) -> tuple[str, list[str], dict]:
     with db.connection() as conn:  # what autovacuum does within a minute of a bulk load on a running service
         conn.autocommit = True
         conn.execute("ANALYZE")
-    precomputed = precompute_feeds(db, store, settings)
+    # As the worker ranks them: chunks across its WORKER_CONCURRENCY processes (2 by default).
+    precomputed = precompute_feeds(db, store, settings, processes=args.precompute_processes)
     with db.connection() as conn:
         key = keys.create(conn, name="load", scopes=["write"])
         paper_ids = [r["id"] for r in conn.execute("SELECT id FROM papers ORDER BY random() LIMIT 5000")]
@@ -240,8 +318,20 @@ def main() -> None:
     parser.add_argument("--steps", default="2,4,8,16,32,64")
     parser.add_argument("--cold-seconds", type=float, default=30.0,
                         help="a first step at 2 clients, reported apart: the just-built database served cold")
+    parser.add_argument("--wrk-connections", type=connection_counts, default="4,8,16,32",
+                        help="the wrk mix's steps (threads = min(2, connections)), until p99 passes 100 ms")
+    parser.add_argument("--wrk-seconds", type=float, default=20.0, help="each wrk run's duration")
+    parser.add_argument("--wrk-runs", type=int, default=1, help="rounds of the wrk mix (sustained: median)")
+    parser.add_argument("--no-wrk", action="store_true", help="skip the wrk mix")
+    parser.add_argument("--precompute-processes", type=int, default=2,
+                        help="processes ranking the 10,000 feeds ahead of time (the worker's WORKER_CONCURRENCY)")
     args = parser.parse_args()
     result: dict = {"benchmark": "load", "cpu_count": os.cpu_count(), "steps": []}
+    wrk_skipped = "--no-wrk" if args.no_wrk else None
+    if wrk_skipped is None and shutil.which("wrk") is None:  # said now: the set-up before it takes minutes
+        wrk_skipped = "wrk is not on PATH"
+        print("wrk (the external load generator; Debian: apt-get install -y wrk) is not on PATH: the wrk mix "
+              "is skipped, the Python clients' steps run as usual", flush=True)
     with fresh_database("bench-load") as (server_settings, url):
         settings = server_settings.replace(
             database_url=url, artifact_dir=REPO / ".paperfeed" / "bench-load" / f"artifacts-{os.getpid()}",
@@ -249,6 +339,9 @@ def main() -> None:
         started = time.perf_counter()
         key, paper_ids, result["precompute"] = build_data(settings, args)
         result["setup_seconds"] = round(time.perf_counter() - started, 1)
+        pre = result["precompute"]
+        print(f"precompute: {pre['ranked']} feeds in {pre['seconds']} s, {pre.get('processes', 1)} process(es), "
+              f"{pre['feeds_per_second']} feeds/s", flush=True)
         headers = {"Authorization": f"Bearer {key}"}
         with api_server(settings) as port:
             # `paperfeed api` execs gunicorn: our child process is its master.
@@ -268,6 +361,12 @@ def main() -> None:
                       flush=True)
                 if row["p99_ms"] > P99_LIMIT_MS:
                     break
+            if wrk_skipped is None:
+                result["wrk_mix"] = wrk_mix(port, key=key, metrics_token=token, users=args.users,
+                                            paper_ids=paper_ids, connections=args.wrk_connections,
+                                            seconds=args.wrk_seconds, runs=args.wrk_runs)
+            else:
+                result["wrk_mix"] = {"skipped": wrk_skipped}
         db = Database(url, min_size=0, max_size=2)
         result["feed_profile"] = profile_feed(db, settings, args.users)
         db.close()
@@ -282,6 +381,7 @@ def main() -> None:
         "target": {"sustained_rps": TARGET_RPS, "p99_ms": P99_LIMIT_MS, "errors": 0},
     })
     print_table(result)
+    print_wrk_mix(result["wrk_mix"])
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2, default=str))
     print(f"\nwrote {args.out}")
@@ -300,6 +400,28 @@ def print_table(r: dict) -> None:
     print(f"\nsustained: {r['sustained_rps']} req/s (target ≥ {r['target']['sustained_rps']}, p99 ≤ 100 ms, no errors)")
     for name, prof in r["feed_profile"].items():
         print(f"feed profile, {name}: {prof['ms_per_request_in_process']} ms/request in process")
+
+
+def print_wrk_mix(mix: dict) -> None:
+    """The wrk mix's steps, round by round, and its sustained figure (or why it was skipped)."""
+    if "skipped" in mix:
+        print(f"\nwrk mix: skipped ({mix['skipped']})")
+        return
+    print(f"\nwrk mix (the same requests; wrk -t min(2, connections), {mix['seconds']:g} s per step)")
+    for n, r in enumerate(mix["rounds"], 1):
+        print(f"round {n}: /healthz at {WRK_CONNECTIONS} connections {r['healthz']['rps']} req/s, "
+              f"p99 {r['healthz']['p99_ms']} ms")
+        print(f"{'conns':>7} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}   "
+              "CPU ms per request by program; feeds served from")
+        for s in r["steps"]:
+            cpu = ", ".join(f"{name} {ms}" for name, ms in s["cpu_ms_per_request"].items())
+            print(f"{s['connections']:>7} {s['rps']:>8} {s['p50_ms']:>8} {s['p99_ms']:>8} {s['errors']:>7}   "
+                  f"{cpu}; {s['feeds_served_from']}")
+    sustained = mix["sustained"]
+    per_round = [best and f"{best['rps']} at {best['connections']}" for best in sustained["per_round"]]
+    print(f"sustained (wrk mix): {sustained['rps']} req/s, the median of each round's best step with p99 ≤ "
+          f"{P99_LIMIT_MS:.0f} ms and no errors (per round: {per_round}); "
+          f"/healthz {sustained['healthz_rps']} req/s")
 
 
 if __name__ == "__main__":
