@@ -35,7 +35,7 @@ worker_class = "gthread"
 # that lands on a worker's own socket while that worker dies is reset, so killing a worker also failed
 # requests that were not yet in flight (tests/faults/test_api_worker_killed.py caught it). The shared
 # socket's backlog survives the worker; the cost is that keep-alive pins a connection to the worker that
-# accepted it (bench/load.py's clients reconnect every 100 requests, as client pools do).
+# accepted it: pre_request below closes a connection after API_KEEPALIVE_REQUESTS requests.
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
@@ -71,6 +71,15 @@ def pre_fork(server, worker):
     # Everything the master holds now goes to the collector's permanent generation: a worker's collections
     # then never walk (and write to) those objects, which would copy their pages into every worker.
     gc.freeze()
+
+
+def pre_request(worker, req):
+    # API_KEEPALIVE_REQUESTS: the connection's last request is answered with "Connection: close", so the
+    # client's next connection is accepted by whichever worker takes it (the shared socket above pins a
+    # connection to one worker for its whole life). gunicorn numbers the requests of a connection from 1.
+    limit = _settings.api_keepalive_requests
+    if limit and req.req_number >= limit:
+        req.must_close = True
 
 
 def child_exit(server, worker):

@@ -369,6 +369,13 @@ class Settings:
     api_workers: int = _env("API_WORKERS", _parse_int(1, 64), default=3, help="gunicorn worker processes.")
     api_threads: int = _env("API_THREADS", _parse_int(1, 64), default=2,
                             help="Threads per gunicorn worker process.")
+    api_keepalive_requests: int = _env(
+        "API_KEEPALIVE_REQUESTS", _parse_int(0, 1_000_000), default=100,
+        help="Requests one keep-alive connection carries before the API closes it (after answering; the "
+             "client reconnects), as nginx's keepalive_requests; 0: no limit. The workers share one "
+             "listening socket and a connection stays with the worker that accepted it, so a few "
+             "long-lived connections (a proxy's upstream pool, a load generator) could otherwise keep "
+             "most requests on one worker while the others idle.")
     worker_training_nice: int = _env(
         "WORKER_TRAINING_NICE", _parse_int(0, 19), default=10,
         help="Niceness a worker process takes on before it trains or embeds (retrain, embedding, index "

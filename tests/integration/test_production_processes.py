@@ -4,6 +4,7 @@ deployment, and embedded servers that do not outlive the command that started th
 from __future__ import annotations
 
 import contextlib
+import http.client
 import os
 import shutil
 import signal
@@ -150,3 +151,25 @@ def test_health_checks_tell_a_working_process_from_a_missing_one(settings, tmp_p
         beat.stop()
     with celery_worker(base, "health-check", tmp_path / "worker.log"):
         wait_until(lambda: health("worker", base).returncode == 0, 90, message="the worker answers its ping")
+
+
+def test_a_keep_alive_connection_is_closed_after_its_request_limit_and_the_client_carries_on(settings, tmp_path):
+    """API_KEEPALIVE_REQUESTS: the connection's last request is answered with "Connection: close" and the
+    server closes it; the ones before keep it open; 0 never closes. (A connection stays with the worker
+    that accepted it: this is what lets a few long-lived connections spread over the workers again.)"""
+    base = settings.replace(data_dir=tmp_path / "data", api_workers=1, api_threads=1)
+    for limit, closing in ((3, [False, False, True, False, False, True]), (0, [False] * 6)):
+        with api_server(base.replace(api_keepalive_requests=limit), tmp_path / f"api-{limit}.log") as api:
+            client = http.client.HTTPConnection("127.0.0.1", api.port, timeout=10)
+            peers, closed = [], []
+            for _ in closing:
+                client.request("GET", "/healthz")
+                peers.append(client.sock.getsockname())  # this request's connection (the client's port)
+                response = client.getresponse()
+                assert response.status == 200
+                response.read()
+                closed.append(response.getheader("Connection") == "close")
+            client.close()
+        assert closed == closing, limit
+        # A new connection after each close, the same one otherwise.
+        assert len(set(peers)) == 1 + closing[:-1].count(True), (limit, peers)
