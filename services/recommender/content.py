@@ -249,10 +249,10 @@ def content_hits(index: LoadedIndex, profile: Sequence[Mapping[str, Any]], setti
 
 def name_papers(index: LoadedIndex, profile: Sequence[Mapping[str, Any]], settings: Settings,
                 ranked: Sequence[Candidate]) -> list[Candidate]:
-    """``ranked`` with each interest reason (MATCHES_INTEREST, which only ``content_hits(...,
-    name_papers=False)`` gives) replaced by the profile paper its candidate resembles, where one is at
-    FEED_REASON_SIMILARITY or above: the reasons ``content_hits`` names, computed for these candidates
-    alone. Candidates without such a reason are returned as they are; nothing is changed in place."""
+    """``ranked`` with each interest reason (MATCHES_INTEREST: the content retriever's, on every hit of
+    ``content_hits(..., name_papers=False)``) replaced by the profile paper its candidate resembles, where
+    one is at FEED_REASON_SIMILARITY or above: the reasons ``content_hits`` names, computed for these
+    candidates alone. Other candidates are returned as they are; nothing is changed in place."""
     pending = [c for c in ranked if any(r.kind == ReasonKind.MATCHES_INTEREST for r in c.reasons)]
     if not pending or not profile:
         return list(ranked)
