@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing as mp
 import os
+import queue
 import secrets
 import socket
 import statistics
@@ -57,11 +58,10 @@ def precompute_feeds(db: Database, store, settings: Settings, *, seconds: float 
              for _ in range(processes)]
     for proc in procs:
         proc.start()
-    for _ in procs:
-        ready.get()
+    _one_from_each(ready, procs)
     started = time.perf_counter()
     go.set()
-    reports = [out.get() for _ in procs]
+    reports = _one_from_each(out, procs)
     wall = time.perf_counter() - started
     for proc in procs:
         proc.join()
@@ -76,6 +76,20 @@ def _live_models(db: Database, store, settings: Settings) -> LiveModels:
         live.index(conn)
         live.cf(conn)
     return live
+
+
+def _one_from_each(results, procs: list) -> list:
+    """One item per process of ``procs`` from the queue ``results``; raises (instead of waiting forever)
+    when one of them has died first."""
+    items: list = []
+    while len(items) < len(procs):
+        try:
+            items.append(results.get(timeout=5))
+        except queue.Empty:
+            failed = [p.exitcode for p in procs if p.exitcode not in (None, 0)]
+            if failed:
+                raise RuntimeError(f"a precompute process died (exit codes {failed}); its traceback is above") from None
+    return items
 
 
 def _precompute_process(settings: Settings, chunks, ready, go, out) -> None:
