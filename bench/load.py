@@ -18,8 +18,8 @@ Python clients run on the same cores as the server, so their CPU is charged to i
 Then the same mix from Debian's ``wrk``, the external load generator (its per-request cost is a small
 fraction of a Python client's), on the same server and data in the same run: a Lua script
 (WRK_MIX_SCRIPT) draws each request as ``_client`` does, users and papers at random, every wrk thread
-seeded apart. ``--wrk-connections`` (4,8,16,32; threads = min(2, connections)) steps up until a step's
-p99 passes 100 ms, ``--wrk-seconds`` each, ``--wrk-runs`` rounds, each round opening with ``/healthz``
+seeded apart. ``--wrk-connections`` (3,6,12,24: multiples of the 3 API workers, so that connections can
+spread evenly; threads = min(2, connections)) steps up until a step's p99 passes 100 ms, ``--wrk-seconds`` each, ``--wrk-runs`` rounds, each round opening with ``/healthz``
 at 16 connections as that round's ceiling. Per step: req/s, p50/p99, errors (every non-2xx answer and
 socket error), CPU ms per request by program (gunicorn, postgres, wrk, …) and how the feeds were served;
 the sustained figure is the median across rounds of each round's best step with p99 ≤ 100 ms and no
@@ -318,7 +318,8 @@ def main() -> None:
     parser.add_argument("--steps", default="2,4,8,16,32,64")
     parser.add_argument("--cold-seconds", type=float, default=30.0,
                         help="a first step at 2 clients, reported apart: the just-built database served cold")
-    parser.add_argument("--wrk-connections", type=connection_counts, default="4,8,16,32",
+    # Multiples of API_WORKERS (3): each connection stays with one worker, so 4 cannot spread evenly.
+    parser.add_argument("--wrk-connections", type=connection_counts, default="3,6,12,24",
                         help="the wrk mix's steps (threads = min(2, connections)), until p99 passes 100 ms")
     parser.add_argument("--wrk-seconds", type=float, default=20.0, help="each wrk run's duration")
     parser.add_argument("--wrk-runs", type=int, default=1, help="rounds of the wrk mix (sustained: median)")
