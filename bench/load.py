@@ -15,15 +15,16 @@ stepping the number of closed-loop clients up (2, 4, 8, …) until p99 passes 10
 requests/s, p50/p95/p99 per endpoint, errors, CPU and memory (RSS and USS) per gunicorn worker. The
 Python clients run on the same cores as the server, so their CPU is charged to its throughput.
 
-Then the same mix from Debian's ``wrk``, the external load generator (its per-request cost is a small
-fraction of a Python client's), on the same server and data in the same run: a Lua script
-(WRK_MIX_SCRIPT) draws each request as ``_client`` does, users and papers at random, every wrk thread
-seeded apart. ``--wrk-connections`` (3,6,12,24: multiples of the 3 API workers, so that connections can
-spread evenly; threads = min(2, connections)) steps up until a step's p99 passes 100 ms, ``--wrk-seconds`` each, ``--wrk-runs`` rounds, each round opening with ``/healthz``
-at 16 connections as that round's ceiling. Per step: req/s, p50/p99, errors (every non-2xx answer and
-socket error), CPU ms per request by program (gunicorn, postgres, wrk, …) and how the feeds were served;
-the sustained figure is the median across rounds of each round's best step with p99 ≤ 100 ms and no
-errors. ``--no-wrk`` skips it; without ``wrk`` on PATH it is skipped with a message (apt-get install wrk).
+Then the same mix from Debian's ``wrk``, the external load generator (its per-request cost is a small fraction
+of a Python client's), on the same server and data in the same run: a Lua script (WRK_MIX_SCRIPT) draws each
+request as ``_client`` does, users and papers at random, every wrk thread seeded apart. ``--wrk-connections``
+(3,6,12,24: multiples of the 3 API workers, so that connections can spread evenly; threads = min(2,
+connections)) steps up until a step's p99 passes 100 ms, ``--wrk-seconds`` each, ``--wrk-runs`` rounds, each
+round opening with ``/healthz`` at 16 connections as that round's ceiling. Per step: req/s, p50/p99, errors
+(every non-2xx answer and socket error), CPU ms per request by program (gunicorn, postgres, wrk, …) and how
+the feeds were served; the sustained figure is the median across rounds of each round's best step with p99 ≤
+100 ms and no errors. ``--no-wrk`` skips it; without ``wrk`` on PATH it is skipped with a message (apt-get
+install wrk).
 
 Last, a profile of the feed path (cProfile, in-process) for both the stored-feed and the ranking path.
 
