@@ -44,9 +44,8 @@ def precompute_feeds(db: Database, store, settings: Settings, *, seconds: float 
     chunk stored, with each process's report under ``per_process``."""
     live = _live_models(db, store, settings)
     if processes <= 1:
-        return feed_cache.precompute(db, settings,
-                                     lambda conn, user_id: feed.rank_and_store(conn, live, settings, user_id),
-                                     feed.model_version(live), time_budget_seconds=seconds)
+        return feed_cache.precompute(db, settings, _ranker(live, settings), feed.model_version(live),
+                                     time_budget_seconds=seconds)
     users = feed_cache.precompute_candidates(db, settings, feed.model_version(live), limit=10**9)
     spawn = mp.get_context("spawn")  # a fresh interpreter: no inherited pool threads or connections
     chunks, ready, go, out = spawn.Queue(), spawn.Queue(), spawn.Event(), spawn.Queue()
@@ -68,6 +67,11 @@ def precompute_feeds(db: Database, store, settings: Settings, *, seconds: float 
     ranked = sum(r["ranked"] for r in reports)
     return {"candidates": len(users), "ranked": ranked, "seconds": round(wall, 2), "processes": processes,
             "feeds_per_second": round(ranked / wall, 1) if wall and ranked else None, "per_process": reports}
+
+
+def _ranker(live: LiveModels, settings: Settings) -> Callable:
+    """``feed_cache.precompute``'s ``rank_and_store(conn, user_id)``: the feed's own ranking path."""
+    return lambda conn, user_id: feed.rank_and_store(conn, live, settings, user_id)
 
 
 def _live_models(db: Database, store, settings: Settings) -> LiveModels:
@@ -102,10 +106,9 @@ def _precompute_process(settings: Settings, chunks, ready, go, out) -> None:
     ready.put(os.getpid())
     go.wait()
     started, ranked, cpu = time.perf_counter(), 0, time.process_time()
+    rank = _ranker(live, settings)
     while (chunk := chunks.get()) is not None:
-        ranked += feed_cache.precompute(db, settings,
-                                        lambda conn, user_id: feed.rank_and_store(conn, live, settings, user_id),
-                                        version, users=chunk)["ranked"]
+        ranked += feed_cache.precompute(db, settings, rank, version, users=chunk)["ranked"]
     db.close()
     out.put({"ranked": ranked, "seconds": round(time.perf_counter() - started, 2),
              "cpu_seconds": round(time.process_time() - cpu, 2)})

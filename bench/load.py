@@ -245,14 +245,19 @@ def wrk_mix(port: int, *, key: str, metrics_token: str | None, users: int, paper
     return {"seconds": seconds, "rounds": rounds, "sustained": wrk_sustained(rounds)}
 
 
+def best_held(steps: Sequence[dict]) -> dict | None:
+    """The step with the most req/s among those that held p99 ≤ P99_LIMIT_MS with no errors (None: none did)."""
+    held = [s for s in steps if s["p99_ms"] <= P99_LIMIT_MS and s["errors"] == 0]
+    return max(held, key=lambda s: s["rps"]) if held else None
+
+
 def wrk_sustained(rounds: Sequence[dict]) -> dict:
     """Each round's best step (the highest req/s with p99 ≤ P99_LIMIT_MS and no errors; None when no step
     held) and the median of those bests' req/s over the rounds that had one (None if none did), beside
     the median /healthz req/s."""
     bests = []
     for r in rounds:
-        held = [s for s in r["steps"] if s["p99_ms"] <= P99_LIMIT_MS and s["errors"] == 0]
-        best = max(held, key=lambda s: s["rps"]) if held else None
+        best = best_held(r["steps"])
         bests.append({k: best[k] for k in ("connections", "rps", "p50_ms", "p99_ms")} if best else None)
     held_rps = [b["rps"] for b in bests if b]
     healthz_rps = [r["healthz"]["rps"] for r in rounds]
@@ -372,8 +377,7 @@ def main() -> None:
         db = Database(url, min_size=0, max_size=2)
         result["feed_profile"] = profile_feed(db, settings, args.users)
         db.close()
-    held = [s for s in result["steps"] if s["p99_ms"] <= P99_LIMIT_MS and s["errors"] == 0]
-    best = max(held, key=lambda s: s["rps"]) if held else None
+    best = best_held(result["steps"])
     result.update({
         "sustained_rps": best["rps"] if best else None, "clients": best["clients"] if best else None,
         "p50_ms": best["p50_ms"] if best else None, "p99_ms": best["p99_ms"] if best else None,

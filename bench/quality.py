@@ -400,7 +400,7 @@ def run(args: argparse.Namespace) -> dict:
             if key not in memo:
                 memo.clear()  # rankers run user by user: only the current user's hits are reused
                 interests = profile_interests(index, profile.get(user, []), s)
-                memo[key] = (feed.content_hits(index, profile.get(user, []), s, interests, name_papers=False),
+                memo[key] = (feed.content_hits(index, profile.get(user, []), s, interests, named=False),
                              interest_refs(interests))  # reasons are not scored here: not named
             return memo[key]
 

@@ -16,7 +16,7 @@
    above; below, the reason names the interest instead of a paper the item does not resemble. Finding
    that paper is a hits × profile product (a few hundred hits by every profile paper, the costliest step
    after retrieval itself) and only the hundred that make the feed need it: the feed asks for hits
-   without it (``name_papers=False``) and names papers on its final list (``name_papers``): the same
+   without it (``named=False``) and names papers on its final list (``name_papers``): the same
    reasons, since the nearest profile paper depends on the hit and the profile alone.
 
 "Similarity" between two papers is one measure throughout (``Similarity``): the same lexical/dense mix
@@ -183,14 +183,14 @@ def mark_topical(index: LoadedIndex, profile: Sequence[Mapping[str, Any]], setti
 
 
 def content_hits(index: LoadedIndex, profile: Sequence[Mapping[str, Any]], settings: Settings,
-                 interests: Sequence[Interest] | None = None, *, name_papers: bool = True) -> list[Hit]:
+                 interests: Sequence[Interest] | None = None, *, named: bool = True) -> list[Hit]:
     """Hits for the user's ``profile`` rows (paper_id, kind: star or read, optional title; newest first),
     the profile's own papers left out: each interest's best (its share of FEED_SIZE, at least
     MIN_INTEREST_DEPTH, by each view), scored by their best interest, with a true reason (module
     docstring). ``interests``: ``profile_interests`` of the same arguments, when the caller has them.
-    ``name_papers`` False: every hit's reason names its interest (MATCHES_INTEREST); the caller names the
-    resembled papers of the hits it keeps with the function ``name_papers`` (scores, interests and order
-    are the same either way)."""
+    ``named`` False: every hit's reason names its interest (MATCHES_INTEREST); the caller names the
+    resembled papers of the hits it keeps with ``name_papers`` (scores, interests and order are the same
+    either way)."""
     similarity = similarity_for(index, settings)
     share = similarity.share
     if interests is None:
@@ -241,7 +241,7 @@ def content_hits(index: LoadedIndex, profile: Sequence[Mapping[str, Any]], setti
     interest_reasons = [_interest_reason(i, len(interests)) for i in interests]
     hits = [Hit(pid, score, interest_reasons[g], refs[g], topical=True)
             for pid, score, g in zip(hit_ids, scores.tolist(), best.tolist(), strict=True)]
-    if not name_papers:
+    if not named:
         return hits
     resembled = _resembled(similarity, profile, hit_ids, settings, hit_dense)
     return [h if r is None else replace(h, reason=r) for h, r in zip(hits, resembled, strict=True)]
@@ -250,7 +250,7 @@ def content_hits(index: LoadedIndex, profile: Sequence[Mapping[str, Any]], setti
 def name_papers(index: LoadedIndex, profile: Sequence[Mapping[str, Any]], settings: Settings,
                 ranked: Sequence[Candidate]) -> list[Candidate]:
     """``ranked`` with each interest reason (MATCHES_INTEREST: the content retriever's, on every hit of
-    ``content_hits(..., name_papers=False)``) replaced by the profile paper its candidate resembles, where
+    ``content_hits(..., named=False)``) replaced by the profile paper its candidate resembles, where
     one is at FEED_REASON_SIMILARITY or above: the reasons ``content_hits`` names, computed for these
     candidates alone. Other candidates are returned as they are; nothing is changed in place."""
     pending = [c for c in ranked if any(r.kind == ReasonKind.MATCHES_INTEREST for r in c.reasons)]

@@ -178,7 +178,7 @@ def index_holdout(interactions: Interactions, index: LoadedIndex, settings: Sett
             profile = [{"paper_id": interactions.items[c], "kind": "star" if w >= star else "read"}
                        for c, w in zip(train.indices[row], train.data[row], strict=True)]
             seen = {p["paper_id"] for p in profile}
-            hits = sorted(((h.score, h.paper_id) for h in content_hits(index, profile, probe, name_papers=False)
+            hits = sorted(((h.score, h.paper_id) for h in content_hits(index, profile, probe, named=False)
                            if h.paper_id not in seen), reverse=True)[: cf.EVAL_K]
             found += interactions.items[item] in {pid for _, pid in hits}
         metrics.update({"recall@20": round(found / len(hidden), 4), "holdout_users": len(hidden)})

@@ -82,7 +82,7 @@ def _content(ctx: Retrieval, found: Mapping[str, Sequence[Hit]]) -> list[Hit]:
     if ctx.index is None or not ctx.profile:
         return []
     # Interest reasons only: the feed names the resembled papers on its final list (content.name_papers).
-    return content_hits(ctx.index, ctx.profile, ctx.settings, ctx.interests, name_papers=False)
+    return content_hits(ctx.index, ctx.profile, ctx.settings, ctx.interests, named=False)
 
 
 def _cf(ctx: Retrieval, found: Mapping[str, Sequence[Hit]]) -> list[Hit]:

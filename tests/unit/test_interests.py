@@ -118,7 +118,7 @@ def test_papers_named_on_the_final_list_are_those_content_hits_names():
                {"paper_id": "s1", "kind": "read", "title": "speech recognition for low resource languages"},
                {"paper_id": "s2", "kind": "star", "title": "speech synthesis with expressive prosody"}]
     named = content_hits(index, profile, settings)
-    unnamed = content_hits(index, profile, settings, name_papers=False)
+    unnamed = content_hits(index, profile, settings, named=False)
     assert [(h.paper_id, h.score, h.interest) for h in unnamed] == [(h.paper_id, h.score, h.interest) for h in named]
     assert {h.reason.kind for h in unnamed} == {"matches_your_interest"}
     assert {h.reason.kind for h in named} > {"matches_your_interest"}  # some papers are named, not all
