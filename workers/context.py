@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from services.alerts.profile_index import HeldProfiles
 from services.config import Settings
 from services.db import Database
 from services.jobs import TaskName
@@ -22,6 +23,9 @@ class WorkerContext:
     current_queue: str | None = None
     _channels: dict[str, Any] | None = field(default=None, repr=False)
     _live: Any = field(default=None, repr=False)
+    # The instant subscribers' profile vectors, kept by this process between matching runs (empty until
+    # the first run that has a paper to match; forked empty into each prefork child).
+    held_profiles: HeldProfiles = field(default_factory=HeldProfiles, repr=False)
 
     def send_task(self, name: TaskName, *, kwargs: dict[str, Any] | None = None,
                   countdown: float | None = None, queue: str | None = None) -> None:

@@ -170,7 +170,7 @@ def _live_models(ctx: WorkerContext) -> Any:
 @task(TaskName.MATCH_ALERTS)
 def match(ctx: WorkerContext) -> dict[str, Any]:
     refreshed = profiles.refresh(ctx.db, ctx.settings)
-    result = {"profiles_refreshed": refreshed, **matching.match_new_papers(ctx.db, ctx.settings)}
+    result = {"profiles_refreshed": refreshed, **matching.match_new_papers(ctx.db, ctx.settings, held=ctx.held_profiles)}
     return _deliver_soon(ctx, result, when=bool(result["instant_alerts"] or result["follow_alerts"]))
 
 

@@ -6,7 +6,9 @@ users × papers in Python: FAISS ``range_search`` over a flat inner-product inde
 (paper, profile) pair above the lowest threshold in use. That is exact, O(P × R × d) arithmetic done
 as blocked BLAS for P new papers and R profile rows of dimension d (1,000 papers × 300,000 profiles ×
 256 dims ≈ 8·10^10 multiply-adds: a few seconds on one core), with memory O(R × d + hits). Per-user
-thresholds (``min_score``) are applied to the hits afterwards.
+thresholds (``min_score``) are applied to the hits afterwards. A worker keeps the profile vectors
+between runs and reads only the rows that changed (``profile_index.HeldProfiles``); a run with no new
+paper to match reads none.
 
 Author, category and saved-query follows are matched by the database in one statement per kind
 (``store.alerts.insert_follow_matches``).
@@ -29,47 +31,16 @@ import numpy as np
 import psycopg
 
 from services.alerts import instant_store
+from services.alerts.profile_index import HeldProfiles, ProfileIndex, ProfileUpdate
 from services.alerts.profiles import live_embedder
 from services.config import Settings
 from services.db import Database
 from services.store import alerts as alerts_store
 from services.store import papers as papers_store
-from services.store import profiles as profiles_store
 from services.store import subscriptions as subscriptions_store
 
 # A paper still without a vector after this long is matched against follows only.
 EMBED_GRACE_SECONDS = 1800.0
-
-
-@dataclass
-class ProfileIndex:
-    """The instant subscribers' profiles in a FAISS index, with who owns each row and, per user, their
-    instant subscriptions as arrays (``sub_start[u]:sub_start[u+1]`` are user ``u``'s rows of ``sub_*``)."""
-
-    index: Any  # faiss.IndexFlatIP
-    owner: np.ndarray  # row → position in ``users``
-    anchors: list[str | None]
-    users: list[str]
-    subscriptions: dict[str, list[dict[str, Any]]]  # user_id → their instant subscriptions
-    sub_start: np.ndarray  # int64, len(users) + 1
-    sub_user: list[str]
-    sub_id: list[str]
-    sub_channel: list[str]
-    sub_min_score: np.ndarray  # float64; NaN = the default threshold
-
-    _prefixes: list[str] | None = None
-
-    @property
-    def size(self) -> int:
-        return int(self.index.ntotal)
-
-    def copy_prefixes(self) -> list[str]:
-        """Per subscription row, the first three COPY fields of its alerts (user, subscription, channel)."""
-        if self._prefixes is None:
-            esc = instant_store.copy_escape
-            self._prefixes = [f"{esc(u)}\t{esc(s)}\t{esc(c)}\t"
-                              for u, s, c in zip(self.sub_user, self.sub_id, self.sub_channel, strict=True)]
-        return self._prefixes
 
 
 @dataclass
@@ -88,29 +59,6 @@ class Decisions:
 
     def select(self, keep: np.ndarray) -> Decisions:
         return Decisions(self.sub[keep], self.paper[keep], self.score[keep], self.row[keep])
-
-
-def build_profile_index(rows: list[dict[str, Any]], subscriptions: list[dict[str, Any]]) -> ProfileIndex | None:
-    """Index ``rows`` (user_id, vector, anchor_paper_id) of users who have an instant subscription."""
-    import faiss
-
-    subs: dict[str, list[dict[str, Any]]] = {}
-    for sub in subscriptions:
-        subs.setdefault(sub["user_id"], []).append(sub)
-    rows = [r for r in rows if r["user_id"] in subs]
-    if not rows:
-        return None
-    users = sorted({r["user_id"] for r in rows})
-    position = {u: i for i, u in enumerate(users)}
-    matrix = np.stack([np.frombuffer(r["vector"], dtype=np.float32) for r in rows])
-    index = faiss.IndexFlatIP(matrix.shape[1])
-    index.add(np.ascontiguousarray(matrix))
-    flat = [s for u in users for s in subs[u]]
-    counts = np.array([len(subs[u]) for u in users], dtype=np.int64)
-    return ProfileIndex(index, np.array([position[r["user_id"]] for r in rows]), [r["anchor_paper_id"] for r in rows],
-                        users, subs, np.concatenate([[0], np.cumsum(counts)]),
-                        [s["user_id"] for s in flat], [s["id"] for s in flat], [s["channel"] for s in flat],
-                        np.array([np.nan if s["min_score"] is None else s["min_score"] for s in flat]))
 
 
 def instant_decisions(profiles: ProfileIndex, vectors: np.ndarray, *, default_min_score: float) -> Decisions:
@@ -148,20 +96,21 @@ def instant_matches(profiles: ProfileIndex, paper_ids: list[str], vectors: np.nd
     return [(u, s, c, p, score, profiles.anchors[r]) for u, s, c, p, score, r in _tuples(profiles, paper_ids, d)]
 
 
-def match_new_papers(db: Database, settings: Settings, *, max_batches: int | None = None) -> dict[str, Any]:
+def match_new_papers(db: Database, settings: Settings, *, held: HeldProfiles | None = None,
+                     max_batches: int | None = None) -> dict[str, Any]:
     """Decide the alerts for every paper not yet considered, in batches of ALERT_BATCH_SIZE papers,
-    one claiming transaction each (instant alerts stored by ``instant_store`` beside it). Returns
-    counts and timings."""
+    one claiming transaction each (instant alerts stored by ``instant_store`` beside it). ``held``: the
+    profile vectors this process keeps between runs (a worker's), brought up to date here; without it
+    they are read afresh. Returns counts and timings."""
     started = time.perf_counter()
     embedder = live_embedder(db)
-    profiles = None
-    if embedder is not None:
-        with db.connection() as conn:
-            profiles = build_profile_index(profiles_store.of_instant_subscribers(conn, embedder),
-                                           subscriptions_store.instant(conn))
+    held = HeldProfiles() if held is None else held
+    profiles: ProfileIndex | None = None
+    update = ProfileUpdate()
+    loaded = False  # the profiles are brought up to date once, and only when a claimed paper has a vector
     oldest = dt.datetime.now(dt.UTC) - dt.timedelta(days=settings.alert_max_paper_age_days)
     papers = instant = follows = batches = 0
-    search_seconds = store_seconds = 0.0
+    profile_seconds = search_seconds = store_seconds = 0.0
     while max_batches is None or batches < max_batches:
         with db.connection() as conn:
             claimed = papers_store.unmatched_for_alerts(conn, embedder, embed_grace_seconds=EMBED_GRACE_SECONDS,
@@ -171,6 +120,10 @@ def match_new_papers(db: Database, settings: Settings, *, max_batches: int | Non
             # Deleted, hidden and old papers (a backfill of last year's catalogue) alert nobody.
             live = [r for r in claimed if not r["deleted"] and (r["listed_at"] is None or r["listed_at"] >= oldest)]
             with_vector = [r for r in live if r["vector"] is not None]
+            if with_vector and embedder is not None and not loaded:
+                t0 = time.perf_counter()
+                (profiles, update), loaded = held.current(conn, embedder), True
+                profile_seconds = time.perf_counter() - t0
             if profiles is not None and with_vector:
                 t0 = time.perf_counter()
                 vectors = np.stack([np.frombuffer(bytes(r["vector"]), dtype=np.float32) for r in with_vector])
@@ -187,7 +140,8 @@ def match_new_papers(db: Database, settings: Settings, *, max_batches: int | Non
         batches += 1
     return {"papers": papers, "instant_alerts": instant, "follow_alerts": follows,
             "profiles": 0 if profiles is None else profiles.size, "embedder": embedder,
-            "search_seconds": round(search_seconds, 3), "store_seconds": round(store_seconds, 3),
+            "profile_rows_read": update.read, "profile_rows_dropped": update.dropped,
+            "profile_seconds": round(profile_seconds, 3), "search_seconds": round(search_seconds, 3), "store_seconds": round(store_seconds, 3),
             "seconds": round(time.perf_counter() - started, 3)}
 
 

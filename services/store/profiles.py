@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
 import psycopg
+from psycopg.rows import tuple_row
 
 
 def stale_users(conn: psycopg.Connection, embedder: str, *, after: str | None, limit: int) -> list[str]:
@@ -64,16 +66,33 @@ def replace(conn: psycopg.Connection, embedder: str, user_ids: Sequence[str],
             copy.write_row((user_id, embedder, cluster, vector, weight, anchor))
 
 
-def of_instant_subscribers(conn: psycopg.Connection, embedder: str) -> list[dict[str, Any]]:
-    """Every profile row of users with an enabled instant subscription: user_id, vector, anchor_paper_id."""
-    with conn.cursor(binary=True) as cur:
+_INSTANT_SUBSCRIBER = ("EXISTS (SELECT 1 FROM subscriptions s WHERE s.user_id = p.user_id "
+                       "AND s.kind = 'instant' AND s.enabled)")
+
+
+def instant_subscriber_stamps(conn: psycopg.Connection, embedder: str) -> list[tuple[str, int, dt.datetime]]:
+    """(user_id, cluster, computed_at) of every profile row of users with an enabled instant subscription:
+    what a held copy of the vectors compares itself with (a few dozen bytes a row, no vectors)."""
+    with conn.cursor(row_factory=tuple_row) as cur:
         return cur.execute(
-            """
-            SELECT p.user_id, p.vector, p.anchor_paper_id FROM user_profiles p
-            WHERE p.embedder = %s AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.user_id = p.user_id
-                                               AND s.kind = 'instant' AND s.enabled)
-            ORDER BY p.user_id, p.cluster
-            """,
+            f"SELECT p.user_id, p.cluster, p.computed_at FROM user_profiles p "
+            f"WHERE p.embedder = %s AND {_INSTANT_SUBSCRIBER}",  # nosec B608  # a fixed clause; values bound
             (embedder,),
         ).fetchall()
 
+
+def instant_subscriber_rows(conn: psycopg.Connection, embedder: str, *, keys: Sequence[tuple[str, int]] | None = None
+                            ) -> list[tuple[str, int, dt.datetime, bytes, str | None]]:
+    """(user_id, cluster, computed_at, vector, anchor_paper_id) of the profile rows of users with an enabled
+    instant subscription: all of them, or those of ``keys`` (user_id, cluster) that still exist."""
+    where, params = f"p.embedder = %s AND {_INSTANT_SUBSCRIBER}", [embedder]
+    join = ""
+    if keys is not None:
+        join = "JOIN unnest(%s::text[], %s::smallint[]) AS k(user_id, cluster) USING (user_id, cluster) "
+        params = [[u for u, _ in keys], [c for _, c in keys], embedder]
+    with conn.cursor(binary=True, row_factory=tuple_row) as cur:
+        return cur.execute(
+            f"SELECT p.user_id, p.cluster, p.computed_at, p.vector, p.anchor_paper_id FROM user_profiles p "
+            f"{join}WHERE {where} ORDER BY p.user_id, p.cluster",  # nosec B608  # fixed clauses; values bound
+            params,
+        ).fetchall()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from services.alerts import matching
+from services.alerts import matching, profile_index
 from services.app import create_app
 from services.store import papers as papers_store
 from services.store import subscriptions as subscriptions_store
@@ -42,7 +42,7 @@ def test_copied_instant_alerts_keep_the_outbox_rules_and_a_repeat_is_harmless(cl
     rows = [{"user_id": u, "vector": _unit(1, 0.1 * i).tobytes(), "anchor_paper_id": "anchor"}
             for i, u in enumerate(USERS)]
     with clean_db.connection() as conn:
-        index = matching.build_profile_index(rows, subscriptions_store.instant(conn))
+        index = profile_index.build_profile_index(rows, subscriptions_store.instant(conn))
     # After the index was built: reader1 deletes the subscription, reader2 stars new-a.
     assert client.delete("/v1/users/reader1/subscriptions/now", headers=headers["write"]).status_code == 204
     assert client.post("/v1/events", json={"events": [{"user_id": "reader2", "paper_id": "new-a", "type": "star"}]},

@@ -4,7 +4,7 @@ import datetime as dt
 
 import numpy as np
 
-from services.alerts import digests, matching, outbox
+from services.alerts import digests, matching, outbox, profile_index
 from services.config import Settings
 
 SETTINGS = Settings(digest_size=3, digest_local_hour=8, feed_weight_content=1.0, feed_weight_trending=0.3,
@@ -55,7 +55,7 @@ def test_instant_matching_applies_each_subscriptions_threshold():
             {"user_id": "c", "vector": _unit(1, 0).tobytes(), "anchor_paper_id": "sc"}]  # c has no instant sub
     subs = [{"user_id": "a", "id": "i", "channel": "inbox", "min_score": 0.9},
             {"user_id": "b", "id": "i", "channel": "email", "min_score": None}]
-    index = matching.build_profile_index(rows, subs)
+    index = profile_index.build_profile_index(rows, subs)
     assert index.size == 3
     papers = np.stack([_unit(1, 0.05), _unit(-1, 0)])
     got = matching.instant_matches(index, ["near-a", "far"], papers, default_min_score=0.5)
