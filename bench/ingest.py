@@ -5,7 +5,10 @@ REDIS_URL are set), loads the 3,000-paper demo catalogue, then:
 
 - posts events in batches of 1, 100 and 1,000 from several client processes for a fixed time each,
   counting events the API accepted (202) per second of wall time;
-- times GET /v1/papers/{id} and a full-text search, one request at a time.
+- times GET /v1/papers/{id} and a full-text search, one request at a time;
+- with Debian's ``wrk`` on PATH (``--wrk-runs 0`` skips it), posts events in batches of 1 and 100 from wrk
+  (``bench/wrk_mix.WRK_EVENTS_SCRIPT``), each round beside ``/healthz`` at the same connections as the
+  ceiling, with CPU per request by program: the server's capacity without the Python clients' cost.
 
 Prints a table and writes JSON. Client and server share this machine's cores, so the numbers are a
 floor for the server alone. Usage:
@@ -21,6 +24,7 @@ import json
 import multiprocessing as mp
 import os
 import random
+import shutil
 import statistics
 import sys
 import time
@@ -30,6 +34,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import REPO, api_server, fresh_database, percentile, run_processes  # noqa: E402
+from bench.feed import WRK_SCRIPT, run_wrk_script  # noqa: E402
+from bench.wrk_mix import render_wrk_events, summary_counts  # noqa: E402
 from infra.cli import DEMO_CATALOGUE  # noqa: E402
 from services import keys  # noqa: E402
 from services.catalog.importer import import_lines, open_text  # noqa: E402
@@ -80,6 +86,31 @@ def run_ingest(port: int, key: str, batch: int, clients: int, seconds: float, pa
     }
 
 
+def wrk_events(port: int, key: str, paper_ids: list[str], *, batches: tuple[int, ...], runs: int,
+               seconds: float, connections: int) -> list[dict]:
+    """``runs`` rounds of: ``/healthz`` (the ceiling), then events from wrk in each of ``batches``; events/s
+    counts accepted (202) requests only."""
+    healthz = WRK_SCRIPT % {"paths": '"/healthz"', "headers": ""}
+    rows = []
+    for run in range(runs):
+        ceiling, _ = run_wrk_script(port, healthz, seconds=seconds, connections=connections)
+        for batch in batches:
+            script = render_wrk_events(key=key, users=N_USERS, paper_ids=paper_ids, batch=batch,
+                                        seed=1000 * run + batch)
+            figures, out = run_wrk_script(port, script, seconds=seconds, connections=connections)
+            counts = summary_counts(out, "paperfeed-events")
+            accepted_share = counts["accepted_requests"] / max(1, figures["requests"])
+            rows.append({"run": run, "batch": batch, "connections": connections,
+                         "events_per_s": round(figures["rps"] * accepted_share * batch, 1),
+                         "requests_per_s": figures["rps"], "healthz_rps": ceiling["rps"],
+                         "share_of_healthz": round(figures["rps"] / ceiling["rps"], 3),
+                         "p50_ms": figures["p50_ms"], "p99_ms": figures["p99_ms"],
+                         "errors": figures["errors"] + counts["other_status"],
+                         "cpu_ms_per_request": figures["cpu_ms_per_request"]})
+            print("wrk events:", rows[-1], flush=True)
+    return rows
+
+
 def time_reads(port: int, key: str, paths: list[str]) -> dict:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     headers = {"Authorization": f"Bearer {key}"}
@@ -101,7 +132,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15.0, help="per batch size")
     parser.add_argument("--clients", type=int, default=4, help="client processes")
     parser.add_argument("--reads", type=int, default=1000, help="requests per read measurement")
+    parser.add_argument("--api-workers", type=int, default=2)
+    parser.add_argument("--wrk-runs", type=int, default=3, help="rounds of the wrk loads (0: none)")
+    parser.add_argument("--wrk-seconds", type=float, default=10.0)
+    parser.add_argument("--wrk-connections", type=int, default=8, help="the issue's single-event target: 8 clients")
     args = parser.parse_args()
+    if args.wrk_runs and shutil.which("wrk") is None:
+        print("wrk is not on PATH: the wrk loads are skipped (apt-get install wrk)", flush=True)
+        args.wrk_runs = 0
 
     with fresh_database("bench") as (server_settings, url):
         db = Database(url, min_size=0, max_size=2)
@@ -111,10 +149,12 @@ def main() -> None:
             key = keys.create(conn, name="bench", scopes=["admin"])
             paper_ids = [r["id"] for r in conn.execute("SELECT id FROM papers ORDER BY id")]
         db.close()
-        settings = server_settings.replace(database_url=url, api_workers=2, rate_limit_key="100000000/minute",
-                                           log_level="WARNING")
+        settings = server_settings.replace(database_url=url, api_workers=args.api_workers,
+                                           rate_limit_key="100000000/minute", log_level="WARNING")
         with api_server(settings) as port:
             ingest = [run_ingest(port, key, batch, args.clients, args.seconds, paper_ids) for batch in (1, 100, 1000)]
+            wrk = wrk_events(port, key, paper_ids, batches=(1, 100), runs=args.wrk_runs, seconds=args.wrk_seconds,
+                             connections=args.wrk_connections)
             rng = random.Random(7)
             words = ["transformer", "diffusion", "video", "graph", "reinforcement learning", "language model",
                      "segmentation", "robot", "retrieval", "benchmark"]
@@ -124,13 +164,20 @@ def main() -> None:
                                                  for _ in range(args.reads)]),
             }
 
-    result = {"benchmark": "ingest", "gunicorn_workers": 2, "client_processes": args.clients,
-              "cpu_count": os.cpu_count(), "ingest": ingest, "reads": reads,
+    result = {"benchmark": "ingest", "gunicorn_workers": args.api_workers, "client_processes": args.clients,
+              "cpu_count": os.cpu_count(), "ingest": ingest, "wrk_events": wrk, "reads": reads,
               "targets": {"events_per_s_batch_1000": 20000, "events_per_s_batch_1": 1500}}
     print(f"\n{'batch':>6} {'clients':>7} {'events/s':>10} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}")
     for row in ingest:
         print(f"{row['batch']:>6} {row['clients']:>7} {row['events_per_s']:>10,.0f} {row['requests_per_s']:>8,.0f} "
               f"{row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f} {row['errors']:>6}")
+    if wrk:
+        print(f"\nwrk, {args.wrk_connections} connections: {'run':>3} {'batch':>5} {'events/s':>10} {'/healthz':>9} "
+              f"{'share':>6} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6}  CPU ms per request")
+        for row in wrk:
+            print(f"{'':<20} {row['run']:>3} {row['batch']:>5} {row['events_per_s']:>10,.0f} {row['healthz_rps']:>9,.0f} "
+                  f"{row['share_of_healthz']:>6.3f} {row['p50_ms']:>7.2f} {row['p99_ms']:>7.2f} {row['errors']:>6}  "
+                  f"{row['cpu_ms_per_request']}")
     print(f"\n{'read':<12} {'requests':>8} {'p50 ms':>8} {'p99 ms':>8}")
     for name, row in reads.items():
         print(f"{name:<12} {row['requests']:>8} {row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f}")

@@ -86,6 +86,57 @@ end
 """)
 
 
+# Events only, ``batch`` per request (bench/ingest.py's client for wrk): random users and papers, types as
+# the Python clients draw them; every event gets a unique event_id (thread, sequence) so none is a repeat.
+WRK_EVENTS_SCRIPT = string.Template("""\
+local users = $users
+local seed = $seed
+local batch = $batch
+local paper_json = $paper_json
+local event_types = {'"read"', '"read"', '"click"', '"star"'}
+
+wrk.method = "POST"
+wrk.headers["Authorization"] = $authorization
+wrk.headers["Content-Type"] = "application/json"
+
+local threads = {}
+
+function setup(thread)
+  table.insert(threads, thread)
+  thread:set("thread_number", #threads)
+end
+
+function init(args)
+  math.randomseed(seed + thread_number)
+  sent, accepted_requests, unexpected = 0, 0, 0
+end
+
+function request()
+  local events = {}
+  for i = 1, batch do
+    sent = sent + 1
+    events[i] = '{"user_id":"u' .. (math.random(users) - 1) .. '","paper_id":'
+      .. paper_json[math.random(#paper_json)] .. ',"type":' .. event_types[math.random(#event_types)]
+      .. ',"event_id":"wrk-' .. seed .. '-' .. thread_number .. '-' .. sent .. '"}'
+  end
+  return wrk.format(nil, "/v1/events", nil, '{"events":[' .. table.concat(events, ",") .. ']}')
+end
+
+function response(status, headers, body)
+  if status == 202 then accepted_requests = accepted_requests + 1 else unexpected = unexpected + 1 end
+end
+
+function done(summary, latency, requests)
+  local accepted, other = 0, 0
+  for _, thread in ipairs(threads) do
+    accepted = accepted + thread:get("accepted_requests")
+    other = other + thread:get("unexpected")
+  end
+  io.write(string.format("paperfeed-events accepted_requests=%d other_status=%d\\n", accepted, other))
+end
+""")
+
+
 def lua_string(text: str) -> str:
     """``text`` as a double-quoted Lua (5.1/LuaJIT) string literal holding exactly its UTF-8 bytes: printable
     ASCII as is, ``"`` and ``\\`` backslash-escaped, every other byte as a three-digit decimal escape."""
@@ -120,14 +171,30 @@ def render_wrk_mix(*, key: str, users: int, paper_ids: Sequence[str], seed: int,
         queries=lua_table(quote(w, safe="") for w in search_words))
 
 
+def render_wrk_events(*, key: str, users: int, paper_ids: Sequence[str], batch: int, seed: int) -> str:
+    """WRK_EVENTS_SCRIPT for API key ``key``: ``batch`` events per request, users u0…u{users-1}, papers
+    drawn from ``paper_ids`` (JSON-encoded into Lua literals); thread n seeds its generator with ``seed`` + n
+    and numbers its events ``wrk-<seed>-<n>-<i>``."""
+    if users < 1 or not paper_ids or batch < 1:
+        raise ValueError("the wrk events script needs at least one user, one paper id and a batch of one")
+    return WRK_EVENTS_SCRIPT.substitute(users=users, seed=seed, batch=batch,
+                                        authorization=lua_string(f"Bearer {key}"),
+                                        paper_json=lua_table(json.dumps(p) for p in paper_ids))
+
+
+def summary_counts(wrk_output: str, tag: str) -> dict[str, int]:
+    """The ``<tag> name=n …`` line a script's done() printed in ``wrk_output``, as {name: n}."""
+    line = re.search(rf"^{re.escape(tag)} (.+)$", wrk_output, re.M)
+    if line is None:
+        raise ValueError(f"wrk's output has no {tag!r} line from the script's done()")
+    return {name: int(n) for name, n in (item.split("=", 1) for item in line.group(1).split())}
+
+
 def mix_counts(wrk_output: str) -> dict[str, int]:
     """The line WRK_MIX_SCRIPT's done() printed in ``wrk_output``: requests issued per kind (feed, events,
     search, similar, trending: started ones, so up to a connection's worth more than completed) and
     ``unexpected_status``, the non-2xx answers wrk itself does not count as errors (1xx, 3xx)."""
-    line = re.search(r"^paperfeed-mix (.+)$", wrk_output, re.M)
-    if line is None:
-        raise ValueError("wrk's output has no line from the mix script's done()")
-    return {name: int(n) for name, n in (item.split("=", 1) for item in line.group(1).split())}
+    return summary_counts(wrk_output, "paperfeed-mix")
 
 
 def connection_counts(text: str) -> list[int]:

@@ -9,7 +9,15 @@ import re
 
 import pytest
 
-from bench.wrk_mix import connection_counts, lua_string, lua_table, mix_counts, render_wrk_mix
+from bench.wrk_mix import (
+    connection_counts,
+    lua_string,
+    lua_table,
+    mix_counts,
+    render_wrk_events,
+    render_wrk_mix,
+    summary_counts,
+)
 
 SEARCH_WORDS = ["diffusion", "language model", "robot"]
 
@@ -90,6 +98,32 @@ def test_the_summary_line_is_read_back_from_wrk_output():
                                   "unexpected_status": 0}
     with pytest.raises(ValueError):
         mix_counts("Requests/sec:    246.80\n")
+
+
+def test_the_events_script_posts_a_batch_of_unique_events_per_request():
+    script = render_wrk_events(key="pf_secret", users=700, paper_ids=ODD_IDS, batch=100, seed=3)
+    assert "$" not in script
+    assert [json.loads(entry) for entry in table_entries(script, "paper_json")] == ODD_IDS
+    for line in ("local users = 700", "local seed = 3", "local batch = 100", 'wrk.method = "POST"',
+                 'wrk.headers["Content-Type"] = "application/json"'):
+        assert re.search(rf"^{re.escape(line)}$", script, re.M), line
+    assert 'wrk.headers["Authorization"] = "Bearer pf_secret"' in script
+    assert "for i = 1, batch do" in script and 'wrk.format(nil, "/v1/events", nil' in script
+    # Each event's id is its run, thread and sequence: no two events of a run are one (no repeats dropped).
+    assert """"event_id":"wrk-' .. seed .. '-' .. thread_number .. '-' .. sent .. '"}'""" in script
+    assert "math.randomseed(seed + thread_number)" in script
+    assert "status == 202" in script  # only accepted requests count as events in
+    with pytest.raises(ValueError):
+        render_wrk_events(key="k", users=10, paper_ids=["p"], batch=0, seed=0)
+    with pytest.raises(ValueError):
+        render_wrk_events(key="k", users=10, paper_ids=[], batch=1, seed=0)
+
+
+def test_any_scripts_summary_line_is_read_back_by_its_tag():
+    output = "Requests/sec:    900.10\npaperfeed-events accepted_requests=9001 other_status=2\n"
+    assert summary_counts(output, "paperfeed-events") == {"accepted_requests": 9001, "other_status": 2}
+    with pytest.raises(ValueError, match="paperfeed-mix"):
+        summary_counts(output, "paperfeed-mix")
 
 
 def test_wrk_connections_are_positive_counts():
