@@ -141,8 +141,8 @@ def match_new_papers(db: Database, settings: Settings, *, held: HeldProfiles | N
     return {"papers": papers, "instant_alerts": instant, "follow_alerts": follows,
             "profiles": 0 if profiles is None else profiles.size, "embedder": embedder,
             "profile_rows_read": update.read, "profile_rows_dropped": update.dropped,
-            "profile_seconds": round(profile_seconds, 3), "search_seconds": round(search_seconds, 3), "store_seconds": round(store_seconds, 3),
-            "seconds": round(time.perf_counter() - started, 3)}
+            "profile_seconds": round(profile_seconds, 3), "search_seconds": round(search_seconds, 3),
+            "store_seconds": round(store_seconds, 3), "seconds": round(time.perf_counter() - started, 3)}
 
 
 def apply_rules(conn: psycopg.Connection, profiles: ProfileIndex, paper_ids: list[str], decided: Decisions

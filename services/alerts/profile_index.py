@@ -23,8 +23,8 @@ from services.alerts import instant_store
 from services.store import profiles as profiles_store
 from services.store import subscriptions as subscriptions_store
 
-# Fewer changed rows than this share of the held ones are read by key; more, and all rows are read
-# afresh (one sequential scan instead of a join against a long key list).
+# When no more than this share of the wanted rows is missing from the held copy (new or rewritten), those
+# are read by key; when more, every row is read afresh (one scan instead of a join against a long key list).
 RELOAD_SHARE = 0.5
 
 ProfileKey = tuple[str, int]  # (user_id, cluster)
@@ -126,15 +126,17 @@ class HeldProfiles:
     def current(self, conn: psycopg.Connection, embedder: str) -> tuple[ProfileIndex | None, ProfileUpdate]:
         """The index of every instant subscriber's profile under ``embedder``, read only where changed."""
         listing = profiles_store.instant_subscriber_stamps(conn, embedder)
-        if embedder != self.embedder:
+        update = ProfileUpdate()
+        if embedder != self.embedder:  # a refit: none of the held vectors is comparable any more
+            update.dropped = len(self.keys)
             self._reset(embedder)
         wanted = {(user_id, cluster): at for user_id, cluster, at in listing}
         keep = np.fromiter((wanted.get(key) == at for key, at in zip(self.keys, self.stamps, strict=True)),
                            dtype=bool, count=len(self.keys))
-        update = ProfileUpdate(dropped=int((~keep).sum()))
+        update.dropped += int((~keep).sum())
         missing = len(wanted) - int(keep.sum())
         if missing > RELOAD_SHARE * len(wanted):
-            update.dropped = len(self.keys)
+            update.dropped += int(keep.sum())
             self._reset(embedder)
             rows = profiles_store.instant_subscriber_rows(conn, embedder)
         else:
