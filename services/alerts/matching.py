@@ -140,7 +140,7 @@ def match_new_papers(db: Database, settings: Settings, *, held: HeldProfiles | N
         batches += 1
     return {"papers": papers, "instant_alerts": instant, "follow_alerts": follows,
             "profiles": 0 if profiles is None else profiles.size, "embedder": embedder,
-            "profile_rows_read": update.read, "profile_rows_dropped": update.dropped,
+            "profile_rows_read": update.read, "profile_rows_dropped": update.dropped, "profile_rows_held": update.held,
             "profile_seconds": round(profile_seconds, 3), "search_seconds": round(search_seconds, 3),
             "store_seconds": round(store_seconds, 3), "seconds": round(time.perf_counter() - started, 3)}
 

@@ -101,7 +101,8 @@ def build_profile_index(rows: list[dict[str, Any]], subscriptions: list[dict[str
 
 @dataclass
 class ProfileUpdate:
-    """What bringing the held profiles up to date took: rows read from PostgreSQL, rows let go."""
+    """What bringing the held profiles up to date took: rows read from PostgreSQL, rows let go, and the
+    rows held afterwards."""
 
     read: int = 0
     dropped: int = 0
