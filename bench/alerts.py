@@ -5,7 +5,7 @@ Measures, on a fresh database (embedded PostgreSQL unless DATABASE_URL is set):
   (``matching.match_new_papers``: FAISS range search over the users' profile index + the follows),
   twice, as a worker runs it: a first run that reads every subscriber's profile vectors, then, after
   1 % of the users' profiles were rewritten, another 1,000 new papers with the vectors the worker held
-  (``profile_index.HeldProfiles``: only the changed rows read). The target is about the second;
+  (``profile_index.HeldProfiles``: only the changed rows read). The < 20 s target is read on the second;
 - digests: composing every user's daily digest (inbox channel) (``digests.compose_due``);
 - inbox delivery: alerts marked delivered per second (``outbox.deliver_inbox``).
 
