@@ -5,16 +5,22 @@ A batch of 1,000 new papers × 100,000 subscribers is about a million alert rows
 rules) costs two passes and runs on one backend, so one core. Here the rules are applied in memory
 first (the subscription still enabled, the user not having read, starred or dismissed the paper: both
 read in the batch's transaction), and the rows go by COPY directly into ``alerts``, in
-ALERT_STORE_CONNECTIONS shards, one connection and one thread each, so PostgreSQL inserts (index and
-foreign-key upkeep, the bulk of the cost) on several cores while Python formats the next chunk.
+ALERT_STORE_CONNECTIONS shards, one connection and one thread each, so PostgreSQL inserts (index upkeep,
+the bulk of the cost) on several cores while Python formats the next chunk.
 
 Why no ON CONFLICT is needed: each paper is claimed once (``papers.unmatched_for_alerts`` locks it,
 FOR NO KEY UPDATE SKIP LOCKED, until its ``alerts_matched_at`` stamp commits), so no other matcher
 writes rows for these papers. The shards commit only when every shard's COPY succeeded, and just
 before the claiming transaction stamps the papers; a crash between the two leaves rows whose papers
-will be decided again. That case, and a subscription deleted in the middle of a batch, make a COPY
-fail (the unique (user, paper, subscription) index, the foreign key): every shard is then rolled back
-and the batch is stored by the general path on the claiming connection, which skips what exists.
+will be decided again. That case makes a COPY fail (the unique (user, paper, subscription) index):
+every shard is then rolled back and the batch is stored by the general path on the claiming
+connection, which skips what exists.
+
+Why no foreign-key check is needed (the outbox has none: migration 0018): the claiming transaction holds
+the batch's papers (FOR NO KEY UPDATE) and the subscriptions it decided for (FOR KEY SHARE, in
+``matching.apply_rules``) until after the shards commit. A subscription deleted during the batch was
+either deleted before the lock (not read, so no alert for it) or waits for the claiming commit, and
+its cascade then sees and deletes the rows stored here.
 """
 
 from __future__ import annotations

@@ -148,10 +148,12 @@ def match_new_papers(db: Database, settings: Settings, *, held: HeldProfiles | N
 def apply_rules(conn: psycopg.Connection, profiles: ProfileIndex, paper_ids: list[str], decided: Decisions
                  ) -> Decisions:
     """Drop what the outbox's rules forbid, as of this transaction: subscriptions disabled or deleted
-    since the index was built, and papers the user has read, starred or dismissed."""
+    since the index was built, and papers the user has read, starred or dismissed. The enabled
+    subscriptions are locked until this transaction ends (after the COPY connections commit), so none
+    can be deleted without its cascade seeing the alerts stored for it."""
     if not len(decided):
         return decided
-    enabled = {(s["user_id"], s["id"]) for s in subscriptions_store.instant(conn)}
+    enabled = {(s["user_id"], s["id"]) for s in subscriptions_store.instant(conn, lock=True)}
     keep = np.fromiter(((u, i) in enabled for u, i in zip(profiles.sub_user, profiles.sub_id, strict=True)),
                        dtype=bool, count=len(profiles.sub_id))[decided.sub]
     seen = alerts_store.read_starred_or_dismissed(conn, paper_ids)

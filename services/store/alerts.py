@@ -32,7 +32,9 @@ def insert_many(conn: psycopg.Connection, alerts: Sequence[NewAlert]) -> int:
     has read, starred or dismissed, and subscriptions no longer enabled. Returns how many were new.
 
     Rows travel by COPY into a per-session temporary table, then one INSERT … SELECT applies the rules:
-    a million decisions cost one statement, not a million parameters."""
+    a million decisions cost one statement, not a million parameters. The subscriptions and papers it
+    reads stay locked FOR KEY SHARE until commit: the outbox has no foreign keys (migration 0018), so a
+    concurrent delete must wait to see these rows in its cascade (or have removed the parent first)."""
     if not alerts:
         return 0
     conn.execute(
@@ -50,8 +52,10 @@ def insert_many(conn: psycopg.Connection, alerts: Sequence[NewAlert]) -> int:
         SELECT a.user_id, a.subscription_id, a.paper_id, a.channel, a.score, a.reasons, a.digest_key
         FROM new_alerts a
         JOIN subscriptions s ON s.user_id = a.user_id AND s.id = a.subscription_id AND s.enabled
+        JOIN papers p ON p.id = a.paper_id
         WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.user_id = a.user_id AND e.paper_id = a.paper_id
                           AND e.type IN ('read', 'star', 'dismiss'))
+        FOR KEY SHARE OF s, p
         ON CONFLICT (user_id, paper_id, subscription_id) DO NOTHING
         """
     ).rowcount
@@ -63,9 +67,10 @@ INSTANT_COPY_COLUMNS = "user_id, subscription_id, channel, paper_id, score, reas
 def copy_instant(conn: psycopg.Connection, chunks: Iterable[str]) -> None:
     """COPY rows (text format, columns INSTANT_COPY_COLUMNS, one line per alert) straight into the outbox.
 
-    No rules and no conflict handling: the caller has applied the rules and owns these papers (see
-    services.alerts.instant_store); a repeated (user, paper, subscription) or a subscription that is
-    gone raises IntegrityError, and the caller rolls back."""
+    No rules, no conflict handling and no parent check: the caller has applied the rules, owns these
+    papers (claimed FOR NO KEY UPDATE) and holds their subscriptions FOR KEY SHARE until after this
+    commits (see services.alerts.instant_store); a repeated (user, paper, subscription) raises
+    IntegrityError, and the caller rolls back."""
     with conn.cursor() as cur, cur.copy(f"COPY alerts ({INSTANT_COPY_COLUMNS}) FROM STDIN") as copy:  # nosec B608  # a fixed column list
         for chunk in chunks:
             copy.write(chunk)
@@ -83,7 +88,7 @@ def insert_follow_matches(conn: psycopg.Connection, paper_ids: Sequence[str]) ->
 
     One statement per kind, each a join of the enabled subscriptions of that kind with the given papers
     (GIN-indexed arrays for authors/categories; the papers' tsvector for queries): O(subscriptions ×
-    papers) for queries, index lookups for the others."""
+    papers) for queries, index lookups for the others. Parents locked FOR KEY SHARE, as in ``insert_many``."""
     if not paper_ids:
         return 0
     common = """
@@ -95,6 +100,7 @@ def insert_follow_matches(conn: psycopg.Connection, paper_ids: Sequence[str]) ->
           AND p.deleted_at IS NULL AND NOT p.hidden
           AND NOT EXISTS (SELECT 1 FROM events e WHERE e.user_id = s.user_id AND e.paper_id = p.id
                           AND e.type IN ('read', 'star', 'dismiss'))
+        FOR KEY SHARE OF s, p
         ON CONFLICT (user_id, paper_id, subscription_id) DO NOTHING
     """
     kinds = [

@@ -110,10 +110,15 @@ def record_failure(conn: psycopg.Connection, user_id: str, subscription_id: str,
     return row is not None and not row["enabled"] and row["consecutive_failures"] == disable_after
 
 
-def instant(conn: psycopg.Connection) -> list[dict[str, Any]]:
-    """Every enabled instant subscription: (user_id, id, channel, min_score)."""
-    return conn.execute("SELECT user_id, id, channel, min_score FROM subscriptions "
-                        "WHERE kind = 'instant' AND enabled ORDER BY user_id, id").fetchall()
+def instant(conn: psycopg.Connection, *, lock: bool = False) -> list[dict[str, Any]]:
+    """Every enabled instant subscription: (user_id, id, channel, min_score).
+
+    ``lock``: each row read is locked FOR KEY SHARE until the transaction ends, so none of them can be
+    deleted before alerts written for it (on this or other connections, committed first) are visible to
+    the delete's cascade (migration 0018: the outbox has no foreign key)."""
+    locking = " FOR KEY SHARE" if lock else ""
+    return conn.execute("SELECT user_id, id, channel, min_score FROM subscriptions "  # nosec B608  # a fixed clause
+                        f"WHERE kind = 'instant' AND enabled ORDER BY user_id, id{locking}").fetchall()
 
 
 def digests(conn: psycopg.Connection, *, after: tuple[str, str] | None, limit: int) -> list[dict[str, Any]]:
