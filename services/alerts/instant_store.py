@@ -42,6 +42,26 @@ log = logging.getLogger(__name__)
 # Lines sent per COPY write: large enough to amortise the call, small enough to overlap with the server.
 CHUNK_ROWS = 20_000
 
+INBOX_CHANNEL = "inbox"
+
+
+def delivered_on_insert(channel: str) -> bool:
+    """Whether an instant alert on ``channel`` is delivered as it is stored: an inbox alert is (the row is
+    the inbox item and nothing is left to send), so it never waits for ``outbox.deliver_inbox`` and is
+    written once instead of inserted pending and updated. Email and webhook alerts wait for the outbox."""
+    return channel == INBOX_CHANNEL
+
+
+def status_fields(channel: str) -> str:
+    """The ``status`` and ``attempts`` fields (COPY text, each followed by a tab) of a new alert on ``channel``."""
+    return "delivered\t1\t" if delivered_on_insert(channel) else "pending\t0\t"
+
+
+def delivered_at_fields(now: str) -> tuple[str, str]:
+    """The line ends (``delivered_at`` field and newline) of an alert not delivered / delivered when stored
+    in a transaction whose time is ``now`` (COPY text)."""
+    return "\t\\N\n", f"\t{now}\n"
+
 
 def copy_escape(text: str) -> str:
     """``text`` as a field of COPY's text format (backslash, tab and line breaks escaped)."""
@@ -62,8 +82,9 @@ def reasons_field(anchor: str | None, titles: dict[str | None, str]) -> str:
     return copy_escape(json.dumps(reasons(anchor, titles), ensure_ascii=False))
 
 
-def store_parallel(db: Database, shards: Sequence[Callable[[], list[str]]]) -> int | None:
-    """COPY each shard's lines (``shards[i]()`` formats them, in shard i's thread) on its own connection.
+def store_parallel(db: Database, shards: Sequence[Callable[[str], list[str]]]) -> int | None:
+    """COPY each shard's lines on its own connection: ``shards[i](now)`` formats them, in shard i's thread,
+    given that connection's transaction time (COPY text; the rows' ``created_at``).
 
     Commits every shard when all succeeded and returns the rows written; when any failed on a constraint
     rolls every shard back and returns None (the caller stores the batch the general way)."""
@@ -86,8 +107,8 @@ def store_parallel(db: Database, shards: Sequence[Callable[[], list[str]]]) -> i
         return sum(f.result() for f in futures)
 
 
-def _copy_shard(conn: psycopg.Connection, shard: Callable[[], list[str]]) -> int:
-    lines = shard()
+def _copy_shard(conn: psycopg.Connection, shard: Callable[[str], list[str]]) -> int:
+    lines = shard(alerts_store.transaction_time(conn))
     alerts_store.copy_instant(conn, ("".join(lines[i:i + CHUNK_ROWS]) for i in range(0, len(lines), CHUNK_ROWS)))
     return len(lines)
 

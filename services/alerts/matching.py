@@ -178,12 +178,13 @@ def store_instant(db: Database, conn: psycopg.Connection, settings: Settings, pr
     titles: dict[str | None, str] = {
         pid: p["title"] for pid, p in papers_store.visible_by_ids(conn, list(anchors)).items()}
     reasons = {int(r): instant_store.reasons_field(profiles.anchors[int(r)], titles) for r in rows}
-    prefix = profiles.copy_prefixes()
+    prefix, delivered = profiles.copy_prefixes(), profiles.delivered_on_insert()
     papers = [instant_store.copy_escape(p) + "\t" for p in paper_ids]
 
-    def lines(part: np.ndarray) -> Callable[[], list[str]]:
-        def format_part() -> list[str]:
-            return [f"{prefix[s]}{papers[p]}{score:.6f}\t{reasons[r]}\n" for s, p, score, r in zip(
+    def lines(part: np.ndarray) -> Callable[[str], list[str]]:
+        def format_part(now: str) -> list[str]:
+            ends = instant_store.delivered_at_fields(now)
+            return [f"{prefix[s]}{papers[p]}{score:.6f}\t{reasons[r]}{ends[delivered[s]]}" for s, p, score, r in zip(
                 decided.sub[part].tolist(), decided.paper[part].tolist(), decided.score[part].tolist(),
                 decided.row[part].tolist(), strict=True)]
         return format_part

@@ -47,18 +47,26 @@ class ProfileIndex:
     sub_min_score: np.ndarray  # float64; NaN = the default threshold
 
     _prefixes: list[str] | None = None
+    _delivered: list[int] | None = None
 
     @property
     def size(self) -> int:
         return int(self.index.ntotal)
 
     def copy_prefixes(self) -> list[str]:
-        """Per subscription row, the first three COPY fields of its alerts (user, subscription, channel)."""
+        """Per subscription row, the first five COPY fields of its alerts (user, subscription, channel,
+        status, attempts: ``instant_store.status_fields``)."""
         if self._prefixes is None:
-            esc = instant_store.copy_escape
-            self._prefixes = [f"{esc(u)}\t{esc(s)}\t{esc(c)}\t"
+            esc, status = instant_store.copy_escape, instant_store.status_fields
+            self._prefixes = [f"{esc(u)}\t{esc(s)}\t{esc(c)}\t{status(c)}"
                               for u, s, c in zip(self.sub_user, self.sub_id, self.sub_channel, strict=True)]
         return self._prefixes
+
+    def delivered_on_insert(self) -> list[int]:
+        """Per subscription row, 1 when its alerts are delivered as they are stored (the inbox), else 0."""
+        if self._delivered is None:
+            self._delivered = [int(instant_store.delivered_on_insert(c)) for c in self.sub_channel]
+        return self._delivered
 
 
 def assemble(index: Any, row_users: Sequence[str], anchors: list[str | None],

@@ -61,7 +61,12 @@ def insert_many(conn: psycopg.Connection, alerts: Sequence[NewAlert]) -> int:
     ).rowcount
 
 
-INSTANT_COPY_COLUMNS = "user_id, subscription_id, channel, paper_id, score, reasons"
+INSTANT_COPY_COLUMNS = "user_id, subscription_id, channel, status, attempts, paper_id, score, reasons, delivered_at"
+
+
+def transaction_time(conn: psycopg.Connection) -> str:
+    """This transaction's ``now()`` as COPY text: the ``created_at`` every row it inserts gets by default."""
+    return conn.execute("SELECT now()::text AS now").fetchone()["now"]
 
 
 def copy_instant(conn: psycopg.Connection, chunks: Iterable[str]) -> None:

@@ -27,8 +27,8 @@ def client(settings, clean_db):
 
 def _rows(db):
     with db.connection() as conn:
-        return conn.execute("SELECT user_id, subscription_id, paper_id, channel, score, reasons FROM alerts "
-                            "ORDER BY user_id, paper_id").fetchall()
+        return conn.execute("SELECT user_id, subscription_id, paper_id, channel, score, reasons, status, attempts, "
+                            "created_at, delivered_at FROM alerts ORDER BY user_id, paper_id").fetchall()
 
 
 def test_copied_instant_alerts_keep_the_outbox_rules_and_a_repeat_is_harmless(client, headers, clean_db, settings):
@@ -39,6 +39,8 @@ def test_copied_instant_alerts_keep_the_outbox_rules_and_a_repeat_is_harmless(cl
     for user in USERS:
         assert client.put(f"/v1/users/{user}/subscriptions/now", json={"kind": "instant", "channel": "inbox"},
                           headers=headers["write"]).status_code == 201
+    with clean_db.connection() as conn:  # reader7 is told by email (its confirmation is another test's subject)
+        conn.execute("UPDATE subscriptions SET channel = 'email' WHERE user_id = 'reader7'")
     rows = [{"user_id": u, "vector": _unit(1, 0.1 * i).tobytes(), "anchor_paper_id": "anchor"}
             for i, u in enumerate(USERS)]
     with clean_db.connection() as conn:
@@ -62,6 +64,11 @@ def test_copied_instant_alerts_keep_the_outbox_rules_and_a_repeat_is_harmless(cl
     # The columns are what the general path writes: the reason names the anchor and survives COPY escaping.
     first = next(r for r in stored if (r["user_id"], r["paper_id"]) == ("reader0", "new-a"))
     assert first["channel"] == "inbox" and first["subscription_id"] == "now"
+    # Inbox alerts are delivered as they are stored (one write, no outbox pass); email waits for the outbox.
+    for r in stored:
+        inbox = r["user_id"] != "reader7"
+        assert (r["channel"], r["status"], r["attempts"], r["delivered_at"] == r["created_at"]) == (
+            ("inbox", "delivered", 1, True) if inbox else ("email", "pending", 0, False)), r
     assert first["score"] == pytest.approx(1.0, abs=1e-5)
     assert first["reasons"] == [{"kind": "matches_your_interests", "paper_id": "anchor",
                                  "detail": "close to your interest in “Title\\of anchor\t“quoted””"}]
