@@ -28,8 +28,9 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 import psycopg
@@ -82,9 +83,25 @@ def reasons_field(anchor: str | None, titles: dict[str | None, str]) -> str:
     return copy_escape(json.dumps(reasons(anchor, titles), ensure_ascii=False))
 
 
-def store_parallel(db: Database, shards: Sequence[Callable[[str], list[str]]]) -> int | None:
-    """COPY each shard's lines on its own connection: ``shards[i](now)`` formats them, in shard i's thread,
-    given that connection's transaction time (COPY text; the rows' ``created_at``).
+@dataclass(frozen=True)
+class Shard:
+    """One connection's share of a batch: ``rows`` alerts, which ``chunks(now)`` formats as COPY text
+    (INSTANT_COPY_COLUMNS) a piece of CHUNK_ROWS lines at a time, given the connection's transaction time
+    (COPY text; the rows' ``created_at``). Lazily, so PostgreSQL parses one piece while Python formats
+    the next, instead of waiting for all of them."""
+
+    rows: int
+    chunks: Callable[[str], Iterator[str]]
+
+
+def pieces(positions: np.ndarray) -> Iterator[np.ndarray]:
+    """``positions`` in runs of CHUNK_ROWS (the last shorter)."""
+    for start in range(0, len(positions), CHUNK_ROWS):
+        yield positions[start:start + CHUNK_ROWS]
+
+
+def store_parallel(db: Database, shards: Sequence[Shard]) -> int | None:
+    """COPY each shard on its own connection and thread.
 
     Commits every shard when all succeeded and returns the rows written; when any failed on a constraint
     rolls every shard back and returns None (the caller stores the batch the general way)."""
@@ -107,10 +124,9 @@ def store_parallel(db: Database, shards: Sequence[Callable[[str], list[str]]]) -
         return sum(f.result() for f in futures)
 
 
-def _copy_shard(conn: psycopg.Connection, shard: Callable[[str], list[str]]) -> int:
-    lines = shard(alerts_store.transaction_time(conn))
-    alerts_store.copy_instant(conn, ("".join(lines[i:i + CHUNK_ROWS]) for i in range(0, len(lines), CHUNK_ROWS)))
-    return len(lines)
+def _copy_shard(conn: psycopg.Connection, shard: Shard) -> int:
+    alerts_store.copy_instant(conn, shard.chunks(alerts_store.transaction_time(conn)))
+    return shard.rows
 
 
 def shard_of(sub: np.ndarray, paper: np.ndarray, shards: int) -> list[np.ndarray]:

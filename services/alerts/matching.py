@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -120,16 +120,18 @@ def match_new_papers(db: Database, settings: Settings, *, held: HeldProfiles | N
             # Deleted, hidden and old papers (a backfill of last year's catalogue) alert nobody.
             live = [r for r in claimed if not r["deleted"] and (r["listed_at"] is None or r["listed_at"] >= oldest)]
             with_vector = [r for r in live if r["vector"] is not None]
+            subscriptions_locked = False  # the index's subscriptions read and locked in this transaction
             if with_vector and embedder is not None and not loaded:
                 t0 = time.perf_counter()
                 (profiles, update), loaded = held.current(conn, embedder), True
-                profile_seconds = time.perf_counter() - t0
+                profile_seconds, subscriptions_locked = time.perf_counter() - t0, True
             if profiles is not None and with_vector:
                 t0 = time.perf_counter()
                 vectors = np.stack([np.frombuffer(bytes(r["vector"]), dtype=np.float32) for r in with_vector])
                 paper_ids = [r["id"] for r in with_vector]
                 decided = instant_decisions(profiles, vectors, default_min_score=settings.alert_min_score_default)
-                decided = apply_rules(conn, profiles, paper_ids, decided)
+                decided = apply_rules(conn, profiles, paper_ids, decided,
+                                      subscriptions_locked=subscriptions_locked)
                 t1 = time.perf_counter()
                 instant += store_instant(db, conn, settings, profiles, paper_ids, decided)
                 search_seconds += t1 - t0
@@ -145,17 +147,22 @@ def match_new_papers(db: Database, settings: Settings, *, held: HeldProfiles | N
             "store_seconds": round(store_seconds, 3), "seconds": round(time.perf_counter() - started, 3)}
 
 
-def apply_rules(conn: psycopg.Connection, profiles: ProfileIndex, paper_ids: list[str], decided: Decisions
-                 ) -> Decisions:
+def apply_rules(conn: psycopg.Connection, profiles: ProfileIndex, paper_ids: list[str], decided: Decisions, *,
+                subscriptions_locked: bool = False) -> Decisions:
     """Drop what the outbox's rules forbid, as of this transaction: subscriptions disabled or deleted
     since the index was built, and papers the user has read, starred or dismissed. The enabled
     subscriptions are locked until this transaction ends (after the COPY connections commit), so none
-    can be deleted without its cascade seeing the alerts stored for it."""
+    can be deleted without its cascade seeing the alerts stored for it. ``subscriptions_locked``: the
+    index's subscriptions were read and locked in this same transaction (``HeldProfiles.current``), so
+    they are all still enabled and are not read again."""
     if not len(decided):
         return decided
-    enabled = {(s["user_id"], s["id"]) for s in subscriptions_store.instant(conn, lock=True)}
-    keep = np.fromiter(((u, i) in enabled for u, i in zip(profiles.sub_user, profiles.sub_id, strict=True)),
-                       dtype=bool, count=len(profiles.sub_id))[decided.sub]
+    if subscriptions_locked:
+        keep = np.ones(len(decided), dtype=bool)
+    else:
+        enabled = {(s["user_id"], s["id"]) for s in subscriptions_store.instant(conn, lock=True)}
+        keep = np.fromiter(((u, i) in enabled for u, i in zip(profiles.sub_user, profiles.sub_id, strict=True)),
+                           dtype=bool, count=len(profiles.sub_id))[decided.sub]
     seen = alerts_store.read_starred_or_dismissed(conn, paper_ids)
     if seen:
         user_pos = {u: i for i, u in enumerate(profiles.users)}
@@ -174,24 +181,27 @@ def store_instant(db: Database, conn: psycopg.Connection, settings: Settings, pr
     if not len(decided):
         return 0
     rows = np.unique(decided.row)
-    anchors = {profiles.anchors[int(r)] for r in rows} - {None}
+    anchors = {profiles.anchors[int(r)] for r in rows}
     titles: dict[str | None, str] = {
-        pid: p["title"] for pid, p in papers_store.visible_by_ids(conn, list(anchors)).items()}
-    reasons = {int(r): instant_store.reasons_field(profiles.anchors[int(r)], titles) for r in rows}
+        pid: p["title"] for pid, p in papers_store.visible_by_ids(conn, list(anchors - {None})).items()}
+    by_anchor = {a: instant_store.reasons_field(a, titles) for a in anchors}  # a reason depends on its anchor only
+    reasons = {int(r): by_anchor[profiles.anchors[int(r)]] for r in rows}
     prefix, delivered = profiles.copy_prefixes(), profiles.delivered_on_insert()
     papers = [instant_store.copy_escape(p) + "\t" for p in paper_ids]
 
-    def lines(part: np.ndarray) -> Callable[[str], list[str]]:
-        def format_part(now: str) -> list[str]:
+    def shard(part: np.ndarray) -> instant_store.Shard:
+        def chunks(now: str) -> Iterator[str]:
             ends = instant_store.delivered_at_fields(now)
-            return [f"{prefix[s]}{papers[p]}{score:.6f}\t{reasons[r]}{ends[delivered[s]]}" for s, p, score, r in zip(
-                decided.sub[part].tolist(), decided.paper[part].tolist(), decided.score[part].tolist(),
-                decided.row[part].tolist(), strict=True)]
-        return format_part
+            for piece in instant_store.pieces(part):
+                yield "".join([f"{prefix[s]}{papers[p]}{score:.6f}\t{reasons[r]}{ends[delivered[s]]}"
+                               for s, p, score, r in zip(decided.sub[piece].tolist(), decided.paper[piece].tolist(),
+                                                         decided.score[piece].tolist(), decided.row[piece].tolist(),
+                                                         strict=True)])
+        return instant_store.Shard(rows=len(part), chunks=chunks)
 
     shards = min(settings.alert_store_connections, max(1, db.max_size - 1))
     parts = instant_store.shard_of(decided.sub, decided.paper, shards)
-    stored = instant_store.store_parallel(db, [lines(part) for part in parts])
+    stored = instant_store.store_parallel(db, [shard(part) for part in parts])
     if stored is not None:
         return stored
     anchor_of = {int(r): profiles.anchors[int(r)] for r in rows}

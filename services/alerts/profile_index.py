@@ -133,7 +133,10 @@ class HeldProfiles:
     anchors: list[str | None] = field(default_factory=list)
 
     def current(self, conn: psycopg.Connection, embedder: str) -> tuple[ProfileIndex | None, ProfileUpdate]:
-        """The index of every instant subscriber's profile under ``embedder``, read only where changed."""
+        """The index of every instant subscriber's profile under ``embedder``, read only where changed.
+
+        Its subscriptions are read locked FOR KEY SHARE in ``conn``'s transaction: until that ends, every
+        one of them is still enabled and none can be deleted (``matching.apply_rules`` relies on it)."""
         listing = profiles_store.instant_subscriber_stamps(conn, embedder)
         update = ProfileUpdate()
         if embedder != self.embedder:  # a refit: none of the held vectors is comparable any more
@@ -158,7 +161,7 @@ class HeldProfiles:
         if not self.keys:
             return None, update
         return assemble(self.index, [user_id for user_id, _ in self.keys], self.anchors,
-                        subscriptions_store.instant(conn)), update
+                        subscriptions_store.instant(conn, lock=True)), update
 
     def _reset(self, embedder: str) -> None:
         self.embedder, self.index, self.keys, self.stamps, self.anchors = embedder, None, [], [], []

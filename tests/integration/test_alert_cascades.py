@@ -14,6 +14,7 @@ import pytest
 from services.alerts import matching, profile_index
 from services.store import alerts as alerts_store
 from services.store import papers as papers_store
+from services.store import profiles as profiles_store
 from services.store import subscriptions as subscriptions_store
 
 USERS = [f"reader{i}" for i in range(6)]
@@ -153,3 +154,17 @@ def test_a_delete_racing_the_other_writers_waits_for_them(outbox, writer):
         paper_delete = BlockedDelete(outbox, "DELETE FROM papers WHERE id = %s", ("new-a",))
     assert user_delete.join() == 1 and paper_delete.join() == 1
     assert _alerts(outbox) == set() and _orphans(outbox) == 0
+
+
+def test_the_held_index_keeps_its_subscriptions_until_the_batch_commits(outbox):
+    """The first batch of a run does not read the subscriptions twice: ``HeldProfiles.current`` reads them
+    locked in the claiming transaction, so a delete still waits for the batch."""
+    with outbox.connection() as conn:
+        profiles_store.replace(conn, "lsa:1", USERS, [(u, 0, _unit(1, 0.1 * i).tobytes(), 1.0, "anchor")
+                                                      for i, u in enumerate(USERS)])
+    with outbox.connection() as conn:
+        index, _ = profile_index.HeldProfiles().current(conn, "lsa:1")
+        delete = BlockedDelete(outbox, "DELETE FROM subscriptions WHERE user_id = %s AND id = %s",
+                               ("reader5", "now"))
+        assert index is not None and len(index.sub_id) == len(USERS)
+    assert delete.join() == 1
