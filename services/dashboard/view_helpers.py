@@ -45,24 +45,26 @@ def render(template: str, **context: Any) -> str:
     return render_template(f"dashboard/{template}", me=g.get("operator"), **context)
 
 
-def page_request(kind: str, param: str = "cursor") -> pagination.PageRequest:
-    """The page asked for by ?<param>=&limit= (limit capped by PAGE_LIMIT_MAX); 400 for a foreign cursor."""
+def page_request(kind: str, param: str = "cursor", arity: int = 2) -> pagination.PageRequest:
+    """The page asked for by ?<param>=&limit= (limit capped by PAGE_LIMIT_MAX; a cursor of ``arity`` values);
+    400 for a foreign cursor."""
     s = settings()
     limit = request.args.get("limit", type=int)
     try:
         return pagination.page_request(kind, request.args.get(param) or None,
-                                       max(1, limit) if limit is not None else None, arity=2,
+                                       max(1, limit) if limit is not None else None, arity=arity,
                                        default_limit=s.page_limit_default, max_limit=s.page_limit_max)
     except (pagination.InvalidCursor, pagination.LimitTooLarge) as exc:
         abort(400, description=f"bad page: {exc}")
 
 
 def paged(kind: str, fetch: Callable[[tuple | None, int], list[T]], key: Callable[[T], Sequence[Any]], *,
-          param: str = "cursor") -> tuple[list[T], str | None]:
+          param: str = "cursor", arity: int = 2) -> tuple[list[T], str | None]:
     """One page of a keyset list: ``fetch(after, limit + 1)`` → (rows shown, link to the next page or None).
 
-    ``param`` names the query parameter carrying this list's cursor, so one page can hold several lists."""
-    request_page = page_request(kind, param)
+    ``param`` names the query parameter carrying this list's cursor, so one page can hold several lists;
+    ``arity`` is how many values ``key`` gives."""
+    request_page = page_request(kind, param, arity)
     rows, cursor = pagination.paginate(kind, fetch(request_page.after, request_page.limit + 1),
                                        request_page.limit, key)
     if cursor is None:

@@ -86,8 +86,8 @@ def alerts() -> str:
     status = request.args.get("status", "failed")
     status = status if status in ALERT_STATUSES else "failed"
     q = search_term()
-    rows, next_url = paged(f"admin.alerts.{status}", lambda after, limit: alerts_store.listing(
-        conn(), status=status, q=q, after=after, limit=limit), lambda r: (r["created_at"], r["id"]))
+    rows, next_url = paged(f"admin.outbox.{status}", lambda after, limit: alerts_store.outbox_listing(
+        conn(), status=status, q=q, after=after, limit=limit), lambda r: (r["id"],), arity=1)
     mail, mail_note, mail_next = _mail_sink()
     return render("alerts.html", rows=rows, next_url=next_url, status=status, statuses=ALERT_STATUSES,
                   q=q or "", mail=mail, mail_note=mail_note, mail_next=mail_next)

@@ -45,8 +45,8 @@ def user(user_id: str) -> str:
         conn(), user_id, after=after, limit=limit), lambda r: (r["starred_at"], r["id"]), param="stars")
     reads = paged("admin.user.reads", lambda after, limit: users_store.reads(
         conn(), user_id, after=after, limit=limit), lambda r: (r["occurred_at"], r["id"]), param="reads")
-    alerts = paged("admin.user.alerts", lambda after, limit: alerts_store.listing(
-        conn(), user_id=user_id, after=after, limit=limit), lambda r: (r["created_at"], r["id"]), param="alerts")
+    alerts = paged("admin.user.alerts", lambda after, limit: alerts_store.user_listing(
+        conn(), user_id, after=after, limit=limit), lambda r: (r["created_at"], r["id"]), param="alerts")
     return render("user.html", feed=feed, feed_size=size, max_feed=settings().feed_size, stars=stars,
                   reads=reads, alerts=alerts, **page)
 

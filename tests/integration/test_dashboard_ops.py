@@ -1,5 +1,6 @@
 """Dashboard operations: overview numbers, models and roll-back, jobs, alerts and the mail sink, API keys."""
 
+import datetime as dt
 import mailbox
 import re
 import secrets
@@ -8,6 +9,7 @@ from email.message import EmailMessage
 import pytest
 import redis
 
+from services import pagination
 from services.alerts import mailsink
 from services.app import create_app
 from services.jobs import TaskClient
@@ -150,3 +152,32 @@ def test_create_a_key_shown_once_then_revoke_it(app, admin_client, clean_db):
     with clean_db.connection() as conn:
         assert [r["action"] for r in conn.execute("SELECT action FROM audit_log ORDER BY id")] == [
             "key.create", "key.revoke"]
+
+
+def test_the_outbox_list_pages_newest_first_by_status_without_repeats(admin_client, clean_db):
+    with clean_db.connection() as conn:
+        conn.execute("INSERT INTO papers (id, title) VALUES ('p1', 'A paper')")
+        conn.execute("INSERT INTO users (id) VALUES ('u1')")
+        for i in range(7):  # delivered and failed rows interleaved, all created in one transaction
+            conn.execute("INSERT INTO subscriptions (user_id, id, kind, channel) VALUES ('u1', %s, 'author', 'email')",
+                         (f"s{i}",))
+            conn.execute("INSERT INTO alerts (user_id, subscription_id, paper_id, status, channel, last_error) "
+                         "VALUES ('u1', %s, 'p1', %s, 'email', %s)",
+                         (f"s{i}", "failed" if i % 2 else "delivered", f"error number {i}"))
+
+    def walk(status: str) -> list[str]:
+        seen, url = [], f"/admin/alerts?status={status}&limit=2"
+        while url:
+            page = admin_client.get(url)
+            assert page.status_code == 200
+            html = page.get_data(as_text=True)
+            seen += re.findall(r"error number (\d)", html)
+            found = re.search(r'href="([^"]*cursor=[^"]*)"', html)
+            url = found.group(1).replace("&amp;", "&") if found else None
+        return seen
+
+    assert walk("delivered") == ["6", "4", "2", "0"]
+    assert walk("failed") == ["5", "3", "1"]
+    # A cursor of the old (created_at, id) form is refused as foreign, not crashed on.
+    old = pagination.encode("admin.alerts.failed", (dt.datetime.now(dt.UTC), 7))
+    assert admin_client.get(f"/admin/alerts?status=failed&cursor={old}").status_code == 400
