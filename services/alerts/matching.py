@@ -154,7 +154,8 @@ def apply_rules(conn: psycopg.Connection, profiles: ProfileIndex, paper_ids: lis
     subscriptions are locked until this transaction ends (after the COPY connections commit), so none
     can be deleted without its cascade seeing the alerts stored for it. ``subscriptions_locked``: the
     index's subscriptions were read and locked in this same transaction (``HeldProfiles.current``), so
-    they are all still enabled and are not read again."""
+    they are not read again (one disabled since that read, a few seconds earlier, keeps this batch's
+    alerts, which the outbox then does not send)."""
     if not len(decided):
         return decided
     if subscriptions_locked:

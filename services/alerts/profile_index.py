@@ -135,8 +135,10 @@ class HeldProfiles:
     def current(self, conn: psycopg.Connection, embedder: str) -> tuple[ProfileIndex | None, ProfileUpdate]:
         """The index of every instant subscriber's profile under ``embedder``, read only where changed.
 
-        Its subscriptions are read locked FOR KEY SHARE in ``conn``'s transaction: until that ends, every
-        one of them is still enabled and none can be deleted (``matching.apply_rules`` relies on it)."""
+        Its subscriptions are read locked FOR KEY SHARE in ``conn``'s transaction: until that ends none of
+        them can be deleted (``matching.apply_rules`` relies on it). One can still be disabled meanwhile;
+        its alerts from this batch are stored, as they would be had it been disabled just after, and
+        the outbox sends nothing for a disabled subscription (``outbox``'s check at send time)."""
         listing = profiles_store.instant_subscriber_stamps(conn, embedder)
         update = ProfileUpdate()
         if embedder != self.embedder:  # a refit: none of the held vectors is comparable any more
