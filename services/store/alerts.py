@@ -307,8 +307,22 @@ def mark_read(conn: psycopg.Connection, user_id: str, alert_id: int) -> bool:
     return row is not None
 
 
-_LISTING_COLUMNS = """a.id, a.user_id, a.subscription_id, a.paper_id, p.title, a.channel, a.status, a.attempts,
-    a.last_error, a.created_at, a.delivered_at, a.next_attempt_at"""
+def _listing(conn: psycopg.Connection, where: list[str], params: dict[str, Any], *, key: str, after: tuple | None,
+             limit: int) -> list[dict[str, Any]]:
+    """Outbox rows matching every condition of ``where`` with their paper's title, ordered by the columns
+    ``key`` descending and continued after ``after`` (a keyset over the same columns)."""
+    params["limit"] = limit
+    if after is not None:
+        where = [*where, keyset.after(key, after, params)]
+    order = ", ".join(f"{column} DESC" for column in key.split(", "))
+    return conn.execute(
+        f"""
+        SELECT a.id, a.user_id, a.subscription_id, a.paper_id, p.title, a.channel, a.status, a.attempts,
+               a.last_error, a.created_at, a.delivered_at, a.next_attempt_at
+        FROM alerts a JOIN papers p ON p.id = a.paper_id
+        WHERE {' AND '.join(where)} ORDER BY {order} LIMIT %(limit)s
+        """, params,  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
+    ).fetchall()
 
 
 def outbox_listing(conn: psycopg.Connection, *, status: str, q: str | None = None, after: tuple | None, limit: int
@@ -319,29 +333,17 @@ def outbox_listing(conn: psycopg.Connection, *, status: str, q: str | None = Non
     By id rather than creation time: delivered rows, nearly all of them, are read backwards along the
     primary key; the others along ``alerts_open_idx``, which holds only rows not delivered (migration
     0019: no index over every row's status and time is kept up on each insert)."""
-    where, params = ["a.status = %(status)s"], {"status": status, "limit": limit}
+    where, params = ["a.status = %(status)s"], {"status": status}
     if status != "delivered":
         where.append("a.status <> 'delivered'")  # the partial index's predicate, for the planner to match
     if q:
         where.append("(a.user_id = %(q)s OR a.paper_id = %(q)s OR a.last_error ILIKE %(like)s)")
         params.update(q=q, like=f"%{q}%")
-    if after is not None:
-        where.append(keyset.after("a.id", after, params))
-    return conn.execute(
-        f"SELECT {_LISTING_COLUMNS} FROM alerts a JOIN papers p ON p.id = a.paper_id "
-        f"WHERE {' AND '.join(where)} ORDER BY a.id DESC LIMIT %(limit)s",  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
-        params,
-    ).fetchall()
+    return _listing(conn, where, params, key="a.id", after=after, limit=limit)
 
 
 def user_listing(conn: psycopg.Connection, user_id: str, *, after: tuple | None, limit: int) -> list[dict[str, Any]]:
     """A user's outbox rows, any status, with their paper's title, newest first; ``after`` = (created_at, id)
     (the inbox's index)."""
-    where, params = ["a.user_id = %(user_id)s"], {"user_id": user_id, "limit": limit}
-    if after is not None:
-        where.append(keyset.after("a.created_at, a.id", after, params))
-    return conn.execute(
-        f"SELECT {_LISTING_COLUMNS} FROM alerts a JOIN papers p ON p.id = a.paper_id "
-        f"WHERE {' AND '.join(where)} ORDER BY a.created_at DESC, a.id DESC LIMIT %(limit)s",  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
-        params,
-    ).fetchall()
+    return _listing(conn, ["a.user_id = %(user_id)s"], {"user_id": user_id}, key="a.created_at, a.id",
+                    after=after, limit=limit)
