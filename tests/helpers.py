@@ -12,6 +12,8 @@ import time
 from email.message import Message
 from pathlib import Path
 
+import psutil
+
 from services.config import Settings
 
 REPO = Path(__file__).resolve().parent.parent
@@ -30,6 +32,15 @@ def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
 def run_cli(args: list[str], env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess:
     return subprocess.run([*PAPERFEED, *args], env=env, cwd=REPO, capture_output=True, text=True,
                           timeout=timeout)
+
+
+def running(pid: int) -> bool:
+    """Whether process ``pid`` exists and is not a zombie. A process that exits (or is reaped) between
+    the lookup and the status read counts as gone, not as an error: the callers poll for exactly that."""
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
 
 
 def wait_until(predicate, timeout: float, interval: float = 0.2, message: str = "condition"):

@@ -20,7 +20,7 @@ import psutil
 
 from infra.embedded import free_port
 from services.config import Settings
-from tests.helpers import PAPERFEED, REPO, cli_env, wait_until
+from tests.helpers import PAPERFEED, REPO, cli_env, running, wait_until
 
 TRANSPORT_ERRORS = (OSError, http.client.HTTPException)
 
@@ -72,8 +72,7 @@ class ApiServer:
 
     def workers(self) -> list[int]:
         """Pids of gunicorn's live worker processes (the master is ``proc``)."""
-        return sorted(c.pid for c in psutil.Process(self.proc.pid).children()
-                      if c.status() != psutil.STATUS_ZOMBIE)
+        return sorted(c.pid for c in psutil.Process(self.proc.pid).children() if running(c.pid))
 
     def call(self, method: str, path: str, **kwargs: Any) -> Answer:
         return call(self.port, method, path, **kwargs)
@@ -120,7 +119,7 @@ def celery_worker(settings: Settings, queue: str, log: Path, *, preexec: Callabl
 
 def pool_processes(worker: subprocess.Popen) -> list[psutil.Process]:
     """The worker's prefork pool children (the processes that run tasks)."""
-    return [c for c in psutil.Process(worker.pid).children(recursive=True) if c.status() != psutil.STATUS_ZOMBIE]
+    return [c for c in psutil.Process(worker.pid).children(recursive=True) if running(c.pid)]
 
 
 @dataclass

@@ -20,7 +20,7 @@ import psycopg
 import pytest
 
 from infra.embedded import EmbeddedPostgres, EmbeddedRedis, free_port
-from tests.helpers import PAPERFEED, REPO, wait_until
+from tests.helpers import PAPERFEED, REPO, running, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -72,7 +72,7 @@ class Up:
 
 
 def _descendants_alive(pids: list[int]) -> list[int]:
-    return [p for p in pids if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
+    return [p for p in pids if running(p)]
 
 
 def _cleanup(data_dir: Path) -> None:

@@ -13,13 +13,12 @@ import tempfile
 import time
 from pathlib import Path
 
-import psutil
 import pytest
 import redis
 
 from infra.embedded import EmbeddedPostgres, EmbeddedRedis, free_port
 from tests.faults.processes import api_server, celery_worker
-from tests.helpers import PAPERFEED, REPO, cli_env, wait_until
+from tests.helpers import PAPERFEED, REPO, cli_env, running, wait_until
 from workers.beat_lock import BEAT_LOCK
 
 pytestmark = pytest.mark.slow
@@ -118,8 +117,7 @@ def test_embedded_servers_die_with_the_command_that_started_them(folder, tmp_pat
         proc.wait(10)
         if folder == "deleted":
             shutil.rmtree(data_dir, ignore_errors=True)
-        wait_until(lambda: not any(psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE
-                                   for p in servers), 60, message="the orphaned servers stopped")
+        wait_until(lambda: not any(running(p) for p in servers), 60, message="the orphaned servers stopped")
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
