@@ -35,6 +35,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from services.config import Settings
 from services.recommender.hits import Hit, InterestRef, Reason, ReasonKind
@@ -63,6 +64,18 @@ def fuse(lexical: np.ndarray, dense: np.ndarray, lexical_share: float) -> np.nda
 
 
 @dataclass(frozen=True)
+class PaperRows:
+    """Papers' rows in both views of a ``Similarity``, gathered once: a ranked feed compares the reader's
+    profile with three sets of papers (itself, other retrievers' hits, the final list)."""
+
+    ids: tuple[str, ...]
+    dense: np.ndarray  # len(ids) × dim, a zero row for a paper without a vector
+    # len(ids) × terms, and the same transposed for a product (None: the similarity has no lexical share)
+    lexical: sp.csr_matrix | None
+    lexical_t: sp.csr_matrix | None
+
+
+@dataclass(frozen=True)
 class Similarity:
     """Paper-to-paper similarity: ``share`` × exact TF-IDF cosine + (1 − share) × dense cosine (a paper
     missing from a view scores 0 in it)."""
@@ -73,23 +86,35 @@ class Similarity:
     def dense_rows(self, paper_ids: Sequence[str]) -> np.ndarray:
         dim = self.index.vectors.shape[1] if self.index.vectors.ndim == 2 else 0
         out = np.zeros((len(paper_ids), dim), dtype=np.float32)
-        known = [(i, self.index.positions[pid]) for i, pid in enumerate(paper_ids) if pid in self.index.positions]
-        if known:
-            out[[i for i, _ in known]] = np.asarray(self.index.vectors[[p for _, p in known]])
+        positions = self.index.positions
+        at = np.fromiter((positions.get(pid, -1) for pid in paper_ids), dtype=np.int64, count=len(paper_ids))
+        known = at >= 0
+        if known.any():
+            out[known] = np.asarray(self.index.vectors[at[known]])
         return out
 
-    def between(self, left: Sequence[str], right: Sequence[str], left_dense: np.ndarray | None = None
-                ) -> np.ndarray:
-        """len(left) × len(right) similarities (``left_dense``: ``dense_rows(left)``, when already known)."""
-        out = np.zeros((len(left), len(right)), dtype=np.float32)
-        if not left or not right:
+    def rows(self, paper_ids: Sequence[str]) -> PaperRows:
+        """``paper_ids``' rows in the views this similarity mixes, for ``between`` (either side)."""
+        ids = tuple(paper_ids)
+        lexical = self.index.lexical.rows_of(ids) if self.share > 0.0 and self.index.lexical is not None else None
+        return PaperRows(ids, self.dense_rows(ids), lexical, None if lexical is None else lexical.T.tocsr())
+
+    def between(self, left: Sequence[str] | PaperRows, right: Sequence[str] | PaperRows,
+                left_dense: np.ndarray | None = None) -> np.ndarray:
+        """len(left) × len(right) similarities. Either side: paper ids, or their ``rows`` when the same
+        papers are compared more than once; ``left_dense``: ``dense_rows(left)``, when already known."""
+        right = right if isinstance(right, PaperRows) else self.rows(right)
+        left_ids = left.ids if isinstance(left, PaperRows) else left
+        out = np.zeros((len(left_ids), len(right.ids)), dtype=np.float32)
+        if not left_ids or not right.ids:
             return out
         if self.share < 1.0:
-            left_rows = self.dense_rows(left) if left_dense is None else left_dense
-            out += np.float32(1.0 - self.share) * (left_rows @ self.dense_rows(right).T)
-        if self.share > 0.0 and self.index.lexical is not None:
-            lexical = self.index.lexical
-            out += np.float32(self.share) * np.asarray((lexical.rows_of(left) @ lexical.rows_of(right).T).toarray())
+            if left_dense is None:
+                left_dense = left.dense if isinstance(left, PaperRows) else self.dense_rows(left)
+            out += np.float32(1.0 - self.share) * (left_dense @ right.dense.T)
+        if right.lexical_t is not None:
+            left_lexical = left.lexical if isinstance(left, PaperRows) else self.index.lexical.rows_of(left)
+            out += np.float32(self.share) * np.asarray((left_lexical @ right.lexical_t).toarray())
         return out
 
 
@@ -135,15 +160,17 @@ def group_interests(similarity: np.ndarray, *, threshold: float, max_groups: int
     return [sorted(members[i]) for i in np.flatnonzero(active)]
 
 
-def interests_of(profile: Sequence[Mapping[str, Any]], similarity: Similarity, settings: Settings
-                 ) -> list[Interest]:
-    """The reader's interests, heaviest first (ties: the one with the newest paper)."""
+def interests_of(profile: Sequence[Mapping[str, Any]], similarity: Similarity, settings: Settings,
+                 profile_rows: PaperRows | None = None) -> list[Interest]:
+    """The reader's interests, heaviest first (ties: the one with the newest paper). ``profile_rows``:
+    ``similarity.rows`` of the profile's ids, when the caller has them."""
     rows = list(profile)[:MAX_GROUPED]
     ids = [row["paper_id"] for row in rows]
     if not ids:
         return []
     weight = np.array([_weight(row) for row in rows])
-    groups = group_interests(similarity.between(ids, ids), threshold=settings.feed_interest_similarity,
+    grouped = profile_rows if profile_rows is not None and profile_rows.ids == tuple(ids) else similarity.rows(ids)
+    groups = group_interests(similarity.between(grouped, grouped), threshold=settings.feed_interest_similarity,
                              max_groups=settings.feed_max_interests)
     total = float(weight.sum())
     titles = [row.get("title") or "" for row in rows]
@@ -158,10 +185,17 @@ def similarity_for(index: LoadedIndex, settings: Settings) -> Similarity:
     return Similarity(index, settings.feed_content_lexical if index.lexical is not None else 0.0)
 
 
-def profile_interests(index: LoadedIndex, profile: Sequence[Mapping[str, Any]], settings: Settings
-                      ) -> list[Interest]:
-    """``interests_of`` the ``profile`` under the feed's similarity on ``index``."""
-    return interests_of(profile, similarity_for(index, settings), settings)
+def profile_interests(index: LoadedIndex, profile: Sequence[Mapping[str, Any]], settings: Settings,
+                      profile_rows: PaperRows | None = None) -> list[Interest]:
+    """``interests_of`` the ``profile`` under the feed's similarity on ``index`` (``profile_rows``: as
+    ``profile_rows`` gives them, when the caller has them)."""
+    return interests_of(profile, similarity_for(index, settings), settings, profile_rows)
+
+
+def profile_rows(index: LoadedIndex, profile: Sequence[Mapping[str, Any]], settings: Settings) -> PaperRows:
+    """The rows of the ``profile``'s papers under the feed's similarity on ``index``: what a feed request
+    gathers once for ``profile_interests``, ``mark_topical`` and ``name_papers``."""
+    return similarity_for(index, settings).rows([row["paper_id"] for row in profile])
 
 
 def interest_refs(interests: Sequence[Interest]) -> dict[str, InterestRef]:
@@ -172,14 +206,15 @@ def interest_refs(interests: Sequence[Interest]) -> dict[str, InterestRef]:
 
 
 def mark_topical(index: LoadedIndex, profile: Sequence[Mapping[str, Any]], settings: Settings,
-                 hits: Sequence[Hit]) -> list[Hit]:
+                 hits: Sequence[Hit], rows: PaperRows | None = None) -> list[Hit]:
     """``hits`` (another retriever's) with ``topical`` set on those whose similarity to some ``profile``
-    paper reaches FEED_TOPICAL_SIMILARITY."""
+    paper reaches FEED_TOPICAL_SIMILARITY (``rows``: ``profile_rows`` of the same arguments, when known)."""
     if not hits or not profile:
         return list(hits)
-    closeness = similarity_for(index, settings).between([h.paper_id for h in hits], [row["paper_id"] for row in profile])
+    closeness = similarity_for(index, settings).between([h.paper_id for h in hits], rows if rows is not None
+                                                        else [row["paper_id"] for row in profile])
     near = closeness.max(axis=1) >= settings.feed_topical_similarity
-    return [replace(h, topical=bool(n)) for h, n in zip(hits, near.tolist(), strict=True)]
+    return [h.marked(n) for h, n in zip(hits, near.tolist(), strict=True)]
 
 
 def content_hits(index: LoadedIndex, profile: Sequence[Mapping[str, Any]], settings: Settings,
@@ -248,15 +283,17 @@ def content_hits(index: LoadedIndex, profile: Sequence[Mapping[str, Any]], setti
 
 
 def name_papers(index: LoadedIndex, profile: Sequence[Mapping[str, Any]], settings: Settings,
-                ranked: Sequence[Candidate]) -> list[Candidate]:
+                ranked: Sequence[Candidate], rows: PaperRows | None = None) -> list[Candidate]:
     """``ranked`` with each interest reason (MATCHES_INTEREST: the content retriever's, on every hit of
     ``content_hits(..., named=False)``) replaced by the profile paper its candidate resembles, where
     one is at FEED_REASON_SIMILARITY or above: the reasons ``content_hits`` names, computed for these
-    candidates alone. Other candidates are returned as they are; nothing is changed in place."""
+    candidates alone. Other candidates are returned as they are; nothing is changed in place. ``rows``:
+    ``profile_rows`` of the same arguments, when known."""
     pending = [c for c in ranked if any(r.kind == ReasonKind.MATCHES_INTEREST for r in c.reasons)]
     if not pending or not profile:
         return list(ranked)
-    resembled = _resembled(similarity_for(index, settings), profile, [c.paper_id for c in pending], settings)
+    resembled = _resembled(similarity_for(index, settings), profile, [c.paper_id for c in pending], settings,
+                           rows=rows)
     named = {c.paper_id: r for c, r in zip(pending, resembled, strict=True) if r is not None}
     return [c if c.paper_id not in named else
             replace(c, reasons=[named[c.paper_id] if r.kind == ReasonKind.MATCHES_INTEREST else r for r in c.reasons])
@@ -264,16 +301,17 @@ def name_papers(index: LoadedIndex, profile: Sequence[Mapping[str, Any]], settin
 
 
 def _resembled(similarity: Similarity, profile: Sequence[Mapping[str, Any]], paper_ids: Sequence[str],
-               settings: Settings, dense: np.ndarray | None = None) -> list[Reason | None]:
+               settings: Settings, dense: np.ndarray | None = None, *, rows: PaperRows | None = None
+               ) -> list[Reason | None]:
     """Per paper of ``paper_ids``: the reason naming the ``profile`` paper it is most similar to (ties:
     the newest), or None when even that one is below FEED_REASON_SIMILARITY. ``dense``: the papers'
-    ``similarity.dense_rows``, when already known."""
+    ``similarity.dense_rows``, when already known; ``rows``: ``similarity.rows`` of the profile's ids."""
     profile_ids = [row["paper_id"] for row in profile]
-    rows = {row["paper_id"]: row for row in profile}
-    closeness = similarity.between(paper_ids, profile_ids, dense)
+    by_id = {row["paper_id"]: row for row in profile}
+    closeness = similarity.between(paper_ids, rows if rows is not None else profile_ids, dense)
     anchors = closeness.argmax(axis=1)
     named = closeness[np.arange(len(paper_ids)), anchors] >= settings.feed_reason_similarity
-    reasons = {a: _paper_reason(rows[profile_ids[a]]) for a in set(anchors[named].tolist())}
+    reasons = {a: _paper_reason(by_id[profile_ids[a]]) for a in set(anchors[named].tolist())}
     return [reasons[a] if is_named else None for a, is_named in zip(anchors.tolist(), named.tolist(), strict=True)]
 
 

@@ -220,7 +220,7 @@ def rank(conn: psycopg.Connection, live: LiveModels, settings: Settings, request
                           keep=keep, size=settings.feed_size)
     # The content retriever's hits came with their interest as reason: the papers they resemble are
     # named for the list's candidates alone.
-    return ranked if index is None else content.name_papers(index, profile, settings, ranked)
+    return ranked if index is None else content.name_papers(index, profile, settings, ranked, ctx.profile_rows)
 
 
 def pin_featured(ranked: list[ranking.Candidate], featured: list[str], *, unwanted: Collection[str],

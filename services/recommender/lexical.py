@@ -289,7 +289,8 @@ class LexicalModel:
         select = np.zeros((len(known), len(groups)), dtype=np.float32)
         for g, group in enumerate(members):
             select[starts[g]: starts[g + 1], g] = [weights[pid] for pid in group]
-        queries = _dense(self.matrix[own].T @ select)  # terms × groups
+        own_rows = self.matrix[own]
+        queries = _dense(own_rows.T @ select)  # terms × groups
         depth = min(neighbours, self.neighbours.shape[1]) \
             if self.neighbours is not None and self.candidates is None else 0
         if not depth:
@@ -305,7 +306,7 @@ class LexicalModel:
             if len(rows) > CANDIDATE_SHARE * n:
                 out[:, g] = self._scanned(queries[:, g: g + 1], [group], own, expansion)[:, 0]
                 continue
-            rows, column = self._looked_up(rows, queries[:, g], own, own_mask, expansion / len(group), depth)
+            rows, column = self._looked_up(rows, queries[:, g], own_rows, own_mask, expansion / len(group), depth)
             out[rows, g] = column
         return out
 
@@ -333,10 +334,11 @@ class LexicalModel:
         np.divide(scores, top, out=out, where=top > 0)
         return out
 
-    def _looked_up(self, rows: np.ndarray, query: np.ndarray, own: np.ndarray, own_mask: np.ndarray,
+    def _looked_up(self, rows: np.ndarray, query: np.ndarray, own_rows: sp.csr_matrix, own_mask: np.ndarray,
                    expansion: float, depth: int) -> tuple[np.ndarray, np.ndarray]:
         """One group of ``group_scores`` over candidate ``rows`` (none of them the profile's): (the rows
-        scored, their scores, the best 1). ``expansion``: the group's weight of its second query."""
+        scored, their scores, the best 1). ``expansion``: the group's weight of its second query
+        (scaled, as in a scan, by its best row: ``own_rows``, the profile's rows, included)."""
         block = self.matrix[rows]  # each candidate row copied once
         first = _dense(block @ query)
         if expansion > 0 and first.max(initial=0.0) > 0:
@@ -352,7 +354,7 @@ class LexicalModel:
             first, second = np.concatenate([first, both[:, 0]]), np.concatenate([second, both[:, 1]])
             rows = np.concatenate([rows, extra])
             # The second query's scale, as in a scan: its best row, a profile paper included.
-            second_top = max(float(second.max()), float(_dense(self.matrix[own] @ second_query).max()))
+            second_top = max(float(second.max()), float(_dense(own_rows @ second_query).max()))
             if second_top > 0:
                 first = first / first.max() + np.float32(expansion) * second / second_top
         top = float(first.max(initial=0.0))

@@ -269,9 +269,9 @@ def mmr_order(score: np.ndarray, matrix: np.ndarray, *, lam: float, size: int) -
     for step in range(len(picked)):
         best = int(np.argmax(gain))
         picked[step] = best
+        base[best] = -np.inf  # picked: its gain stays -inf from now on
         np.maximum(penalty, similarity[best], out=penalty)
         np.subtract(base, penalty, out=gain)
-        gain[picked[: step + 1]] = -np.inf
     return picked
 
 
@@ -381,11 +381,12 @@ def _stride(picks: Mapping[int, list[Candidate]], quota: Mapping[int, int]) -> l
     next place goes to the interest furthest below its share (ties: the better candidate)."""
     total = sum(len(p) for p in picks.values())
     taken = dict.fromkeys(picks, 0)
+    places = max(1, sum(quota.values()))
     out: list[Candidate] = []
     for n in range(1, total + 1):
         ready = [g for g in picks if taken[g] < len(picks[g])]
-        g = max(ready, key=lambda g: (n * quota[g] / max(1, sum(quota.values())) - taken[g],
-                                      picks[g][taken[g]].score, -g))
+        g = ready[0] if len(ready) == 1 else max(ready, key=lambda g: (n * quota[g] / places - taken[g],
+                                                                       picks[g][taken[g]].score, -g))
         out.append(picks[g][taken[g]])
         taken[g] += 1
     return out

@@ -20,10 +20,12 @@ from services.config import Settings
 from services.recommender.cf import LoadedCf
 from services.recommender.content import (
     Interest,
+    PaperRows,
     content_hits,
     interest_refs,
     mark_topical,
     profile_interests,
+    profile_rows,
 )
 from services.recommender.hits import Hit, InterestRef, Reason, ReasonKind, Retriever
 from services.recommender.index import LoadedIndex
@@ -56,11 +58,17 @@ class Retrieval:
     cf_model: LoadedCf | None
 
     @cached_property
+    def profile_rows(self) -> PaperRows | None:
+        """The profile's rows for the similarities (``content.profile_rows``), gathered once per request;
+        None without an index."""
+        return None if self.index is None else profile_rows(self.index, self.profile, self.settings)
+
+    @cached_property
     def interests(self) -> list[Interest]:
         """The reader's interests (``content.profile_interests``); [] without an index."""
         if self.index is None or not self.profile:
             return []
-        return profile_interests(self.index, self.profile, self.settings)
+        return profile_interests(self.index, self.profile, self.settings, self.profile_rows)
 
     @cached_property
     def interest_of(self) -> dict[str, InterestRef]:
@@ -99,14 +107,15 @@ def _itemknn(ctx: Retrieval, found: Mapping[str, Sequence[Hit]]) -> list[Hit]:
     s = ctx.settings
     factor = history_factor(len(ctx.profile), s.feed_itemknn_min_history, s.feed_itemknn_full_history)
     hits = model.hits(ctx.profile, s.feed_size, factor=factor, interest_of=ctx.interest_of)
-    return hits if ctx.index is None else mark_topical(ctx.index, ctx.profile, s, hits)
+    return hits if ctx.index is None else mark_topical(ctx.index, ctx.profile, s, hits, ctx.profile_rows)
 
 
 def _citations(ctx: Retrieval, found: Mapping[str, Sequence[Hit]]) -> list[Hit]:
     if ctx.index is None or ctx.index.citations is None or not ctx.profile:
         return []
     return mark_topical(ctx.index, ctx.profile, ctx.settings,
-                        ctx.index.citations.hits(ctx.profile, ctx.settings.feed_size, interest_of=ctx.interest_of))
+                        ctx.index.citations.hits(ctx.profile, ctx.settings.feed_size, interest_of=ctx.interest_of),
+                        ctx.profile_rows)
 
 
 def _trending(ctx: Retrieval, found: Mapping[str, Sequence[Hit]]) -> list[Hit]:

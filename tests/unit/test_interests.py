@@ -11,10 +11,13 @@ from services.recommender.content import (
     content_hits,
     group_interests,
     interest_refs,
+    mark_topical,
     name_papers,
     profile_interests,
+    profile_rows,
+    similarity_for,
 )
-from services.recommender.hits import InterestRef, Reason, ReasonKind
+from services.recommender.hits import Hit, InterestRef, Reason, ReasonKind
 from services.recommender.itemknn import ItemKnn
 from services.recommender.lexical import FieldWeights, LexicalModel
 from services.recommender.ranking import Candidate, allot_interests, topical_first
@@ -131,6 +134,29 @@ def test_papers_named_on_the_final_list_are_those_content_hits_names():
     assert [c.reasons for c in out] == [[h.reason, trending] for h in named] + [[trending]]
     assert [c.reasons[0] for c in candidates[:-1]] == [h.reason for h in unnamed]  # not changed in place
     assert name_papers(index, [], settings, candidates) == candidates
+
+
+def test_the_profile_rows_gathered_once_give_what_the_ids_give():
+    """A feed gathers its profile's rows once (content.profile_rows) for the interests, the topical marks
+    and the named papers: each must come out exactly as from the ids, on either side of a similarity."""
+    index = _index()
+    settings = Settings.from_env({"FEED_SIZE": "10"})
+    profile = [{"paper_id": pid, "kind": kind, "title": pid}
+               for pid, kind in (("d1", "star"), ("s1", "read"), ("s2", "star"), ("nowhere", "star"))]
+    rows = profile_rows(index, profile, settings)
+    ids = [row["paper_id"] for row in profile]
+    similarity = similarity_for(index, settings)
+    others = ["d3", "v1", "s4", "missing"]
+    assert np.array_equal(similarity.between(others, rows), similarity.between(others, ids))
+    assert np.array_equal(similarity.between(rows, rows), similarity.between(ids, ids))
+    assert similarity.between(others, ids).any()  # not comparing two zero matrices
+    assert profile_interests(index, profile, settings, rows) == profile_interests(index, profile, settings)
+    hits = [Hit(pid, 1.0) for pid in others]
+    assert mark_topical(index, profile, settings, hits, rows) == mark_topical(index, profile, settings, hits)
+    assert {h.topical for h in mark_topical(index, profile, settings, hits)} == {True, False}
+    unnamed = content_hits(index, profile, settings, named=False)
+    candidates = [Candidate(h.paper_id, {"content": h.score}, [h.reason], h.score, h.interest) for h in unnamed]
+    assert name_papers(index, profile, settings, candidates, rows) == name_papers(index, profile, settings, candidates)
 
 
 def test_a_new_star_in_a_new_field_is_an_interest_of_its_own():
