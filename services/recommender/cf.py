@@ -279,11 +279,13 @@ class LoadedCf:
         row = self.user_index.get(user_id)
         if row is None or not paper_ids:
             return []
-        known = [(pid, self.item_index[pid]) for pid in paper_ids if pid in self.item_index]
-        if not known:
+        item_index = self.item_index
+        at = np.fromiter((item_index.get(pid, -1) for pid in paper_ids), dtype=np.int64, count=len(paper_ids))
+        known = at >= 0
+        if not known.any():
             return []
-        scores = self.item_factors[[i for _, i in known]] @ self.user_factors[row]
-        return [(pid, float(s)) for (pid, _), s in zip(known, scores, strict=True)]
+        scores = self.item_factors[at[known]] @ self.user_factors[row]
+        return list(zip([pid for pid, k in zip(paper_ids, known.tolist(), strict=True) if k], scores.tolist(), strict=True))
 
     def recommend(self, user_id: str, k: int) -> list[tuple[str, float]]:
         """Top ``k`` (paper_id, score) for a known user, else []. O(items × factors) per call."""

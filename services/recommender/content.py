@@ -255,8 +255,9 @@ def content_hits(index: LoadedIndex, profile: Sequence[Mapping[str, Any]], setti
         lexical_columns = index.lexical.group_scores([i.members for i in interests], weight_of,
                                                      expansion=settings.feed_content_expansion,
                                                      neighbours=settings.feed_lexical_neighbours, also=found)
+        paper_ids = index.lexical.paper_ids
         for g in range(len(interests)):
-            found.update((index.lexical.paper_ids[r], None) for r in top_positive(lexical_columns[:, g], depths[g]))
+            found.update(dict.fromkeys([paper_ids[r] for r in top_positive(lexical_columns[:, g], depths[g]).tolist()]))
     hit_ids = list(found)
     if not hit_ids:
         return []
@@ -265,9 +266,10 @@ def content_hits(index: LoadedIndex, profile: Sequence[Mapping[str, Any]], setti
     dense = hit_dense @ centroids.T if hit_dense is not None else np.zeros((len(hit_ids), len(interests)))
     lexical = np.zeros((len(hit_ids), len(interests)), dtype=np.float32)
     if lexical_columns is not None:
-        known = [(i, index.lexical.positions[pid]) for i, pid in enumerate(hit_ids) if pid in index.lexical.positions]
-        if known:
-            lexical[[i for i, _ in known]] = lexical_columns[[p for _, p in known]]
+        positions = index.lexical.positions
+        at = np.fromiter((positions.get(pid, -1) for pid in hit_ids), dtype=np.int64, count=len(hit_ids))
+        known = at >= 0
+        lexical[known] = lexical_columns[at[known]]
     per_interest = share * lexical + (1.0 - share) * np.maximum(dense, 0.0)
     best = np.argmax(per_interest, axis=1)
     scores = per_interest[np.arange(len(hit_ids)), best]
