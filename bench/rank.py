@@ -13,6 +13,12 @@ for warm users (simulated history, known to the CF model) and cold users (two st
 no CF factors), each as the median over many users. ``--profile`` prints cProfile's top functions of the
 ranked feed.
 
+``--rank-only N`` ranks the first N warm users once each and writes nothing (the warm-up included), so two
+runs differ only by what those N rankings cost: under ``valgrind --tool=callgrind`` the difference between
+N and 0 is the instructions of N ranked feeds (a count, not a time: the same whatever else the machine
+does). ``--lists FILE`` writes those rankings (ids, scores, reasons) as JSON, to check that a change of
+code left them as they were.
+
     .venv/bin/python bench/rank.py --out bench/results/rank.json [--users 2000 --events 200000 --measure 200]
 """
 
@@ -142,6 +148,21 @@ def stages(db: Database, live: LiveModels, settings, users: list[str]) -> dict:
     return {name: round(statistics.median(values), 2) for name, values in times.items()}
 
 
+def rank_only(db: Database, live: LiveModels, settings, users: list[str], lists: Path | None = None
+              ) -> float | None:
+    """Median CPU ms of ``feed.rank`` for ``users``, once each, nothing written (but ``lists``: each
+    ranked list, for comparing two checkouts)."""
+    times, ranked = [], {}
+    for user_id in users:
+        with db.connection() as conn:
+            ms, out = cpu_ms(feed.rank, conn, live, settings, feed.FeedRequest(user_id=user_id, limit=20))
+        times.append(ms)
+        ranked[user_id] = [[c.paper_id, round(c.score, 6), [r.as_dict() for r in c.reasons]] for c in out]
+    if lists is not None:
+        lists.write_text(json.dumps(ranked, indent=0, sort_keys=True))
+    return round(statistics.median(times), 2) if times else None
+
+
 def cold_users(db: Database, n: int) -> list[str]:
     """New users, each with two stars on papers of unrelated categories (two interests, no CF factors)."""
     with db.connection() as conn:
@@ -182,6 +203,9 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--stages", action="store_true", help="also time each step of feed.rank")
     parser.add_argument("--only-stages", action="store_true", help="only time each step (no stars written)")
+    parser.add_argument("--rank-only", type=int, default=None, metavar="N",
+                        help="only rank the first N warm users once each, writing nothing (see above)")
+    parser.add_argument("--lists", type=Path, help="with --rank-only: write the ranked lists here")
     parser.add_argument("--reuse", action="store_true",
                         help="keep the built database and artifacts (.paperfeed/bench) for the next --reuse run")
     args = parser.parse_args()
@@ -206,6 +230,12 @@ def main() -> None:
         live = LiveModels(store, refresh_seconds=3600.0, ef_search=settings.hnsw_ef_search)
         step = max(1, args.users // args.measure)
         warm = [f"u{i}" for i in range(0, args.users, step)][: args.measure]
+        if args.rank_only is not None:
+            rank_only(db, live, settings, [f"u{i}" for i in range(1, 20, 2)])  # warm-up: models, shared lists
+            result["rank_only"] = rank_only(db, live, settings, warm[: args.rank_only], args.lists)
+            print(f"ranked {args.rank_only} warm users once each: median {result['rank_only']} CPU ms")
+            db.close()
+            return
         cold = cold_users(db, args.measure)
         measure(db, live, settings, [f"u{i}" for i in range(1, 20, 2)], 20)  # warm-up: models, shared lists
         if not args.only_stages:
