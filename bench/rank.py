@@ -68,6 +68,10 @@ except ImportError:
     name_papers = None
 
 
+# Ranked once before anything is measured (models loaded, shared lists built); not among the measured users.
+WARM_UP = [f"u{i}" for i in range(1, 20, 2)]
+
+
 def build(db: Database, store: ArtifactStore, settings, papers: Path, users: int, events: int) -> dict:
     with open_text(papers) as lines:
         imported = import_lines(db, lines, batch_size=2000)
@@ -231,13 +235,13 @@ def main() -> None:
         step = max(1, args.users // args.measure)
         warm = [f"u{i}" for i in range(0, args.users, step)][: args.measure]
         if args.rank_only is not None:
-            rank_only(db, live, settings, [f"u{i}" for i in range(1, 20, 2)])  # warm-up: models, shared lists
+            rank_only(db, live, settings, WARM_UP)
             result["rank_only"] = rank_only(db, live, settings, warm[: args.rank_only], args.lists)
             print(f"ranked {args.rank_only} warm users once each: median {result['rank_only']} CPU ms")
             db.close()
             return
         cold = cold_users(db, args.measure)
-        measure(db, live, settings, [f"u{i}" for i in range(1, 20, 2)], 20)  # warm-up: models, shared lists
+        measure(db, live, settings, WARM_UP, 20)
         if not args.only_stages:
             result["warm"] = measure(db, live, settings, warm, 20)
             result["cold"] = measure(db, live, settings, cold, 20)

@@ -27,6 +27,7 @@ from services.config import Settings
 from services.db import Database
 from services.recommender.artifacts import ArtifactKind, ArtifactStore
 from services.recommender.itemknn import ItemKnn
+from services.recommender.positions import MISSING, rows_of
 from services.store import interactions as interactions_store
 from services.store import models as models_store
 
@@ -279,9 +280,8 @@ class LoadedCf:
         row = self.user_index.get(user_id)
         if row is None or not paper_ids:
             return []
-        item_index = self.item_index
-        at = np.fromiter((item_index.get(pid, -1) for pid in paper_ids), dtype=np.int64, count=len(paper_ids))
-        known = at >= 0
+        at = rows_of(self.item_index, paper_ids)
+        known = at != MISSING
         if not known.any():
             return []
         scores = self.item_factors[at[known]] @ self.user_factors[row]

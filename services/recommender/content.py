@@ -41,6 +41,7 @@ from services.config import Settings
 from services.recommender.hits import Hit, InterestRef, Reason, ReasonKind
 from services.recommender.index import LoadedIndex
 from services.recommender.lexical import top_positive
+from services.recommender.positions import MISSING, rows_of
 from services.recommender.ranking import Candidate
 
 # In a centroid, and in the lexical sum, a star counts this many times as much as a read.
@@ -69,7 +70,7 @@ class PaperRows:
     profile with three sets of papers (itself, other retrievers' hits, the final list)."""
 
     ids: tuple[str, ...]
-    dense: np.ndarray  # len(ids) × dim, a zero row for a paper without a vector
+    dense: np.ndarray  # len(ids) × dim, a zero row for a paper without a vector (no rows: lexical only)
     # len(ids) × terms, and the same transposed for a product (None: the similarity has no lexical share)
     lexical: sp.csr_matrix | None
     lexical_t: sp.csr_matrix | None
@@ -86,9 +87,8 @@ class Similarity:
     def dense_rows(self, paper_ids: Sequence[str]) -> np.ndarray:
         dim = self.index.vectors.shape[1] if self.index.vectors.ndim == 2 else 0
         out = np.zeros((len(paper_ids), dim), dtype=np.float32)
-        positions = self.index.positions
-        at = np.fromiter((positions.get(pid, -1) for pid in paper_ids), dtype=np.int64, count=len(paper_ids))
-        known = at >= 0
+        at = rows_of(self.index.positions, paper_ids)
+        known = at != MISSING
         if known.any():
             out[known] = np.asarray(self.index.vectors[at[known]])
         return out
@@ -97,7 +97,8 @@ class Similarity:
         """``paper_ids``' rows in the views this similarity mixes, for ``between`` (either side)."""
         ids = tuple(paper_ids)
         lexical = self.index.lexical.rows_of(ids) if self.share > 0.0 and self.index.lexical is not None else None
-        return PaperRows(ids, self.dense_rows(ids), lexical, None if lexical is None else lexical.T.tocsr())
+        dense = self.dense_rows(ids if self.share < 1.0 else ())  # a lexical-only similarity reads none
+        return PaperRows(ids, dense, lexical, None if lexical is None else lexical.T.tocsr())
 
     def between(self, left: Sequence[str] | PaperRows, right: Sequence[str] | PaperRows,
                 left_dense: np.ndarray | None = None) -> np.ndarray:
@@ -266,9 +267,8 @@ def content_hits(index: LoadedIndex, profile: Sequence[Mapping[str, Any]], setti
     dense = hit_dense @ centroids.T if hit_dense is not None else np.zeros((len(hit_ids), len(interests)))
     lexical = np.zeros((len(hit_ids), len(interests)), dtype=np.float32)
     if lexical_columns is not None:
-        positions = index.lexical.positions
-        at = np.fromiter((positions.get(pid, -1) for pid in hit_ids), dtype=np.int64, count=len(hit_ids))
-        known = at >= 0
+        at = rows_of(index.lexical.positions, hit_ids)
+        known = at != MISSING
         lexical[known] = lexical_columns[at[known]]
     per_interest = share * lexical + (1.0 - share) * np.maximum(dense, 0.0)
     best = np.argmax(per_interest, axis=1)

@@ -34,6 +34,7 @@ from services.recommender.feed_cache import CURSOR_KIND
 from services.recommender.hits import Hit, Reason, ReasonKind
 from services.recommender.index import LoadedIndex
 from services.recommender.interleaving import rank_treated
+from services.recommender.positions import MISSING, rows_of
 from services.recommender.retrievers import SHARED_LIST_SECONDS, Retrieval, cf_hits, retrieve_all, weights
 from services.recommender.serving import LiveModels, pins
 from services.recommender.visibility import Hidden, Visibility
@@ -259,8 +260,7 @@ def order(retrieved: Mapping[str, Sequence[Hit]], settings: Settings, *,
     # Only the best few can make the feed: the visibility filters look at those alone.
     rows = merged.best(allowed, VISIBILITY_CHECKED * settings.feed_size)
     ids = [merged.ids[r] for r in rows.tolist()]
-    positions = (np.fromiter((index.positions.get(p, -1) for p in ids), dtype=np.int64, count=len(ids))
-                 if index is not None else np.full(len(ids), -1, dtype=np.int64))
+    positions = rows_of(index.positions, ids) if index is not None else np.full(len(ids), MISSING, dtype=np.int64)
     if hidden is not None:
         shown = hidden.visible(ids, positions, index)
         rows, positions = rows[shown], positions[shown]
