@@ -19,7 +19,12 @@ Rankers (each ranks FEED_SIZE = max M papers per user through ``feed.order``):
 - cf: the CF retriever alone; content / content-<embedder>: the content retriever alone;
 - hybrid: content + cf + popularity, weighted by FEED_WEIGHT_* — the feed as it runs;
 - seeded: hybrid for a user CF does not know yet (their papers given as seeds, before any retrain): the
-  first feed after ``PUT /v1/users/{id}`` with ``seed_papers``.
+  first feed after ``PUT /v1/users/{id}`` with ``seed_papers``;
+- incremental: the feed after the user's newest train paper was starred, made the way a request makes it
+  when the stored list is young (services/recommender/incremental.py): hybrid ranked without that paper,
+  then updated with it (it leaves the list, its named neighbours enter the first page); compare with
+  hybrid (the full rank it stands in for) and with ``stale`` (the list ranked without the paper, only the
+  paper removed: no update at all).
 
 ``--validation`` never reads the test file: it holds out 20% (at least 1) of each train user's papers
 (users with 2 or more; ``--validation-keep N``: all but N, ``1`` like P1) and evaluates on those; the
@@ -52,14 +57,14 @@ if str(REPO) not in sys.path:
 from bench import tfidf_baseline  # noqa: E402
 from bench.arxiv_eval import split_two  # noqa: E402
 from services.config import Settings  # noqa: E402
-from services.recommender import cf, evaluation, feed, pipeline  # noqa: E402
+from services.recommender import cf, evaluation, feed, incremental, pipeline  # noqa: E402
 from services.recommender import index as faiss_index  # noqa: E402
 from services.recommender.citations import CitationModel  # noqa: E402
 from services.recommender.content import interest_refs, mark_topical, profile_interests  # noqa: E402
 from services.recommender.embedders import LsaEmbedder, MiniLmEmbedder, paper_text  # noqa: E402
 from services.recommender.hits import Hit, Reason  # noqa: E402
 from services.recommender.index import LoadedIndex  # noqa: E402
-from services.recommender.itemknn import history_factor  # noqa: E402
+from services.recommender.itemknn import ItemKnn, history_factor  # noqa: E402
 from services.recommender.lexical import LexicalModel  # noqa: E402
 from services.recommender.ranking import Candidate  # noqa: E402
 
@@ -262,6 +267,44 @@ def rank_many(users: list[str], rankers: dict[str, tuple[Callable[[str], dict[st
     return out, seconds
 
 
+def updated_feeds(users: list[str], retrieve: Callable[[str, dict[str, list[dict]]], dict[str, Hits]],
+                  profile: dict[str, list[dict]], settings: Settings, index: LoadedIndex, itemknn: ItemKnn | None,
+                  keep: set[str] | None, gap: int = incremental.GAP
+                  ) -> tuple[dict[str, list[str]], dict[str, list[str]], float]:
+    """(stale, incremental, share of users updated): each user's feed ranked without their newest profile
+    paper (``retrieve(user, profiles)`` with that paper left out), then that paper starred — ``stale`` only
+    drops it from the list, ``incremental`` is what the feed serves next: the update (the service's own
+    ``incremental.arrivals`` and ``merge``), or the full rank where the feed would rank in full (a
+    profile too new, a list run short)."""
+    def allowed(best: list[Candidate]) -> list[Candidate]:
+        return [c for c in best if c.paper_id in keep]
+
+    def ranked_for(user: str, profiles: dict[str, list[dict]]) -> list[Candidate]:
+        return feed.order(retrieve(user, profiles), settings, unwanted=[r["paper_id"] for r in profiles[user]],
+                          index=index, keep=None if keep is None else allowed)
+
+    before = {u: rows[1:] for u, rows in profile.items()}
+    stale, updated, done = {}, {}, 0
+    for user in users:
+        rows = profile.get(user, [])
+        if not rows:  # nothing to star: the feed as ranked
+            stale[user] = updated[user] = [c.paper_id for c in ranked_for(user, profile)]
+            continue
+        ranked = ranked_for(user, before)
+        starred = rows[0]
+        stale[user] = [c.paper_id for c in ranked if c.paper_id != starred["paper_id"]]
+        merged = None
+        if not incremental.too_new(rows):
+            reader = incremental.Reader(rows, profile_interests(index, rows, settings),
+                                        {r["paper_id"] for r in rows}, None)
+            arrivals = [[c for c in found if keep is None or c.paper_id in keep]
+                        for found in incremental.arrivals(index, itemknn, starred, reader, settings)]
+            merged = incremental.merge(ranked, {starred["paper_id"]}, arrivals, size=settings.feed_size, gap=gap)
+        done += merged is not None
+        updated[user] = [c.paper_id for c in (merged if merged is not None else ranked_for(user, profile))]
+    return stale, updated, done / max(len(users), 1)
+
+
 def run(args: argparse.Namespace) -> dict:
     environ = dict(os.environ)
     for assignment in args.set:
@@ -382,7 +425,7 @@ def run(args: argparse.Namespace) -> dict:
             profile.get(u, []), max(cutoffs) + len(train.get(u, ())))}, train, settings, None, keep),
             time.perf_counter() - t)
     embedders = [e for e in EMBEDDERS if f"content-{e}" in args.models or
-                 (e == settings.embedder and {"content", "hybrid", "seeded"} & set(args.models))]
+                 (e == settings.embedder and {"content", "hybrid", "seeded", "incremental"} & set(args.models))]
     for name in embedders:
         vectors, embedder_name = vectors_of(name)
         t = time.perf_counter()
@@ -391,22 +434,23 @@ def run(args: argparse.Namespace) -> dict:
 
         memo: dict[tuple, tuple] = {}
 
-        def content_of(user: str, s: Settings, index: LoadedIndex = index, memo: dict[tuple, tuple] = memo
-                       ) -> tuple[Hits, dict]:
+        def content_of(user: str, s: Settings, index: LoadedIndex = index, memo: dict[tuple, tuple] = memo,
+                       profile: dict[str, list[dict]] = profile) -> tuple[Hits, dict]:
             """The content retriever's hits and the reader's interests (profile paper → ``InterestRef``),
-            computed once per user and content settings (the service computes them once per request,
-            whichever retrievers join them)."""
-            key = (user, *(getattr(s, n) for n in CONTENT_SETTINGS))
+            computed once per user, profile and content settings (the service computes them once per
+            request, whichever retrievers join them)."""
+            key = (user, id(profile), *(getattr(s, n) for n in CONTENT_SETTINGS))
             if key not in memo:
-                memo.clear()  # rankers run user by user: only the current user's hits are reused
+                if memo and next(iter(memo))[0] != user:
+                    memo.clear()  # rankers run user by user: only the current user's hits are reused
                 interests = profile_interests(index, profile.get(user, []), s)
                 memo[key] = (feed.content_hits(index, profile.get(user, []), s, interests, named=False),
                              interest_refs(interests))  # reasons are not scored here: not named
             return memo[key]
 
         def hybrid(user: str, s: Settings, with_cf: bool = True, with_others: bool = True,
-                   index: LoadedIndex = index) -> dict[str, Hits]:
-            content, interest_of = content_of(user, s)
+                   index: LoadedIndex = index, profile: dict[str, list[dict]] = profile) -> dict[str, Hits]:
+            content, interest_of = content_of(user, s, profile=profile)
             hits = {"content": content}
             if with_others:
                 hits["trending"] = popular[: s.feed_size]
@@ -439,6 +483,13 @@ def run(args: argparse.Namespace) -> dict:
                 rankers["hybrid " + " ".join(f"{k}={v}" for k, v in combo.items())] = (
                     lambda u, tuned=tuned: hybrid(u, tuned), tuned)
         rankings, seconds = rank_many(users, rankers, train, index, keep)
+        if name == settings.embedder and "incremental" in args.models:
+            t = time.perf_counter()
+            rankings["stale"], rankings["incremental"], updated = updated_feeds(
+                users, lambda u, profiles: hybrid(u, settings, profile=profiles), profile, settings, index,
+                cf_model.itemknn, keep, gap=args.incremental_gap)
+            seconds["stale"] = seconds["incremental"] = time.perf_counter() - t
+            timings["incremental_updated_share"] = round(updated, 3)
         for model, ranked in rankings.items():
             record(model, ranked, seconds[model])
             if model == f"content-{settings.embedder}":
@@ -551,7 +602,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out", help="write the results as JSON here")
     parser.add_argument("--models", default="tfidf,popularity,cf,content,hybrid,seeded",
                         help="comma-separated: tfidf (plain TF-IDF reference), popularity, cf, content, "
-                             "content-tfidf-lsa, content-minilm, hybrid, seeded, citations (items' cites alone), itemknn")
+                             "content-tfidf-lsa, content-minilm, hybrid, seeded, citations (items' cites alone), itemknn, "
+                             "incremental (adds stale: see the docstring)")
+    parser.add_argument("--incremental-gap", type=int, default=incremental.GAP,
+                        help="with --models incremental: places between a star's neighbours (incremental.GAP)")
     parser.add_argument("--validation", action="store_true",
                         help="evaluate on a holdout carved from train (for tuning); the test file is not read")
     parser.add_argument("--validation-keep", type=int, default=0, metavar="N",

@@ -6,8 +6,9 @@ citations, simulated users and events, ALS, trending) with fewer users, then mea
 
 - ``rank``: ``feed.rank`` (retrievers, fusion, visibility, MMR, interest slots), no storing;
 - ``ranked feed``: ``feed.get_feed`` with nothing reusable (ranked, stored, first page read back);
-- ``after a star``: the user stars a paper of their feed, then asks for the feed again (ranked anew, or
-  updated from the stored list when incremental re-ranking applies);
+- ``after a star``: the user stars a paper of their feed, then asks for the feed again: as served
+  (updated from the stored list: incremental re-ranking) and, for the same star, ranked anew
+  (FEED_INCREMENTAL_UPDATES=0, rolled back), with the median per-user ratio of the two;
 
 for warm users (simulated history, known to the CF model) and cold users (two stars in different topics,
 no CF factors), each as the median over many users. ``--profile`` prints cProfile's top functions of the
@@ -96,8 +97,11 @@ def star(conn, user_id: str, paper_id: str) -> None:
 
 
 def measure(db: Database, live: LiveModels, settings, users: list[str], limit: int) -> dict:
-    """Median CPU ms of rank(), of a ranked and stored feed, and of the feed right after a star."""
-    rank_ms, ranked_ms, after_star_ms = [], [], []
+    """Median CPU ms of rank(), of a ranked and stored feed, and of the feed right after a star: both as
+    served (updated from the stored list, incremental) and ranked anew (FEED_INCREMENTAL_UPDATES=0, in a
+    transaction rolled back, so the served one follows the same star)."""
+    rank_ms, ranked_ms, after_star_ms, anew_ms = [], [], [], []
+    full_rank = settings.replace(feed_incremental_updates=0)
     for user_id in users:
         request = feed.FeedRequest(user_id=user_id, limit=limit)
         with db.connection() as conn:
@@ -109,6 +113,8 @@ def measure(db: Database, live: LiveModels, settings, users: list[str], limit: i
             continue
         with db.connection() as conn:
             star(conn, user_id, page["items"][len(page["items"]) // 2]["paper"]["id"])
+        with db.connection() as conn, conn.transaction(force_rollback=True):
+            anew_ms.append(cpu_ms(feed.get_feed, conn, live, full_rank, request)[0])
         with db.connection() as conn:
             after_star_ms.append(cpu_ms(feed.get_feed, conn, live, settings, request)[0])
 
@@ -116,7 +122,9 @@ def measure(db: Database, live: LiveModels, settings, users: list[str], limit: i
         return round(statistics.median(values), 2) if values else None
 
     return {"users": len(users), "rank_ms": med(rank_ms), "ranked_feed_ms": med(ranked_ms),
-            "after_star_ms": med(after_star_ms), "rank_p90_ms": round(sorted(rank_ms)[int(0.9 * len(rank_ms))], 2) if rank_ms else None}
+            "after_star_ms": med(after_star_ms), "after_star_anew_ms": med(anew_ms),
+            "after_star_ratio": round(statistics.median(a / b for a, b in zip(after_star_ms, anew_ms, strict=True)), 3)
+            if anew_ms else None, "rank_p90_ms": round(sorted(rank_ms)[int(0.9 * len(rank_ms))], 2) if rank_ms else None}
 
 
 def stages(db: Database, live: LiveModels, settings, users: list[str]) -> dict:
@@ -275,13 +283,15 @@ def kept_database():
 
 
 def print_table(r: dict) -> None:
-    print(f"\n{'users':<8} {'n':>5} {'rank ms':>9} {'p90':>7} {'ranked feed ms':>15} {'after a star ms':>16}")
+    print(f"\n{'users':<8} {'n':>5} {'rank ms':>9} {'p90':>7} {'ranked feed ms':>15} {'after a star ms':>16} "
+          f"{'(ranked anew)':>14} {'ratio':>6}")
     for kind in ("warm", "cold"):
         if kind not in r:
             continue
         row = r[kind]
         print(f"{kind:<8} {row['users']:>5} {row['rank_ms']!s:>9} {row['rank_p90_ms']!s:>7} "
-              f"{row['ranked_feed_ms']!s:>15} {row['after_star_ms']!s:>16}")
+              f"{row['ranked_feed_ms']!s:>15} {row['after_star_ms']!s:>16} {row['after_star_anew_ms']!s:>14} "
+              f"{row['after_star_ratio']!s:>6}")
     for kind in ("warm", "cold"):
         for name, ms in r.get(f"stages_{kind}", {}).items():
             print(f"  {kind}, {name:<44} {ms:>7} ms")

@@ -635,6 +635,15 @@ class Settings:
         "FEED_REUSE_SECONDS", _parse_float(0.0, 86400), default=1800.0,
         help="A plain feed request serves the user's last ranked feed again while it is this young and no "
              "event of theirs is newer (0: always rank).")
+    feed_incremental_updates: int = _env(
+        "FEED_INCREMENTAL_UPDATES", _parse_int(0, 100), default=3,
+        help="After a star, read or dismissal the reader's stored feed is updated (the paper leaves it, the "
+             "starred paper's interest and co-readers bring new papers to its first page) instead of ranked "
+             "anew, this many times in a row before a full rank (0: always rank anew). docs/engine.md § 8.")
+    feed_incremental_new: int = _env(
+        "FEED_INCREMENTAL_NEW", _parse_int(0, 10), default=3,
+        help="Papers of each kind (its interest's best candidates; papers saved with it) a newly starred paper "
+             "brings to the first page in an incremental update (a read brings one of each). Tuned.")
     search_cache_seconds: float = _env(
         "SEARCH_CACHE_SECONDS", _parse_float(0.0, 3600), default=60.0,
         help="The first page of a text search is shared by identical requests of one API process this long, "

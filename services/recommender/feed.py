@@ -28,7 +28,7 @@ from services import pagination
 from services.config import Settings
 from services.db import Database
 from services.errors import InvalidInput
-from services.recommender import cold_feed, content, experiments, feed_cache, ranking
+from services.recommender import cold_feed, content, experiments, feed_cache, incremental, ranking
 from services.recommender.content import content_hits
 from services.recommender.feed_cache import CURSOR_KIND
 from services.recommender.hits import Hit, Reason, ReasonKind
@@ -101,16 +101,34 @@ def get_feed(conn: psycopg.Connection, live: LiveModels, settings: Settings, req
             return reused
     if not users_store.exists(conn, request.user_id):  # a read writes nothing for an unknown id (cold_feed)
         return cold_feed.first_page(conn, request, cold_ranker, served_from=feed_cache.RANKED)
+    # The reader's experiment variants (and promoted defaults) decide the Settings it is ranked with.
+    treatment = experiments.load_treatment(conn, settings, request.user_id)
+    if plain and not treatment.assignments:
+        version = served_version(conn, live, treatment.settings)
+        updated = _updated(conn, live, treatment.settings, request.user_id, version)
+        if updated is not None:
+            ranked, change, updates = updated
+            return _answer(conn, request, treatment, ranked, None, version, last_event_id=change.last_event_id,
+                           updates=updates, served_from=feed_cache.UPDATED)
     # Read before ranking: an event arriving while we rank makes this list stale, never the reverse.
     last_event_id = feeds_store.last_event_id(conn, request.user_id) if plain else None
-    # The reader's experiment variants (and promoted defaults) decide the Settings it is ranked with.
-    ranked, teams, treatment = _ranked(conn, live, settings, request)
+    ranked, teams, treatment = _ranked(conn, live, settings, request, treatment=treatment)
+    return _answer(conn, request, treatment, ranked, teams, served_version(conn, live, treatment.settings),
+                   last_event_id=last_event_id, updates=0, served_from=feed_cache.RANKED)
+
+
+def _answer(conn: psycopg.Connection, request: FeedRequest, treatment: experiments.Treatment,
+            ranked: list[ranking.Candidate], teams: list[str] | None, version: str | None, *,
+            last_event_id: int | None, updates: int, served_from: str) -> dict[str, Any]:
+    """Store ``ranked`` (a list ranked now, or updated: ``updates``) as the reader's feed and answer its
+    first page."""
+    plain = request.category is None and not request.exclude
+    settings = treatment.settings
     page = ranked[: request.limit]
-    version = served_version(conn, live, treatment.settings)
     feed_id = feeds_store.insert(conn, user_id=request.user_id, model_version=version,
                                  items=_snapshot(ranked, teams), served=len(page), reusable=plain,
                                  last_event_id=last_event_id, assignments=dict(treatment.assignments),
-                                 keep_per_user=settings.feed_snapshots_per_user)
+                                 keep_per_user=settings.feed_snapshots_per_user, updates=updates)
     papers = papers_store.visible_by_ids(conn, [c.paper_id for c in page])
     next_cursor = pagination.encode(CURSOR_KIND, (feed_id, len(page))) if len(ranked) > len(page) else None
     keep = None
@@ -120,15 +138,49 @@ def get_feed(conn: psycopg.Connection, live: LiveModels, settings: Settings, req
         keep = feed_cache.PageToKeep(feed_id, request.page_variant, ids, [papers[p]["updated_at"] for p in ids])
     return {"items": [_item(papers[c.paper_id], round(c.score, 6), _reasons(c)) for c in page if c.paper_id in papers],
             "next_cursor": next_cursor, "model_version": version, "feed_id": feed_id,
-            feed_cache.SERVED_FROM: feed_cache.RANKED, feed_cache.KEEP: keep}
+            feed_cache.SERVED_FROM: served_from, feed_cache.KEEP: keep}
+
+
+def _updated(conn: psycopg.Connection, live: LiveModels, settings: Settings, user_id: str, version: str | None
+             ) -> tuple[list[ranking.Candidate], incremental.Change, int] | None:
+    """The reader's stored feed brought up to date with the events that followed it (incremental), with
+    the change applied and its count of updates; None when it must be ranked in full (``version``: the
+    models a full rank would use now)."""
+    if settings.feed_incremental_updates <= 0 or settings.feed_reuse_seconds <= 0:
+        return None
+    row = feeds_store.updatable(conn, user_id, max_age_seconds=settings.feed_reuse_seconds,
+                                max_events=incremental.MAX_EVENTS)
+    stored = None if row is None else incremental.StoredFeed(
+        row["feed_id"], row["model_version"], row["items"], row["updates"], row["experiment"],
+        [tuple(e) for e in row["events"]])
+    change = incremental.updatable(stored, version=version, settings=settings)
+    index = live.index(conn, settings.feed_pin_index)
+    if change is None or (change.added and index is None):
+        return None
+    profile, seen = events_store.feed_inputs(conn, user_id)
+    if incremental.too_new(profile):
+        return None
+    hidden = live.shared((VISIBILITY_KEY,), float("inf"), Visibility).current(conn)
+    rows = {row["paper_id"]: row for row in profile}
+    reader = incremental.Reader(profile, content.profile_interests(index, profile, settings) if change.added else [],
+                                seen, hidden)
+    cf_model = live.cf(conn, settings.feed_pin_cf) if change.added else None
+    itemknn = cf_model.itemknn if cf_model is not None else None
+    arrivals = [found for paper in change.added if paper in rows
+                for found in incremental.arrivals(index, itemknn, rows[paper], reader, settings)]
+    kept = [c for c in incremental.entries_as_candidates(stored.entries) if hidden.shows(c.paper_id)]
+    ranked = incremental.merge(kept, change.gone | seen, arrivals, size=settings.feed_size)
+    return None if ranked is None else (ranked, change, stored.updates + 1)
 
 
 def _ranked(conn: psycopg.Connection, live: LiveModels, settings: Settings, request: FeedRequest, *,
-            deterministic: bool = False) -> tuple[list[ranking.Candidate], list[str] | None, experiments.Treatment]:
-    """(ranked list, interleaving teams or None, the experiment treatment it was ranked under).
-    ``deterministic``: an interleaved draft seeded by the user id, so ranking again gives the same list
-    (the unknown user's stateless cursor checks that)."""
-    treatment = experiments.load_treatment(conn, settings, request.user_id)
+            deterministic: bool = False, treatment: experiments.Treatment | None = None
+            ) -> tuple[list[ranking.Candidate], list[str] | None, experiments.Treatment]:
+    """(ranked list, interleaving teams or None, the experiment treatment it was ranked under: ``treatment``
+    when given, else the reader's as loaded now). ``deterministic``: an interleaved draft seeded by the
+    user id, so ranking again gives the same list (the unknown user's stateless cursor checks that)."""
+    if treatment is None:
+        treatment = experiments.load_treatment(conn, settings, request.user_id)
     rng = random.Random(request.user_id) if deterministic else None  # nosec B311  # not for security: a draft order
     ranked, teams = rank_treated(lambda treated: rank(conn, live, treated, request), treatment, rng)
     return ranked, teams, treatment

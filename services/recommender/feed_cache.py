@@ -54,6 +54,8 @@ CURSOR_KIND = "feed"
 # How a page was produced, for /metrics (not part of the response schema, so never sent to clients).
 SERVED_FROM = "served_from"
 STORED, RANKED, NEXT_PAGE, READY, HELD = "stored", "ranked", "next_page", "ready", "held"
+# The stored list brought up to date with the reader's latest events (services/recommender/incremental.py).
+UPDATED = "updated"
 # A result served as kept bytes carries them (and its item count, and when they were kept) under these
 # keys instead of "items".
 READY_BODY, READY_SHOWN, READY_KEPT_AT = "ready_body", "ready_shown", "ready_kept_at"

@@ -16,19 +16,20 @@ _NO_FLUSH = "(SELECT set_config('synchronous_commit', 'off', true)) AS no_flush"
 
 def insert(conn: psycopg.Connection, *, user_id: str, model_version: str | None, items: list[dict[str, Any]],
            served: int, reusable: bool = False, last_event_id: int | None = None,
-           assignments: dict[str, str] | None = None, keep_per_user: int | None = None) -> str:
+           assignments: dict[str, str] | None = None, keep_per_user: int | None = None, updates: int = 0) -> str:
     """Store a snapshot. Its loss in a crash costs nothing (the next request ranks again), so this
     transaction does not wait for the WAL flush. ``reusable`` snapshots (plain requests) may be served
     again to later plain requests until the user's next event (``last_event_id``) or their age says no.
     ``assignments``: experiment id → variant the feed was ranked under (None outside experiments).
     ``keep_per_user``: then the user's older snapshots beyond this many are deleted (a caller asking for
-    feeds with ever new ``category``/``exclude`` values must not grow the table without bound)."""
+    feeds with ever new ``category``/``exclude`` values must not grow the table without bound).
+    ``updates``: incremental updates since the list was last ranked in full (0: ranked in full)."""
     feed_id = str(uuid.uuid4())
     conn.execute(
-        f"INSERT INTO feeds (id, user_id, model_version, items, served, reusable, last_event_id, assignments) "
-        f"SELECT %s, %s, %s, %s, %s, %s, %s, %s FROM {_NO_FLUSH}",  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
+        f"INSERT INTO feeds (id, user_id, model_version, items, served, reusable, last_event_id, assignments, updates) "
+        f"SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s FROM {_NO_FLUSH}",  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
         (feed_id, user_id, model_version, Jsonb(items), served, reusable, last_event_id,
-         Jsonb(assignments) if assignments else None),
+         Jsonb(assignments) if assignments else None, updates),
     )
     if keep_per_user is not None:
         prune_user(conn, user_id, keep=keep_per_user, newest=feed_id)
@@ -94,6 +95,31 @@ def reusable_page(conn: psycopg.Connection, user_id: str, *, max_age_seconds: fl
     head = rows[0]
     return {"feed_id": head["feed_id"], "model_version": head["feed_model_version"], "served": head["feed_served"],
             "total": head["feed_total"], "rows": [r for r in rows if r["feed_position"] is not None]}
+
+
+def updatable(conn: psycopg.Connection, user_id: str, *, max_age_seconds: float, max_events: int
+              ) -> dict[str, Any] | None:
+    """The user's newest reusable feed younger than ``max_age_seconds`` (id, model_version, items,
+    updates, whether it was ranked under an experiment) and up to ``max_events`` + 1 of the events after
+    it that the ranking reads (clicks left out), oldest first, as [id, type, paper_id]; None without one.
+    One statement: the feed from feeds_user_time_idx, the events from the user's entries of
+    events_user_time_idx."""
+    return conn.execute(
+        """
+        WITH f AS (SELECT id, model_version, items, updates, assignments IS NOT NULL AS experiment, last_event_id
+                   FROM feeds WHERE user_id = %(u)s AND reusable
+                     AND created_at > now() - make_interval(secs => %(max_age)s)
+                   ORDER BY created_at DESC LIMIT 1)
+        SELECT f.id::text AS feed_id, f.model_version, f.items, f.updates, f.experiment,
+               (SELECT coalesce(jsonb_agg(jsonb_build_array(e.id, e.type, e.paper_id) ORDER BY e.id), '[]')
+                FROM (SELECT * FROM (SELECT id, type, paper_id FROM events  -- OFFSET 0: the user's rows
+                                     WHERE user_id = %(u)s AND id > coalesce(f.last_event_id, 0)  -- first, never
+                                       AND type <> 'click' OFFSET 0) mine  -- a walk along the primary key
+                      ORDER BY id LIMIT %(n)s) e) AS events
+        FROM f
+        """,
+        {"u": user_id, "max_age": max_age_seconds, "n": max_events + 1},
+    ).fetchone()
 
 
 def finished_page(conn: psycopg.Connection, user_id: str, *, max_age_seconds: float, variant: str,
@@ -162,14 +188,16 @@ def keep_page(conn: psycopg.Connection, *, feed_id: str, variant: str, paper_ids
 def users_to_precompute(conn: psycopg.Connection, *, active_days: float, fresh_seconds: float,
                         model_version: str | None, limit: int) -> list[str]:
     """Users active in the last ``active_days`` whose reusable feed is missing, older than
-    ``fresh_seconds``, ranked by other models than ``model_version``, or outdated by a newer event."""
+    ``fresh_seconds``, ranked by other models than ``model_version``, outdated by a newer event, or an
+    incremental update of a list (``updates`` > 0: approximate; ranked in full here, off the request
+    path)."""
     return [r["user_id"] for r in conn.execute(
         f"""
         SELECT a.user_id FROM (
             SELECT DISTINCT user_id FROM events WHERE received_at > now() - make_interval(secs => %(days)s * 86400)
         ) a
         WHERE NOT EXISTS (SELECT 1 FROM feeds f WHERE f.user_id = a.user_id AND {_VALID}
-                          AND f.model_version IS NOT DISTINCT FROM %(version)s)
+                          AND f.model_version IS NOT DISTINCT FROM %(version)s AND f.updates = 0)
         ORDER BY a.user_id LIMIT %(limit)s
         """,  # nosec B608  # SQL from fragments chosen in code (columns, fixed clauses); every value is a bound parameter
         {"days": active_days, "max_age": fresh_seconds, "version": model_version, "limit": limit},

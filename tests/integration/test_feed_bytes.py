@@ -170,12 +170,14 @@ def test_a_held_page_is_served_only_while_the_database_finds_it_valid(engine_set
         assert hidden not in {i["paper"]["id"] for i in get(client).get_json()["items"]}
     assert served_from(one, "held") == 2 and served_from(two, "held") == 1
 
-    # The reader's star through process two: process one ranks anew instead of serving its page.
+    # The reader's dismissal through process two: process one brings the list up to date (incremental)
+    # instead of serving its page.
     rebuilt = get(one)
     events(two, headers["write"], {"user_id": "h", "paper_id": catalogue[5]["id"], "type": "dismiss"})
     after = get(one)
     assert after.get_json()["feed_id"] != rebuilt.get_json()["feed_id"]
-    assert served_from(one, "ranked") == 2
+    assert served_from(one, "updated") == 1 and served_from(one, "ranked") == 1
+    assert catalogue[5]["id"] not in {i["paper"]["id"] for i in after.get_json()["items"]}
 
 
 def test_a_finished_page_is_read_without_a_transaction_and_the_connection_goes_back_as_lent(
