@@ -60,7 +60,7 @@ from services.config import Settings  # noqa: E402
 from services.recommender import cf, evaluation, feed, incremental, pipeline  # noqa: E402
 from services.recommender import index as faiss_index  # noqa: E402
 from services.recommender.citations import CitationModel  # noqa: E402
-from services.recommender.content import interest_refs, mark_topical, profile_interests  # noqa: E402
+from services.recommender.content import interest_refs, mark_topical, profile_interests, profile_rows  # noqa: E402
 from services.recommender.embedders import LsaEmbedder, MiniLmEmbedder, paper_text  # noqa: E402
 from services.recommender.hits import Hit, Reason  # noqa: E402
 from services.recommender.index import LoadedIndex  # noqa: E402
@@ -295,8 +295,9 @@ def updated_feeds(users: list[str], retrieve: Callable[[str, dict[str, list[dict
         stale[user] = [c.paper_id for c in ranked if c.paper_id != starred["paper_id"]]
         merged = None
         if not incremental.too_new(rows):
-            reader = incremental.Reader(rows, profile_interests(index, rows, settings),
-                                        {r["paper_id"] for r in rows}, None)
+            gathered = profile_rows(index, rows, settings)
+            reader = incremental.Reader(rows, profile_interests(index, rows, settings, gathered),
+                                        {r["paper_id"] for r in rows}, None, gathered)
             arrivals = [[c for c in found if keep is None or c.paper_id in keep]
                         for found in incremental.arrivals(index, itemknn, starred, reader, settings)]
             merged = incremental.merge(ranked, {starred["paper_id"]}, arrivals, size=settings.feed_size, gap=gap)

@@ -161,13 +161,14 @@ def _updated(conn: psycopg.Connection, live: LiveModels, settings: Settings, use
     if incremental.too_new(profile):
         return None
     hidden = live.shared((VISIBILITY_KEY,), float("inf"), Visibility).current(conn)
-    rows = {row["paper_id"]: row for row in profile}
-    reader = incremental.Reader(profile, content.profile_interests(index, profile, settings) if change.added else [],
-                                seen, hidden)
+    by_id = {row["paper_id"]: row for row in profile}
+    rows = content.profile_rows(index, profile, settings) if change.added else None
+    reader = incremental.Reader(profile, content.profile_interests(index, profile, settings, rows) if rows is not None else [],
+                                seen, hidden, rows)
     cf_model = live.cf(conn, settings.feed_pin_cf) if change.added else None
     itemknn = cf_model.itemknn if cf_model is not None else None
-    arrivals = [found for paper in change.added if paper in rows
-                for found in incremental.arrivals(index, itemknn, rows[paper], reader, settings)]
+    arrivals = [found for paper in change.added if paper in by_id
+                for found in incremental.arrivals(index, itemknn, by_id[paper], reader, settings)]
     kept = [c for c in incremental.entries_as_candidates(stored.entries) if hidden.shows(c.paper_id)]
     ranked = incremental.merge(kept, change.gone | seen, arrivals, size=settings.feed_size)
     return None if ranked is None else (ranked, change, stored.updates + 1)

@@ -8,11 +8,12 @@ since their last feed was ranked. So:
   *reusable* snapshot that is younger than FEED_REUSE_SECONDS and older than none of the user's
   events that the ranking reads (``feeds.last_event_id``; clicks are not among them): one query
   returns it with the first page joined to its papers. A star, read, unstar or dismiss makes it stale
-  at once, so "a star changes the next feed" still holds; deleted and
+  at once, so "a star changes the next feed" still holds (the next request updates the stale list or
+  ranks anew: services/recommender/incremental.py); deleted and
   hidden papers are dropped when the page is read, exactly as later pages of a snapshot are;
 - the worker (``feeds.precompute``) ranks, ahead of time, the feeds of users active in the last
-  FEED_PRECOMPUTE_ACTIVE_DAYS whose snapshot is missing, stale, or ranked by older models, so a new
-  model reaches active users without their requests paying for it.
+  FEED_PRECOMPUTE_ACTIVE_DAYS whose snapshot is missing, stale, ranked by older models or an
+  incremental update, so a new model reaches active users without their requests paying for it.
 
 A snapshot served again keeps its ``feed_id``: clicks carrying it are credited to the same list. The
 one race left (an event committed in the milliseconds between reading ``last_event_id`` and ranking)

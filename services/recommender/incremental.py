@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from services.config import Settings
-from services.recommender.content import Interest, content_hits, mark_topical
+from services.recommender.content import Interest, PaperRows, content_hits, mark_topical, name_papers
 from services.recommender.hits import Reason
 from services.recommender.index import LoadedIndex
 from services.recommender.itemknn import ItemKnn, history_factor
@@ -109,12 +109,14 @@ def entries_as_candidates(entries: Sequence[Mapping[str, Any]]) -> list[Candidat
 class Reader:
     """What arrivals are chosen against: the reader's profile after the events (rows of paper_id, kind,
     title; newest first), its interests (``content.profile_interests``), every paper the feed must not
-    show again, and the hidden and deleted papers."""
+    show again, the hidden and deleted papers, and the profile's rows when gathered."""
 
     profile: Sequence[Mapping[str, Any]]
     interests: Sequence[Interest]
     unwanted: Collection[str]
     hidden: Hidden | None
+    # The profile's rows for the similarities (``content.profile_rows``), gathered once per update.
+    rows: PaperRows | None = None
 
     def shows(self, paper_id: str) -> bool:
         return paper_id not in self.unwanted and (self.hidden is None or self.hidden.shows(paper_id))
@@ -149,10 +151,11 @@ def _from_interest(index: LoadedIndex, row: Mapping[str, Any], reader: Reader, s
         return []
     # The update places a handful: the retriever looks at NEIGHBOURS_LOOKED_AT, not FEED_SIZE.
     narrow = settings.replace(feed_size=NEIGHBOURS_LOOKED_AT)
-    hits = sorted(content_hits(index, reader.profile, narrow, [interest]), key=lambda h: -h.score)
+    hits = sorted(content_hits(index, reader.profile, narrow, [interest], named=False), key=lambda h: -h.score)
     found = (Candidate(h.paper_id, reasons=[h.reason] if h.reason else [], score=h.score, topical=True)
              for h in hits if reader.shows(h.paper_id))
-    return list(itertools.islice(found, count))
+    # Named for the chosen few only (the reasons content_hits would give them: module content, step 3).
+    return name_papers(index, reader.profile, settings, list(itertools.islice(found, count)), reader.rows)
 
 
 def _co_read(index: LoadedIndex, itemknn: ItemKnn | None, row: Mapping[str, Any], reader: Reader,
@@ -161,7 +164,7 @@ def _co_read(index: LoadedIndex, itemknn: ItemKnn | None, row: Mapping[str, Any]
     "readers of “…” also saved it"."""
     if itemknn is None:
         return []
-    hits = mark_topical(index, reader.profile, settings, itemknn.hits([row], NEIGHBOURS_LOOKED_AT))
+    hits = mark_topical(index, reader.profile, settings, itemknn.hits([row], NEIGHBOURS_LOOKED_AT), reader.rows)
     found = (Candidate(h.paper_id, reasons=[h.reason] if h.reason else [], score=h.score, topical=True)
              for h in hits if h.topical and reader.shows(h.paper_id))
     return list(itertools.islice(found, count))
