@@ -6,7 +6,8 @@ simulated users, 1,000,000 events; the worker's steps run in-process: embed, ind
 feed precompute), starts gunicorn (the API_WORKERS × API_THREADS defaults), and drives it from client processes on loopback:
 
     75 % feeds   GET  /v1/users/{u}/feed?limit=20
-    15 % events  POST /v1/events (10 reads/clicks/stars of one user: that user's next feed ranks anew)
+    15 % events  POST /v1/events (10 reads/clicks/stars of one user: that user's next feed ranks anew,
+                 since ≈ 7.5 of them add papers: more than an incremental update follows)
      5 % search  GET  /v1/papers?q=…&limit=20
      5 % lookups GET  /v1/papers/{id}/similar?limit=10 or /v1/trending?window=week&limit=20
 

@@ -18,9 +18,10 @@ request updates it (``arrivals``, ``merge``):
 
 So "a star changes the very next feed" holds, cheaply. What an update cannot follow ranks in full: an
 unstar (a paper leaves the profile, and its neighbours should too), new models or an experiment, more
-than MAX_EVENTS events since the stored list, a profile of fewer than MIN_PROFILE papers (a new reader's
-first stars change the whole list), a list run short, and every FEED_INCREMENTAL_UPDATES-th update in a
-row. The worker's precompute ranks an updated list in full off the request path (feeds_store
+than MAX_EVENTS events since the stored list or more than MAX_ADDED papers added to the profile (a client
+syncing a reading session: updating would cost more than ranking), a profile of fewer than MIN_PROFILE
+papers (a new reader's first stars change the whole list), a list run short, and every
+FEED_INCREMENTAL_UPDATES-th update in a row. The worker's precompute ranks an updated list in full off the request path (feeds_store
 ``users_to_precompute``): an update approximates a full rank and must not stand for long.
 ``bench/quality.py --models hybrid,incremental`` measures an update against the full rank it stands in
 for, offline (docs/engine.md § 8, docs/benchmarks.md).
@@ -52,8 +53,10 @@ GAP = 2
 NEW_PER_READ = 1
 # A profile smaller than this after the events: rank in full (the first stars reshape the whole list).
 MIN_PROFILE = 3
-# More events than this since the stored list: rank in full (an update per event would cost as much).
+# More events than this since the stored list, or more papers added to the profile (each brings its own
+# retrievals, ≈ 7 ms: three would cost what a full rank does), and the feed is ranked in full.
 MAX_EVENTS = 5
+MAX_ADDED = 2
 # Fewer entries than this share of FEED_SIZE left after the update: rank in full.
 SHORT_SHARE = 0.5
 # Candidates looked at for one paper's arrivals (a full rank looks at FEED_SIZE per interest; an update
@@ -95,6 +98,8 @@ def updatable(stored: StoredFeed | None, *, version: str | None, settings: Setti
             or any("t" in entry for entry in stored.entries)):
         return None
     added = dict.fromkeys(paper for _, kind, paper in reversed(stored.events) if kind in ADDED_TO_PROFILE)
+    if len(added) > MAX_ADDED:
+        return None
     return Change(gone=frozenset(paper for _, _, paper in stored.events), added=tuple(added),
                   last_event_id=stored.events[-1][0])
 

@@ -42,8 +42,12 @@ def test_what_an_update_cannot_follow_ranks_in_full():
     assert incremental.updatable(stored(star, updates=2), version="v1", settings=SETTINGS) is not None
     assert incremental.updatable(stored(star), version="v1",
                                  settings=SETTINGS.replace(feed_incremental_updates=0)) is None
-    many = [(i, "read", f"r{i}") for i in range(incremental.MAX_EVENTS + 1)]
+    many = [(i, "dismiss", f"r{i}") for i in range(incremental.MAX_EVENTS + 1)]
     assert incremental.updatable(stored(many), version="v1", settings=SETTINGS) is None
+    assert incremental.updatable(stored(many[1:]), version="v1", settings=SETTINGS) is not None
+    added = [(i, "read", f"r{i}") for i in range(incremental.MAX_ADDED + 1)]
+    assert incremental.updatable(stored(added), version="v1", settings=SETTINGS) is None
+    assert incremental.updatable(stored(added[1:] + [(9, "star", "r1")]), version="v1", settings=SETTINGS) is not None
     interleaved = [{"p": "p0", "s": 1.0, "r": [], "t": "A"}]
     assert incremental.updatable(stored(star, entries=interleaved), version="v1", settings=SETTINGS) is None
 
