@@ -51,7 +51,9 @@ def task(name: TaskName) -> Callable[[Work], Work]:
 def register(app: Celery) -> None:
     """Register every task of ``TASKS`` on ``app``, each recorded in job_runs."""
     for name, work in TASKS.items():
-        app.task(name=str(name), bind=True)(_recorded(name, work))
+        # shared=False: registered on this app only. Celery's default also adds each task to every app
+        # created later in the process, where create_celery registers it again: a DuplicateTaskNameWarning.
+        app.task(name=str(name), bind=True, shared=False)(_recorded(name, work))
 
 
 def _recorded(job: TaskName, work: Work) -> Callable[..., dict[str, Any]]:
