@@ -162,11 +162,13 @@ def _updated(conn: psycopg.Connection, live: LiveModels, settings: Settings, use
         return None
     hidden = live.shared((VISIBILITY_KEY,), float("inf"), Visibility).current(conn)
     by_id = {row["paper_id"]: row for row in profile}
-    rows = content.profile_rows(index, profile, settings) if change.added else None
-    reader = incremental.Reader(profile, content.profile_interests(index, profile, settings, rows) if rows is not None else [],
-                                seen, hidden, rows)
-    cf_model = live.cf(conn, settings.feed_pin_cf) if change.added else None
-    itemknn = cf_model.itemknn if cf_model is not None else None
+    rows, interests, itemknn = None, [], None
+    if change.added:  # a dismissal alone needs no retrieval
+        rows = content.profile_rows(index, profile, settings)
+        interests = content.profile_interests(index, profile, settings, rows)
+        cf_model = live.cf(conn, settings.feed_pin_cf)
+        itemknn = cf_model.itemknn if cf_model is not None else None
+    reader = incremental.Reader(profile, interests, seen, hidden, rows)
     arrivals = [found for paper in change.added if paper in by_id
                 for found in incremental.arrivals(index, itemknn, by_id[paper], reader, settings)]
     kept = [c for c in incremental.entries_as_candidates(stored.entries) if hidden.shows(c.paper_id)]
