@@ -408,7 +408,7 @@ class Settings:
         "TOKEN_TTL_MAX_SECONDS", _parse_int(60, 365 * 86400), default=30 * 86400,
         help="The longest lifetime a user token may ask for.")
 
-    # Rate limits (flask-limiter syntax, e.g. "6000/minute;200/second"), stored in Redis.
+    # Rate limits (the `limits` package's syntax, e.g. "6000/minute;200/second"), stored in Redis.
     rate_limit_key: str = _env("RATE_LIMIT_KEY", _parse_rate_limit, default="6000/minute",
                                help="Requests per service key (answers 429 with `Retry-After` beyond).")
     rate_limit_user_token: str = _env("RATE_LIMIT_USER_TOKEN", _parse_rate_limit, default="600/minute",

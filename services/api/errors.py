@@ -6,7 +6,6 @@ import logging
 
 import psycopg
 from flask import Flask, Response
-from flask_limiter.errors import RateLimitExceeded
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -40,10 +39,6 @@ class ProblemApi(Api):
         if isinstance(error, InternalServerError):
             detail = "an unexpected error occurred; it has been logged"
         headers = dict(data.get("headers") or {})
-        if isinstance(error, RateLimitExceeded):
-            # The window length bounds the wait; computing the exact reset would cost another Redis call
-            # on every request (the limiter's header injection), which the hot path cannot afford.
-            headers.setdefault("Retry-After", str(error.limit.limit.get_expiry()))
         if error.code == 405 and getattr(error, "valid_methods", None):
             headers["Allow"] = ", ".join(error.valid_methods)
         return problem_response(
