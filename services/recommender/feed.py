@@ -113,6 +113,8 @@ def get_feed(conn: psycopg.Connection, live: LiveModels, settings: Settings, req
     # Read before ranking: an event arriving while we rank makes this list stale, never the reverse.
     last_event_id = feeds_store.last_event_id(conn, request.user_id) if plain else None
     ranked, teams, treatment = _ranked(conn, live, settings, request, treatment=treatment)
+    # Asked again after ranking, not reused from above: the rank may have loaded the models (a process's
+    # first feed), and the version recorded must be theirs.
     return _answer(conn, request, treatment, ranked, teams, served_version(conn, live, treatment.settings),
                    last_event_id=last_event_id, updates=0, served_from=feed_cache.RANKED)
 
