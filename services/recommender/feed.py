@@ -104,12 +104,11 @@ def get_feed(conn: psycopg.Connection, live: LiveModels, settings: Settings, req
     # The reader's experiment variants (and promoted defaults) decide the Settings it is ranked with.
     treatment = experiments.load_treatment(conn, settings, request.user_id)
     if plain and not treatment.assignments:
-        version = served_version(conn, live, treatment.settings)
-        updated = _updated(conn, live, treatment.settings, request.user_id, version)
+        updated = _updated(conn, live, treatment.settings, request.user_id)
         if updated is not None:
-            ranked, change, updates = updated
-            return _answer(conn, request, treatment, ranked, None, version, last_event_id=change.last_event_id,
-                           updates=updates, served_from=feed_cache.UPDATED)
+            return _answer(conn, request, treatment, updated.ranked, None, updated.version,
+                           last_event_id=updated.change.last_event_id, updates=updated.updates,
+                           served_from=feed_cache.UPDATED)
     # Read before ranking: an event arriving while we rank makes this list stale, never the reverse.
     last_event_id = feeds_store.last_event_id(conn, request.user_id) if plain else None
     ranked, teams, treatment = _ranked(conn, live, settings, request, treatment=treatment)
@@ -143,11 +142,20 @@ def _answer(conn: psycopg.Connection, request: FeedRequest, treatment: experimen
             feed_cache.SERVED_FROM: served_from, feed_cache.KEEP: keep}
 
 
-def _updated(conn: psycopg.Connection, live: LiveModels, settings: Settings, user_id: str, version: str | None
-             ) -> tuple[list[ranking.Candidate], incremental.Change, int] | None:
-    """The reader's stored feed brought up to date with the events that followed it (incremental), with
-    the change applied and its count of updates; None when it must be ranked in full (``version``: the
-    models a full rank would use now)."""
+@dataclass(frozen=True)
+class _Update:
+    """A stored feed brought up to date (``_updated``): the list, the change it applied, the updates since
+    its last full rank (this one counted), and the models' versions it stands for."""
+
+    ranked: list[ranking.Candidate]
+    change: incremental.Change
+    updates: int
+    version: str | None
+
+
+def _updated(conn: psycopg.Connection, live: LiveModels, settings: Settings, user_id: str) -> _Update | None:
+    """The reader's stored feed brought up to date with the events that followed it (incremental); None
+    when it must be ranked in full."""
     if settings.feed_incremental_updates <= 0 or settings.feed_reuse_seconds <= 0:
         return None
     row = feeds_store.updatable(conn, user_id, max_age_seconds=settings.feed_reuse_seconds,
@@ -155,8 +163,12 @@ def _updated(conn: psycopg.Connection, live: LiveModels, settings: Settings, use
     stored = None if row is None else incremental.StoredFeed(
         row["feed_id"], row["model_version"], row["items"], row["updates"], row["experiment"],
         [tuple(e) for e in row["events"]])
-    change = incremental.updatable(stored, version=version, settings=settings)
+    # Asking for the index loads or refreshes the models first: the versions compared with the stored
+    # feed's must be those a full rank would use now, not the none of a process that has ranked nothing
+    # yet (each API worker's first feed) or the last of one whose refresh is due.
     index = live.index(conn, settings.feed_pin_index)
+    version = served_version(conn, live, settings)
+    change = incremental.updatable(stored, version=version, settings=settings)
     if change is None or (change.added and index is None):
         return None
     profile, seen = events_store.feed_inputs(conn, user_id)
@@ -175,7 +187,7 @@ def _updated(conn: psycopg.Connection, live: LiveModels, settings: Settings, use
                 for found in incremental.arrivals(index, itemknn, by_id[paper], reader, settings)]
     kept = [c for c in incremental.entries_as_candidates(stored.entries) if hidden.shows(c.paper_id)]
     ranked = incremental.merge(kept, change.gone | seen, arrivals, size=settings.feed_size)
-    return None if ranked is None else (ranked, change, stored.updates + 1)
+    return None if ranked is None else _Update(ranked, change, stored.updates + 1, version)
 
 
 def _ranked(conn: psycopg.Connection, live: LiveModels, settings: Settings, request: FeedRequest, *,

@@ -113,3 +113,16 @@ def test_updates_can_be_turned_off(engine_settings, clean_db, headers, catalogue
     events(client, headers["write"], {"user_id": "two", "paper_id": shown[0]["paper"]["id"], "type": "star"})
     feed(client, headers["read"], user="two", limit=10)
     assert newest_updates(clean_db, "two") == 0
+
+
+def test_a_process_that_has_ranked_nothing_yet_updates_too(engine_settings, clean_db, headers, catalogue):  # noqa: F811
+    # Under gunicorn the request after a star may reach another worker, one whose models are not loaded
+    # yet: it must compare the stored feed with the live versions, not with none, and update it.
+    first = app_client(engine_settings, clean_db)
+    two_interests(first, headers, catalogue)
+    shown = feed(first, headers["read"], user="two", limit=10)["items"]
+    events(first, headers["write"], {"user_id": "two", "paper_id": shown[0]["paper"]["id"], "type": "star"})
+    other = app_client(engine_settings, clean_db)
+    after = feed(other, headers["read"], user="two", limit=10)
+    assert newest_updates(clean_db, "two") == 1
+    assert after["model_version"] == feed(first, headers["read"], user="two", limit=10)["model_version"]
