@@ -178,26 +178,46 @@ def _co_read(index: LoadedIndex, itemknn: ItemKnn | None, row: Mapping[str, Any]
 def merge(ranked: Sequence[Candidate], gone: Collection[str], arrivals: Sequence[Sequence[Candidate]], *,
           size: int, gap: int = GAP) -> list[Candidate] | None:
     """``ranked`` without ``gone``, with ``arrivals`` (lists of candidates, ``arrivals``' for each new
-    profile paper, newest paper first) taken in turns and placed at FIRST_PLACE and every ``gap``-th place after it; an arrival already
-    further down the list moves up, none appears twice. Each arrival is shown with the score of the
-    place it takes. None when fewer than SHORT_SHARE of ``size`` entries are left (rank in full)."""
-    turns: list[Candidate] = []
-    placed: set[str] = set()
+    profile paper, newest paper first) taken in turns and placed at FIRST_PLACE and every ``gap``-th place
+    after it. An arrival already further down the list moves up, keeping the reasons it had after its new
+    one; an arrival already shown at or above the place it would take stays where it is, as it is (moving
+    it would demote it, and its new reason would hide why it was there); none appears twice. Each arrival
+    is shown with the score of the place it takes. None when fewer than SHORT_SHARE of ``size`` entries are
+    left (rank in full)."""
+    listed = [c for c in ranked if c.paper_id not in gone]
+    where = {c.paper_id: at for at, c in enumerate(listed)}
+    places: list[tuple[int, Candidate]] = []  # (the place it takes, the arrival), in turn order
+    taken: set[str] = set()
     for depth in range(max((len(a) for a in arrivals), default=0)):
         for found in arrivals:
-            if depth < len(found) and found[depth].paper_id not in placed:
-                turns.append(found[depth])
-                placed.add(found[depth].paper_id)
-    kept = [c for c in ranked if c.paper_id not in gone and c.paper_id not in placed]
-    if len(kept) + len(turns) < SHORT_SHARE * size:
+            if depth >= len(found) or found[depth].paper_id in taken:
+                continue
+            arrival, place = found[depth], FIRST_PLACE + len(taken) * gap
+            taken.add(arrival.paper_id)
+            at = where.get(arrival.paper_id)
+            if at is None:
+                places.append((place, arrival))
+            elif at > place:  # listed below the place it takes: moves up
+                places.append((place, _with_reasons_of(arrival, listed[at])))
+    moved = {c.paper_id for _, c in places}
+    kept = [c for c in listed if c.paper_id not in moved]
+    if len(kept) + len(places) < SHORT_SHARE * size:
         return None
     out = list(kept)
-    for i, arrival in enumerate(turns):
-        at = min(FIRST_PLACE + i * gap, len(out))
+    for place, arrival in places:
+        at = min(place, len(out))
         score = out[at].score if at < len(out) else (out[-1].score if out else arrival.score)
         out.insert(at, Candidate(arrival.paper_id, arrival.scores, arrival.reasons, score, arrival.interest,
                                  arrival.topical))
     return out[:size]
+
+
+def _with_reasons_of(arrival: Candidate, listed: Candidate) -> Candidate:
+    """``arrival`` with the reasons ``listed`` (the same paper, where the stored list had it) gave, after
+    its own and without repeating a kind."""
+    kinds = {r.kind for r in arrival.reasons}
+    reasons = [*arrival.reasons, *(r for r in listed.reasons if r.kind not in kinds)]
+    return Candidate(arrival.paper_id, arrival.scores, reasons, arrival.score, arrival.interest, arrival.topical)
 
 
 def arrivals_per_paper(kind: str, settings: Settings) -> int:

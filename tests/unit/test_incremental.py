@@ -106,3 +106,14 @@ def test_the_reader_shows_neither_unwanted_nor_hidden_papers_and_new_profiles_ra
     assert incremental.Reader([], [], set(), None).shows("h")
     rows = [{"paper_id": f"p{i}", "kind": "star"} for i in range(incremental.MIN_PROFILE)]
     assert incremental.too_new(rows[:-1]) and not incremental.too_new(rows)
+
+
+def test_an_arrival_listed_above_its_place_stays_and_one_listed_below_moves_up_with_its_reasons():
+    old = Reason(ReasonKind.MATCHES_INTEREST, "for your interest in x", None)
+    ranked = [Candidate(f"p{i}", reasons=[old], score=1.0 - i / 100) for i in range(12)]
+    # The arrivals' places are the second, fourth and sixth: p1 is at the second already and p0 above the
+    # fourth, so both stay as they are; p9 moves up to the sixth, its interest reason after its new one.
+    merged = incremental.merge(ranked, set(), [[arrival("p1"), arrival("p0"), arrival("p9")]], size=12)
+    assert ids(merged) == ["p0", "p1", "p2", "p3", "p4", "p9", *[f"p{i}" for i in (5, 6, 7, 8, 10, 11)]]
+    assert merged[1].reasons == [old] and merged[0].reasons == [old]
+    assert [r.kind for r in merged[5].reasons] == [ReasonKind.SIMILAR_TO_STARRED, ReasonKind.MATCHES_INTEREST]
