@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from services.config import Settings
@@ -207,8 +207,7 @@ def merge(ranked: Sequence[Candidate], gone: Collection[str], arrivals: Sequence
     for place, arrival in places:
         at = min(place, len(out))
         score = out[at].score if at < len(out) else (out[-1].score if out else arrival.score)
-        out.insert(at, Candidate(arrival.paper_id, arrival.scores, arrival.reasons, score, arrival.interest,
-                                 arrival.topical))
+        out.insert(at, replace(arrival, score=score))
     return out[:size]
 
 
@@ -216,8 +215,7 @@ def _with_reasons_of(arrival: Candidate, listed: Candidate) -> Candidate:
     """``arrival`` with the reasons ``listed`` (the same paper, where the stored list had it) gave, after
     its own and without repeating a kind."""
     kinds = {r.kind for r in arrival.reasons}
-    reasons = [*arrival.reasons, *(r for r in listed.reasons if r.kind not in kinds)]
-    return Candidate(arrival.paper_id, arrival.scores, reasons, arrival.score, arrival.interest, arrival.topical)
+    return replace(arrival, reasons=[*arrival.reasons, *(r for r in listed.reasons if r.kind not in kinds)])
 
 
 def arrivals_per_paper(kind: str, settings: Settings) -> int:
